@@ -1,0 +1,94 @@
+// Generates the raw client from `openapi/connections.json` with progenitor.
+//
+// The generation settings are where forward compatibility is decided: the
+// response enums, identifiers and date-times Codat's document names are
+// replaced by this crate's own hand-written types (see `src/status.rs`,
+// `src/ids.rs`, `src/datetime.rs`), so that a value Codat adds tomorrow
+// decodes instead of failing.
+
+use std::path::Path;
+
+use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+
+/// The document the client is generated from.
+const DOCUMENT: &str = "openapi/connections.json";
+
+/// Schemas of the document replaced by our own types, with the traits those
+/// types implement (typify needs to know, to derive traits for types that
+/// contain them).
+const REPLACEMENTS: [(&str, &str, &[TypeImpl]); 7] = [
+    (
+        "ConnectionStatus",
+        "crate::ConnectionStatus",
+        &[TypeImpl::Display, TypeImpl::FromStr],
+    ),
+    (
+        "SourceType",
+        "crate::SourceType",
+        &[TypeImpl::Display, TypeImpl::FromStr],
+    ),
+    (
+        "ErrorStatus",
+        "crate::DataConnectionErrorStatus",
+        &[TypeImpl::Display, TypeImpl::FromStr],
+    ),
+    (
+        "DateTime",
+        "crate::DateTime",
+        &[TypeImpl::Display, TypeImpl::FromStr],
+    ),
+    (
+        "CompanyId",
+        "crate::CompanyId",
+        &[TypeImpl::Display, TypeImpl::FromStr],
+    ),
+    (
+        "ConnectionId",
+        "crate::ConnectionId",
+        &[TypeImpl::Display, TypeImpl::FromStr],
+    ),
+    (
+        "PlatformKey",
+        "crate::PlatformKey",
+        &[TypeImpl::Display, TypeImpl::FromStr],
+    ),
+];
+
+/// The settings the raw client is generated with.
+pub fn generation_settings() -> GenerationSettings {
+    let mut settings = GenerationSettings::default();
+    settings
+        .with_interface(InterfaceStyle::Positional)
+        .with_tag(TagStyle::Merged)
+        .with_derive("PartialEq")
+        .with_derive("schemars::JsonSchema");
+    for (schema, replacement, impls) in REPLACEMENTS {
+        settings.with_replacement(schema, replacement, impls.iter().cloned());
+    }
+    settings
+}
+
+/// Generates the client's source code from an OpenAPI document's text.
+pub fn generate(document: &str) -> Result<String, String> {
+    let spec: openapiv3::OpenAPI = serde_json::from_str(document)
+        .map_err(|e| format!("{DOCUMENT} is not OpenAPI 3.0: {e}"))?;
+    let mut generator = Generator::new(&generation_settings());
+    let tokens = generator
+        .generate_tokens(&spec)
+        .map_err(|e| format!("progenitor rejected {DOCUMENT}: {e}"))?;
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
+    Ok(prettyplease::unparse(&file))
+}
+
+#[allow(dead_code)] // when included by xtask's tests, which call `generate` only
+fn main() {
+    println!("cargo:rerun-if-changed={DOCUMENT}");
+    println!("cargo:rerun-if-changed=build.rs");
+    let document =
+        std::fs::read_to_string(DOCUMENT).unwrap_or_else(|e| panic!("cannot read {DOCUMENT}: {e}"));
+    let code = generate(&document).unwrap_or_else(|e| panic!("{e}"));
+    let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR for build scripts");
+    std::fs::write(Path::new(&out_dir).join("codat_connections.rs"), code)
+        .expect("OUT_DIR is writable");
+}

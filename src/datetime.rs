@@ -1,0 +1,642 @@
+//! Codat's `DateTime` strings, kept in the form Codat sent them so that a
+//! timestamp without an offset is never given an invented one.
+//!
+//! Codat documents these forms:
+//!
+//! | Example                          | Meaning                                   | Variant              |
+//! |----------------------------------|-------------------------------------------|----------------------|
+//! | `2021-11-15T06:00:00Z`           | UTC                                       | [`DateTime::Utc`]    |
+//! | `2021-11-15T01:00:00-05:00`      | explicit offset from UTC                  | [`DateTime::Offset`] |
+//! | `2021-11-15T01:00:00`            | local time of the business, offset unknown | [`DateTime::Local`] |
+//! | `2022-10-23`                     | date only                                 | [`DateTime::Date`]   |
+//!
+//! Any of the time forms may carry fractional seconds; Codat sends up to
+//! seven digits (`2022-10-27T10:22:43.6464237Z`), which is 100 ns precision.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeZone, Utc};
+
+/// A timestamp or date as Codat writes it, preserving which form was used.
+///
+/// Parse with [`str::parse`]; [`Display`](fmt::Display) writes the same form
+/// back, and serde (de)serialises it as that string.
+///
+/// ```
+/// use codat_connections::DateTime;
+///
+/// let utc: DateTime = "2021-11-15T06:00:00Z".parse()?;
+/// assert!(matches!(utc, DateTime::Utc(_)));
+/// assert_eq!(utc.to_string(), "2021-11-15T06:00:00Z");
+///
+/// // No offset: this is the business's local time, so there is no UTC instant.
+/// let local: DateTime = "2021-11-15T01:00:00".parse()?;
+/// assert_eq!(local.to_utc(), None);
+/// assert_eq!(local.to_string(), "2021-11-15T01:00:00");
+///
+/// let date: DateTime = "2022-10-23".parse()?;
+/// assert_eq!(date.date(), chrono::NaiveDate::from_ymd_opt(2022, 10, 23).unwrap());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DateTime {
+    /// An instant written with a trailing `Z`, e.g. `2021-11-15T06:00:00Z`.
+    Utc(chrono::DateTime<Utc>),
+    /// An instant written with an explicit offset, e.g.
+    /// `2021-11-15T01:00:00-05:00`.
+    ///
+    /// `+00:00` stays in this variant rather than becoming [`DateTime::Utc`],
+    /// so the value is written back exactly as received.
+    Offset(chrono::DateTime<FixedOffset>),
+    /// A wall-clock time with no offset, e.g. `2021-11-15T01:00:00`.
+    ///
+    /// Codat uses this for the local time of the business; the offset is
+    /// unknown, so this is not an instant and [`DateTime::to_utc`] returns
+    /// `None`.
+    Local(NaiveDateTime),
+    /// A date without a time, e.g. `2022-10-23`.
+    Date(NaiveDate),
+}
+
+impl DateTime {
+    /// The UTC instant, if the value carries an offset.
+    ///
+    /// Returns `None` for [`DateTime::Local`] and [`DateTime::Date`]: their
+    /// offset is unknown and guessing one would silently shift the time.
+    ///
+    /// ```
+    /// use codat_connections::DateTime;
+    ///
+    /// let t: DateTime = "2021-11-15T01:00:00-05:00".parse()?;
+    /// assert_eq!(t.to_utc().map(|u| u.to_rfc3339()).as_deref(), Some("2021-11-15T06:00:00+00:00"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_utc(&self) -> Option<chrono::DateTime<Utc>> {
+        match self {
+            Self::Utc(dt) => Some(*dt),
+            Self::Offset(dt) => Some(dt.with_timezone(&Utc)),
+            Self::Local(_) | Self::Date(_) => None,
+        }
+    }
+
+    /// The wall-clock date and time as written, ignoring any offset.
+    ///
+    /// A [`DateTime::Date`] becomes midnight at the start of that date.
+    ///
+    /// ```
+    /// use codat_connections::DateTime;
+    ///
+    /// let t: DateTime = "2021-11-15T01:00:00-05:00".parse()?;
+    /// assert_eq!(t.naive_local().to_string(), "2021-11-15 01:00:00");
+    /// let d: DateTime = "2022-10-23".parse()?;
+    /// assert_eq!(d.naive_local().to_string(), "2022-10-23 00:00:00");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn naive_local(&self) -> NaiveDateTime {
+        match self {
+            Self::Utc(dt) => dt.naive_utc(),
+            Self::Offset(dt) => dt.naive_local(),
+            Self::Local(dt) => *dt,
+            Self::Date(d) => d.and_time(NaiveTime::MIN),
+        }
+    }
+
+    /// The calendar date as written, ignoring any offset.
+    ///
+    /// ```
+    /// use codat_connections::DateTime;
+    ///
+    /// let t: DateTime = "2021-11-15T23:30:00-05:00".parse()?;
+    /// assert_eq!(t.date().to_string(), "2021-11-15");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn date(&self) -> NaiveDate {
+        self.naive_local().date()
+    }
+
+    /// Whether the value carries an offset (`Z` or `±hh:mm`), i.e. whether
+    /// [`DateTime::to_utc`] returns `Some`.
+    ///
+    /// ```
+    /// use codat_connections::DateTime;
+    ///
+    /// assert!("2021-11-15T06:00:00Z".parse::<DateTime>()?.has_offset());
+    /// assert!(!"2021-11-15T06:00:00".parse::<DateTime>()?.has_offset());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn has_offset(&self) -> bool {
+        matches!(self, Self::Utc(_) | Self::Offset(_))
+    }
+}
+
+impl From<chrono::DateTime<Utc>> for DateTime {
+    fn from(dt: chrono::DateTime<Utc>) -> Self {
+        Self::Utc(dt)
+    }
+}
+
+impl From<chrono::DateTime<FixedOffset>> for DateTime {
+    fn from(dt: chrono::DateTime<FixedOffset>) -> Self {
+        Self::Offset(dt)
+    }
+}
+
+impl From<NaiveDateTime> for DateTime {
+    fn from(dt: NaiveDateTime) -> Self {
+        Self::Local(dt)
+    }
+}
+
+impl From<NaiveDate> for DateTime {
+    fn from(d: NaiveDate) -> Self {
+        Self::Date(d)
+    }
+}
+
+/// The error returned when a string is not one of Codat's `DateTime` forms.
+///
+/// ```
+/// use codat_connections::DateTime;
+///
+/// let err = "2021-13-01".parse::<DateTime>().unwrap_err();
+/// assert_eq!(err.input(), "2021-13-01");
+/// assert!(err.to_string().contains("2021-13-01"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DateTimeParseError {
+    input: String,
+    truncated: bool,
+    reason: &'static str,
+}
+
+impl DateTimeParseError {
+    /// Inputs can be arbitrarily large (a whole response body in the wrong
+    /// field), and the error is meant for logs, so only a prefix is kept.
+    const MAX_INPUT_CHARS: usize = 64;
+
+    fn new(input: &str, reason: &'static str) -> Self {
+        let mut chars = input.chars();
+        let kept: String = chars.by_ref().take(Self::MAX_INPUT_CHARS).collect();
+        Self {
+            input: kept,
+            truncated: chars.next().is_some(),
+            reason,
+        }
+    }
+
+    /// The rejected input, cut to its first 64 characters.
+    pub fn input(&self) -> &str {
+        &self.input
+    }
+}
+
+impl fmt::Display for DateTimeParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Debug formatting quotes the input and escapes control characters,
+        // so garbage cannot corrupt a log line.
+        write!(f, "invalid Codat DateTime {:?}", self.input)?;
+        if self.truncated {
+            f.write_str(" (truncated)")?;
+        }
+        write!(
+            f,
+            ": {}; expected `YYYY-MM-DD` or `YYYY-MM-DDThh:mm:ss[.fffffff]` optionally followed by `Z` or `±hh:mm`",
+            self.reason
+        )
+    }
+}
+
+impl std::error::Error for DateTimeParseError {}
+
+impl FromStr for DateTime {
+    type Err = DateTimeParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse(s.as_bytes()).map_err(|reason| DateTimeParseError::new(s, reason))
+    }
+}
+
+// A hand-written parser rather than chrono's `%Y-%m-%d` patterns, because
+// those accept signed or variable-width fields that Codat never sends; being
+// strict here keeps "what parses" equal to "what Codat documents".
+fn parse(b: &[u8]) -> Result<DateTime, &'static str> {
+    if b.is_empty() {
+        return Err("empty string");
+    }
+    let (date, rest) = b.split_at_checked(10).ok_or("too short")?;
+    let date = parse_date(date)?;
+    let Some((&sep, rest)) = rest.split_first() else {
+        return Ok(DateTime::Date(date));
+    };
+    if !matches!(sep, b'T' | b't') {
+        return Err("expected `T` between date and time");
+    }
+    let (hms, mut rest) = rest.split_at_checked(8).ok_or("time is too short")?;
+    let [h0, h1, b':', m0, m1, b':', s0, s1] = *hms else {
+        return Err("time must be `hh:mm:ss`");
+    };
+    let hour = two_digits(h0, h1).ok_or("hour is not a number")?;
+    let minute = two_digits(m0, m1).ok_or("minute is not a number")?;
+    let second = two_digits(s0, s1).ok_or("second is not a number")?;
+
+    let mut nanos = 0;
+    if let Some((b'.', tail)) = rest.split_first() {
+        let len = tail.iter().take_while(|c| c.is_ascii_digit()).count();
+        // Codat sends at most 7 digits, but `Display` writes 9 when the value
+        // needs more than 6, so 9 must parse for values to round-trip.
+        if !(1..=9).contains(&len) {
+            return Err("fractional seconds must have 1 to 9 digits");
+        }
+        let (digits, after) = tail.split_at(len);
+        let value = digits
+            .iter()
+            .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'));
+        // `len` is at most 9, so the exponent cannot underflow.
+        nanos = value * 10u32.pow(9 - len as u32);
+        rest = after;
+    }
+
+    // Leap seconds (`:60`) are rejected: Codat's platform cannot represent
+    // them, and accepting them would add a second, rarely-tested code path.
+    let time = NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)
+        .filter(|_| second < 60)
+        .ok_or("time out of range")?;
+    let naive = date.and_time(time);
+
+    match *rest {
+        [] => Ok(DateTime::Local(naive)),
+        [b'Z' | b'z'] => Ok(DateTime::Utc(naive.and_utc())),
+        [sign @ (b'+' | b'-'), h0, h1, b':', m0, m1] => {
+            let oh = two_digits(h0, h1).ok_or("offset hour is not a number")?;
+            let om = two_digits(m0, m1).ok_or("offset minute is not a number")?;
+            if oh > 23 || om > 59 {
+                return Err("offset out of range");
+            }
+            let secs = i32::try_from(oh * 3600 + om * 60).map_err(|_| "offset out of range")?;
+            let offset = if sign == b'+' {
+                FixedOffset::east_opt(secs)
+            } else {
+                FixedOffset::west_opt(secs)
+            }
+            .ok_or("offset out of range")?;
+            offset
+                .from_local_datetime(&naive)
+                .single()
+                .map(DateTime::Offset)
+                .ok_or("date and offset out of range")
+        }
+        _ => Err("unexpected text after the time"),
+    }
+}
+
+fn parse_date(b: &[u8]) -> Result<NaiveDate, &'static str> {
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *b else {
+        return Err("date must be `YYYY-MM-DD`");
+    };
+    let year = two_digits(y0, y1)
+        .zip(two_digits(y2, y3))
+        .map(|(hi, lo)| hi * 100 + lo)
+        .ok_or("year is not a number")?;
+    let month = two_digits(m0, m1).ok_or("month is not a number")?;
+    let day = two_digits(d0, d1).ok_or("day is not a number")?;
+    // A four-digit year always fits in i32.
+    let year = i32::try_from(year).map_err(|_| "year out of range")?;
+    NaiveDate::from_ymd_opt(year, month, day).ok_or("date out of range")
+}
+
+fn two_digits(a: u8, b: u8) -> Option<u32> {
+    if a.is_ascii_digit() && b.is_ascii_digit() {
+        Some(u32::from(a - b'0') * 10 + u32::from(b - b'0'))
+    } else {
+        None
+    }
+}
+
+impl fmt::Display for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Utc(dt) => f.write_str(&dt.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            // `use_z = false` keeps `+00:00` as written instead of turning it into `Z`.
+            Self::Offset(dt) => f.write_str(&dt.to_rfc3339_opts(SecondsFormat::AutoSi, false)),
+            Self::Local(dt) => write!(f, "{}", dt.format("%Y-%m-%dT%H:%M:%S%.f")),
+            Self::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+        }
+    }
+}
+
+impl serde::Serialize for DateTime {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DateTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = DateTime;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Codat DateTime string such as `2021-11-15T06:00:00Z` or `2022-10-23`")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DateTime, E> {
+                v.parse().map_err(E::custom)
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+impl schemars::JsonSchema for DateTime {
+    fn schema_name() -> String {
+        "DateTime".to_owned()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        // The default id is the bare name, which would collide with other
+        // types called `DateTime` (including chrono's) in one schema.
+        std::borrow::Cow::Borrowed(concat!(module_path!(), "::DateTime"))
+    }
+
+    fn json_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        use schemars::schema::{InstanceType, Metadata, SchemaObject};
+
+        // No `format`: `date-time` would reject the date-only and no-offset
+        // forms that Codat sends.
+        SchemaObject {
+            instance_type: Some(InstanceType::String.into()),
+            metadata: Some(Box::new(Metadata {
+                description: Some(
+                    "A Codat date or date-time: `YYYY-MM-DD`, or `YYYY-MM-DDThh:mm:ss` with optional \
+                     fractional seconds, followed by `Z` (UTC), an offset such as `-05:00`, or \
+                     nothing (local time of the business, offset unknown)."
+                        .to_owned(),
+                ),
+                examples: [
+                    "2021-11-15T06:00:00Z",
+                    "2021-11-15T01:00:00-05:00",
+                    "2021-11-15T01:00:00",
+                    "2022-10-27T10:22:43.6464237Z",
+                    "2022-10-23",
+                ]
+                .into_iter()
+                .map(serde_json::Value::from)
+                .collect(),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+        .into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Datelike, Timelike};
+
+    fn parse(s: &str) -> DateTime {
+        s.parse()
+            .unwrap_or_else(|e| panic!("{s:?} should parse: {e}"))
+    }
+
+    fn ymd_hms(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, mo, d)
+            .and_then(|d| d.and_hms_opt(h, mi, s))
+            .expect("valid test date")
+    }
+
+    #[test]
+    fn utc_form_parses_to_utc_variant() {
+        let dt = parse("2021-11-15T06:00:00Z");
+        assert_eq!(dt, DateTime::Utc(ymd_hms(2021, 11, 15, 6, 0, 0).and_utc()));
+        assert_eq!(dt.to_string(), "2021-11-15T06:00:00Z");
+    }
+
+    #[test]
+    fn lowercase_t_and_z_are_accepted_and_written_uppercase() {
+        let dt = parse("2021-11-15t06:00:00z");
+        assert_eq!(dt, parse("2021-11-15T06:00:00Z"));
+        assert_eq!(dt.to_string(), "2021-11-15T06:00:00Z");
+    }
+
+    #[test]
+    fn offset_form_parses_to_offset_variant_with_that_offset() {
+        let dt = parse("2021-11-15T01:00:00-05:00");
+        let DateTime::Offset(inner) = dt else {
+            panic!("expected Offset, got {dt:?}");
+        };
+        assert_eq!(inner.offset().local_minus_utc(), -5 * 3600);
+        assert_eq!(inner.naive_local(), ymd_hms(2021, 11, 15, 1, 0, 0));
+        assert_eq!(dt.to_utc(), Some(ymd_hms(2021, 11, 15, 6, 0, 0).and_utc()));
+        assert_eq!(dt.to_string(), "2021-11-15T01:00:00-05:00");
+    }
+
+    #[test]
+    fn positive_offset_with_minutes_is_kept() {
+        let dt = parse("2021-11-15T01:00:00+05:30");
+        assert_eq!(dt.to_string(), "2021-11-15T01:00:00+05:30");
+        assert_eq!(
+            dt.to_utc(),
+            Some(ymd_hms(2021, 11, 14, 19, 30, 0).and_utc())
+        );
+    }
+
+    #[test]
+    fn zero_offset_stays_offset_not_utc() {
+        let dt = parse("2021-11-15T06:00:00+00:00");
+        assert!(matches!(dt, DateTime::Offset(_)), "{dt:?}");
+        assert_ne!(dt, parse("2021-11-15T06:00:00Z"));
+        assert_eq!(dt.to_utc(), parse("2021-11-15T06:00:00Z").to_utc());
+        assert_eq!(dt.to_string(), "2021-11-15T06:00:00+00:00");
+    }
+
+    #[test]
+    fn no_offset_form_is_local_without_invented_offset() {
+        let dt = parse("2021-11-15T01:00:00");
+        assert_eq!(dt, DateTime::Local(ymd_hms(2021, 11, 15, 1, 0, 0)));
+        assert!(!dt.has_offset());
+        assert_eq!(dt.to_utc(), None);
+        assert_eq!(dt.naive_local(), ymd_hms(2021, 11, 15, 1, 0, 0));
+        assert_eq!(dt.to_string(), "2021-11-15T01:00:00");
+    }
+
+    #[test]
+    fn date_only_form_is_date_at_midnight() {
+        let dt = parse("2022-10-23");
+        let date = NaiveDate::from_ymd_opt(2022, 10, 23).expect("valid test date");
+        assert_eq!(dt, DateTime::Date(date));
+        assert_eq!(dt.date(), date);
+        assert_eq!(dt.naive_local(), ymd_hms(2022, 10, 23, 0, 0, 0));
+        assert_eq!(dt.to_utc(), None);
+        assert!(!dt.has_offset());
+        assert_eq!(dt.to_string(), "2022-10-23");
+    }
+
+    #[test]
+    fn seven_fractional_digits_keep_100ns_precision() {
+        let dt = parse("2022-10-27T10:22:43.6464237Z");
+        let utc = dt.to_utc().expect("has offset");
+        assert_eq!(utc.nanosecond(), 646_423_700);
+        assert_eq!((utc.hour(), utc.minute(), utc.second()), (10, 22, 43));
+        // AutoSi widens 7 digits to 9; the value is unchanged.
+        assert_eq!(dt.to_string(), "2022-10-27T10:22:43.646423700Z");
+        assert_eq!(parse(&dt.to_string()), dt);
+    }
+
+    #[test]
+    fn fractional_seconds_are_written_only_when_non_zero() {
+        assert_eq!(parse("2021-11-15T06:00:00.000Z").to_string(), "2021-11-15T06:00:00Z");
+        assert_eq!(parse("2021-11-15T06:00:00.5").to_string(), "2021-11-15T06:00:00.500");
+        assert_eq!(
+            parse("2021-11-15T06:00:00.1234-05:00").to_string(),
+            "2021-11-15T06:00:00.123400-05:00"
+        );
+    }
+
+    #[test]
+    fn date_ignores_offset_and_uses_written_wall_clock() {
+        let dt = parse("2021-11-15T23:30:00-05:00");
+        assert_eq!(dt.date().day(), 15);
+        assert_eq!(dt.to_utc().map(|u| u.day()), Some(16));
+    }
+
+    #[test]
+    fn serde_round_trips_every_form_through_json() {
+        for s in [
+            "2021-11-15T06:00:00Z",
+            "2021-11-15T01:00:00",
+            "2021-11-15T01:00:00-05:00",
+            "2021-11-15T01:00:00+00:00",
+            "2022-10-27T10:22:43.646423700Z",
+            "2022-10-23",
+        ] {
+            let json = format!("\"{s}\"");
+            let dt: DateTime = serde_json::from_str(&json).expect("valid DateTime json");
+            assert_eq!(dt, parse(s));
+            assert_eq!(serde_json::to_string(&dt).expect("serialisable"), json);
+        }
+    }
+
+    #[test]
+    fn serde_rejects_invalid_string_and_non_string() {
+        let err = serde_json::from_str::<DateTime>("\"2021-13-01\"").expect_err("month 13");
+        assert!(err.to_string().contains("2021-13-01"), "{err}");
+        assert!(serde_json::from_str::<DateTime>("20211115").is_err());
+        assert!(serde_json::from_str::<DateTime>("null").is_err());
+    }
+
+    #[test]
+    fn garbage_empty_and_out_of_range_are_rejected_with_the_input() {
+        for bad in [
+            "",
+            "garbage",
+            "2021-13-01",
+            "2021-02-29",
+            "2021-00-10",
+            "2021-11-15T24:00:00",
+            "2021-11-15T23:60:00",
+            "2021-11-15T23:59:60Z",
+            "2021-11-15T06:00:00+24:00",
+            "2021-11-15T06:00:00+05:60",
+            "2021-11-15T06:00:00+0500",
+            "2021-11-15T06:00:00 Z",
+            "2021-11-15 06:00:00",
+            "2021-11-15T06:00",
+            "2021-11-15T06:00:00.",
+            "2021-11-15T06:00:00.1234567890Z",
+            "2021-11-15T06:00:00ZZ",
+            "2021-1-15",
+            "+2021-11-15",
+            "2021-11-15T",
+            " 2021-11-15",
+            "2021-11-15\u{e9}",
+            "２０２１-11-15",
+        ] {
+            let err = bad
+                .parse::<DateTime>()
+                .expect_err(&format!("{bad:?} should be rejected"));
+            assert_eq!(err.input(), bad);
+            assert!(err.to_string().contains(&format!("{bad:?}")), "{err}");
+        }
+    }
+
+    #[test]
+    fn long_rejected_input_is_truncated_in_the_error() {
+        let long = "x".repeat(1000);
+        let err = long.parse::<DateTime>().expect_err("garbage");
+        assert_eq!(err.input().chars().count(), 64);
+        assert!(err.to_string().contains("truncated"));
+        // Multi-byte characters are cut on a character boundary.
+        let err = "é".repeat(100).parse::<DateTime>().expect_err("garbage");
+        assert_eq!(err.input(), "é".repeat(64));
+    }
+
+    #[test]
+    fn generated_inputs_round_trip_through_display() {
+        let years = ["0000", "0001", "1970", "1999", "2000", "2024", "9999"];
+        let month_days = ["01-01", "02-28", "02-29", "02-30", "04-31", "12-31", "13-01"];
+        let times = ["00:00:00", "06:05:04", "12:30:59", "23:59:59", "24:00:00"];
+        let fractions = [
+            "", ".0", ".5", ".05", ".123", ".1234", ".123456", ".6464237", ".12345678",
+            ".999999999",
+        ];
+        let suffixes = ["", "Z", "z", "+00:00", "-05:00", "+05:30", "+23:59", "-23:59"];
+
+        // A fixed LCG picks combinations so the test is deterministic but
+        // covers mixes a nested loop of this size would not reach.
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            usize::try_from(state >> 33).expect("fits in usize") % n
+        };
+
+        let mut accepted = 0;
+        for i in 0..600 {
+            let date = format!(
+                "{}-{}",
+                years[next(years.len())],
+                month_days[next(month_days.len())]
+            );
+            let s = if i % 10 == 0 {
+                date
+            } else {
+                format!(
+                    "{date}T{}{}{}",
+                    times[next(times.len())],
+                    fractions[next(fractions.len())],
+                    suffixes[next(suffixes.len())]
+                )
+            };
+            let Ok(first) = s.parse::<DateTime>() else {
+                continue;
+            };
+            accepted += 1;
+            let written = first.to_string();
+            let second: DateTime = written
+                .parse()
+                .unwrap_or_else(|e| panic!("{s:?} wrote {written:?}, which failed: {e}"));
+            assert_eq!(second, first, "{s:?} -> {written:?}");
+            assert_eq!(second.to_string(), written, "Display must be stable");
+        }
+        assert!(accepted > 300, "only {accepted} generated inputs parsed");
+    }
+
+    #[test]
+    fn json_schema_is_a_plain_string_named_datetime() {
+        use schemars::JsonSchema;
+
+        assert_eq!(DateTime::schema_name(), "DateTime");
+        let schema = schemars::schema_for!(DateTime);
+        let json = serde_json::to_value(&schema).expect("schema serialises");
+        assert_eq!(json["type"], "string");
+        assert!(json.get("format").is_none(), "{json}");
+    }
+}

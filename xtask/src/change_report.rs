@@ -1,0 +1,572 @@
+//! What changed for our users between two normalised documents, one line per
+//! change, each classified as breaking or not.
+//!
+//! Both documents are flattened into facts keyed by where a user meets them
+//! (`Connection.integrationKey`, `list-connections parameter page`,
+//! `list-connections response 402`), and the facts are compared. A change is
+//! breaking when code written against the old document can stop compiling or
+//! stop working against the new one; which direction data flows decides that
+//! (a field becoming optional breaks readers of a response, a field becoming
+//! required breaks writers of a request).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::json_pointer::{ref_segments, resolve};
+use crate::rewrite::component_schemas_reachable;
+
+/// One line of the report.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Change {
+    /// Whether code written against the old document can break.
+    pub breaking: bool,
+    /// What changed, in one sentence.
+    pub text: String,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let class = if self.breaking {
+            "breaking"
+        } else {
+            "non-breaking"
+        };
+        write!(f, "{class}: {}", self.text)
+    }
+}
+
+/// Which way data described by a fact travels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Flow {
+    request: bool,
+    response: bool,
+}
+
+/// What a user can observe about one place in the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Fact {
+    kind: Kind,
+    flow: Flow,
+    type_label: String,
+    nullable: bool,
+    required: bool,
+    enum_values: Option<BTreeSet<String>>,
+    constraints: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Operation,
+    Response,
+    Parameter,
+    Schema,
+    Field,
+    /// The body of a response: its appearing or going is the response's.
+    ResponseBody,
+}
+
+impl Kind {
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Operation => "operation",
+            Kind::Response => "response",
+            Kind::Parameter => "parameter",
+            Kind::Schema => "schema",
+            Kind::Field => "field",
+            Kind::ResponseBody => "response body",
+        }
+    }
+}
+
+const CONSTRAINTS: [&str; 8] = [
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "maxItems",
+];
+
+/// The changes from `old` to `new`, breaking ones first.
+pub fn compare(old: &Value, new: &Value) -> Vec<Change> {
+    let before = facts(old);
+    let after = facts(new);
+    let mut changes = Vec::new();
+    for (place, fact) in &before {
+        match after.get(place) {
+            None if fact.kind == Kind::ResponseBody => {}
+            None => changes.push(Change {
+                breaking: fact.kind != Kind::Response,
+                text: format!("{} `{place}` removed", fact.kind.noun()),
+            }),
+            Some(now) => compare_fact(place, fact, now, &mut changes),
+        }
+    }
+    for (place, fact) in &after {
+        if !before.contains_key(place) && fact.kind != Kind::ResponseBody {
+            let breaking = fact.required && fact.flow.request && fact.kind != Kind::Schema;
+            changes.push(Change {
+                breaking,
+                text: format!("{} `{place}` added", fact.kind.noun()),
+            });
+        }
+    }
+    changes.sort_by(|a, b| b.breaking.cmp(&a.breaking).then(a.text.cmp(&b.text)));
+    changes
+}
+
+fn compare_fact(place: &str, old: &Fact, new: &Fact, out: &mut Vec<Change>) {
+    let flow = Flow {
+        request: old.flow.request || new.flow.request,
+        response: old.flow.response || new.flow.response,
+    };
+    if old.type_label != new.type_label {
+        out.push(Change {
+            breaking: true,
+            text: format!(
+                "`{place}` type changed from {} to {}",
+                old.type_label, new.type_label
+            ),
+        });
+    }
+    if old.nullable != new.nullable {
+        let (breaking, text) = if new.nullable {
+            (flow.response, format!("`{place}` is now nullable"))
+        } else {
+            (flow.request, format!("`{place}` is no longer nullable"))
+        };
+        out.push(Change { breaking, text });
+    }
+    if old.required != new.required {
+        let (breaking, text) = if new.required {
+            (flow.request, format!("`{place}` is now required"))
+        } else {
+            (flow.response, format!("`{place}` is no longer required"))
+        };
+        out.push(Change { breaking, text });
+    }
+    let empty = BTreeSet::new();
+    let old_values = old.enum_values.as_ref().unwrap_or(&empty);
+    let new_values = new.enum_values.as_ref().unwrap_or(&empty);
+    for added in new_values.difference(old_values) {
+        // Our response enums are open (they keep unknown values), so a new
+        // value breaks nobody.
+        out.push(Change {
+            breaking: false,
+            text: format!("`{place}` enum value `{added}` added"),
+        });
+    }
+    for removed in old_values.difference(new_values) {
+        out.push(Change {
+            breaking: true,
+            text: format!("`{place}` enum value `{removed}` removed"),
+        });
+    }
+    let keys: BTreeSet<&String> = old
+        .constraints
+        .keys()
+        .chain(new.constraints.keys())
+        .collect();
+    for key in keys {
+        let (was, is) = (old.constraints.get(key), new.constraints.get(key));
+        if was == is {
+            continue;
+        }
+        let describe = |v: Option<&String>| v.map_or("none".to_owned(), |v| format!("`{v}`"));
+        // A constraint on what we send can reject a request that used to pass;
+        // on what we receive it changes nothing we decode.
+        out.push(Change {
+            breaking: flow.request,
+            text: format!(
+                "`{place}` {key} changed from {} to {}",
+                describe(was),
+                describe(is)
+            ),
+        });
+    }
+}
+
+/// Flattens a normalised document into facts.
+fn facts(doc: &Value) -> BTreeMap<String, Fact> {
+    let mut out = BTreeMap::new();
+    let flows = component_flows(doc);
+    let empty = serde_json::Map::new();
+    let paths = doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    for item in paths.values().filter_map(Value::as_object) {
+        let shared_params = item.get("parameters");
+        for (method, op) in item {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let op_flow = Flow {
+                request: true,
+                response: true,
+            };
+            out.insert(id.to_owned(), plain_fact(Kind::Operation, op_flow, method));
+            let request = Flow {
+                request: true,
+                response: false,
+            };
+            let params = shared_params
+                .into_iter()
+                .chain(op.get("parameters"))
+                .filter_map(Value::as_array)
+                .flatten();
+            for param in params {
+                let param = follow(doc, param);
+                let name = param.get("name").and_then(Value::as_str).unwrap_or("?");
+                let place = format!("{id} parameter {name}");
+                let schema = param.get("schema").unwrap_or(&Value::Null);
+                let mut fact = schema_fact(doc, Kind::Parameter, request, schema);
+                fact.required = param.get("required") == Some(&Value::Bool(true));
+                out.insert(place, fact);
+            }
+            if let Some(schema) = op.pointer("/requestBody/content/application~1json/schema") {
+                flatten(
+                    doc,
+                    &format!("{id} request body"),
+                    schema,
+                    request,
+                    Kind::Schema,
+                    &mut out,
+                );
+            }
+            let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+                continue;
+            };
+            let response = Flow {
+                request: false,
+                response: true,
+            };
+            for (status, body) in responses {
+                let place = format!("{id} response {status}");
+                out.insert(place.clone(), plain_fact(Kind::Response, response, status));
+                let body = follow(doc, body);
+                if let Some(schema) = body.pointer("/content/application~1json/schema") {
+                    if schema.get("$ref").is_none() {
+                        flatten(
+                            doc,
+                            &format!("{place} body"),
+                            schema,
+                            response,
+                            Kind::ResponseBody,
+                            &mut out,
+                        );
+                    } else {
+                        let mut fact = schema_fact(doc, Kind::ResponseBody, response, schema);
+                        fact.required = true;
+                        out.insert(format!("{place} body"), fact);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
+        for (name, schema) in schemas {
+            let flow = flows.get(name).copied().unwrap_or_default();
+            flatten(doc, name, schema, flow, Kind::Schema, &mut out);
+        }
+    }
+    out
+}
+
+fn plain_fact(kind: Kind, flow: Flow, label: &str) -> Fact {
+    Fact {
+        kind,
+        flow,
+        type_label: label.to_owned(),
+        nullable: false,
+        required: true,
+        enum_values: None,
+        constraints: BTreeMap::new(),
+    }
+}
+
+/// Which way each component schema's data travels.
+fn component_flows(doc: &Value) -> BTreeMap<String, Flow> {
+    let mut requests = Vec::new();
+    let mut responses = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for item in paths.values().filter_map(Value::as_object) {
+            for (key, op) in item {
+                if key == "parameters" {
+                    requests.push(op);
+                    continue;
+                }
+                if let Some(p) = op.get("parameters") {
+                    requests.push(p);
+                }
+                if let Some(b) = op.get("requestBody") {
+                    requests.push(b);
+                }
+                if let Some(r) = op.get("responses") {
+                    responses.push(r);
+                }
+            }
+        }
+    }
+    let mut flows: BTreeMap<String, Flow> = BTreeMap::new();
+    for name in component_schemas_reachable(doc, requests) {
+        flows.entry(name).or_default().request = true;
+    }
+    for name in component_schemas_reachable(doc, responses) {
+        flows.entry(name).or_default().response = true;
+    }
+    flows
+}
+
+/// Adds the fact for `schema` at `place`, and one for each field under it.
+fn flatten(
+    doc: &Value,
+    place: &str,
+    schema: &Value,
+    flow: Flow,
+    kind: Kind,
+    out: &mut BTreeMap<String, Fact>,
+) {
+    let mut fact = schema_fact(doc, kind, flow, schema);
+    fact.required = kind != Kind::Field || fact.required;
+    out.insert(place.to_owned(), fact);
+
+    // Fields come from the schema itself and from inline parts of an allOf;
+    // referenced parts are facts of their own component.
+    let mut parts = vec![schema];
+    if let Some(all_of) = schema.get("allOf").and_then(Value::as_array) {
+        parts.extend(all_of.iter().filter(|p| p.get("$ref").is_none()));
+    }
+    for part in parts {
+        let required: BTreeSet<&str> = part
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if let Some(properties) = part.get("properties").and_then(Value::as_object) {
+            for (field, sub) in properties {
+                let sub_place = format!("{place}.{field}");
+                flatten(doc, &sub_place, sub, flow, Kind::Field, out);
+                if let Some(f) = out.get_mut(&sub_place) {
+                    f.required = required.contains(field.as_str());
+                }
+            }
+        }
+        // Arrays and maps of plain values are described by the parent's type;
+        // only element objects have fields of their own.
+        if let Some(items) = part.get("items") {
+            if items.get("properties").is_some() {
+                flatten(doc, &format!("{place}[]"), items, flow, Kind::Field, out);
+            }
+        }
+        if let Some(values) = part.get("additionalProperties") {
+            if values.get("properties").is_some() {
+                flatten(doc, &format!("{place}{{}}"), values, flow, Kind::Field, out);
+            }
+        }
+    }
+}
+
+fn follow<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(r) => resolve(doc, r).unwrap_or(node),
+        None => node,
+    }
+}
+
+fn schema_fact(doc: &Value, kind: Kind, flow: Flow, schema: &Value) -> Fact {
+    let constraints = CONSTRAINTS
+        .iter()
+        .filter_map(|key| {
+            let value = simple_target(doc, schema).get(*key)?;
+            Some((
+                (*key).to_owned(),
+                value.to_string().trim_matches('"').to_owned(),
+            ))
+        })
+        .collect();
+    let enum_values = schema.get("enum").and_then(Value::as_array).map(|values| {
+        values
+            .iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            .collect()
+    });
+    Fact {
+        kind,
+        flow,
+        type_label: type_label(doc, schema),
+        nullable: schema.get("nullable") == Some(&Value::Bool(true)),
+        required: false,
+        enum_values,
+        constraints,
+    }
+}
+
+/// A schema that only names another simple schema describes that one's
+/// constraints; this finds it.
+fn simple_target<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match single_ref(schema) {
+        Some(r) => match resolve(doc, r) {
+            Ok(target) if is_simple(target) => target,
+            _ => schema,
+        },
+        None => schema,
+    }
+}
+
+fn single_ref(schema: &Value) -> Option<&str> {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        return Some(r);
+    }
+    match schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
+        Some([only]) => only.get("$ref").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// A plain string, number or boolean without its own values or fields: two
+/// documents that reference it in one and inline it in the other mean the same.
+fn is_simple(schema: &Value) -> bool {
+    schema.get("enum").is_none()
+        && schema.get("properties").is_none()
+        && schema.get("allOf").is_none()
+        && matches!(
+            schema.get("type").and_then(Value::as_str),
+            Some("string" | "integer" | "number" | "boolean")
+        )
+}
+
+fn type_label(doc: &Value, schema: &Value) -> String {
+    if let Some(reference) = single_ref(schema) {
+        if let Ok(target) = resolve(doc, reference) {
+            if is_simple(target) {
+                return type_label(doc, target);
+            }
+        }
+        return ref_segments(reference)
+            .ok()
+            .and_then(|s| s.last().cloned())
+            .unwrap_or_else(|| reference.to_owned());
+    }
+    if schema.get("allOf").is_some() {
+        return "allOf".to_owned();
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("array") => {
+            let items = schema.get("items").unwrap_or(&Value::Null);
+            format!("array of {}", type_label(doc, items))
+        }
+        Some("object") => match schema.get("additionalProperties") {
+            Some(Value::Bool(true)) if schema.get("properties").is_none() => {
+                "map of any".to_owned()
+            }
+            Some(values @ Value::Object(_)) if schema.get("properties").is_none() => {
+                format!("map of {}", type_label(doc, values))
+            }
+            _ => "object".to_owned(),
+        },
+        Some(t) => match schema.get("format").and_then(Value::as_str) {
+            Some(format) => format!("{t} ({format})"),
+            None => t.to_owned(),
+        },
+        None => "any".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc(connection: Value) -> Value {
+        json!({
+            "paths": {"/c": {"get": {"operationId": "get-connection",
+                "responses": {"200": {"content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Connection"}}}}}}}},
+            "components": {"schemas": {"Connection": connection,
+                "DateTime": {"type": "string"}}}
+        })
+    }
+
+    fn lines(old: Value, new: Value) -> Vec<String> {
+        compare(&doc(old), &doc(new))
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn identical_documents_have_no_changes() {
+        let c = json!({"type": "object", "properties": {"id": {"type": "string"}}});
+        assert!(lines(c.clone(), c).is_empty());
+    }
+
+    #[test]
+    fn field_no_longer_required_in_a_response_is_breaking() {
+        let old =
+            json!({"type": "object", "required": ["k"], "properties": {"k": {"type": "string"}}});
+        let new = json!({"type": "object", "properties": {"k": {"type": "string"}}});
+        assert_eq!(
+            lines(old.clone(), new.clone()),
+            ["breaking: `Connection.k` is no longer required"]
+        );
+        assert_eq!(
+            lines(new, old),
+            ["non-breaking: `Connection.k` is now required"]
+        );
+    }
+
+    #[test]
+    fn fields_added_and_removed() {
+        let old = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+        let new = json!({"type": "object", "properties": {"b": {"type": "string"}}});
+        assert_eq!(
+            lines(old, new),
+            [
+                "breaking: field `Connection.a` removed",
+                "non-breaking: field `Connection.b` added"
+            ]
+        );
+    }
+
+    #[test]
+    fn nullable_and_type_changes() {
+        let old = json!({"type": "object", "properties": {
+            "last": {"$ref": "#/components/schemas/DateTime"},
+            "info": {"type": "object", "additionalProperties": {"type": "string"}}}});
+        let new = json!({"type": "object", "properties": {
+            "last": {"allOf": [{"$ref": "#/components/schemas/DateTime"}], "nullable": true},
+            "info": {"type": "object", "additionalProperties": true}}});
+        assert_eq!(
+            lines(old, new),
+            [
+                "breaking: `Connection.info` type changed from map of string to map of any",
+                "breaking: `Connection.last` is now nullable",
+            ]
+        );
+    }
+
+    #[test]
+    fn enum_values() {
+        let old = json!({"type": "string", "enum": ["A", "B"]});
+        let new = json!({"type": "string", "enum": ["A", "C"]});
+        assert_eq!(
+            lines(old, new),
+            [
+                "breaking: `Connection` enum value `B` removed",
+                "non-breaking: `Connection` enum value `C` added"
+            ]
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! `cargo xtask ci`: every check CI runs, in the order that fails fastest.
+//! The tools the tests need are installed here, pinned, under `target/tools/`.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::sync_spec::workspace_root;
+
+/// Pinned requirements of the OpenAPI validator the tests run.
+const VALIDATOR_REQUIREMENTS: &str = "xtask/validator-requirements.txt";
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    if let Some(unknown) = args.first() {
+        return Err(format!("ci: unexpected argument `{unknown}`"));
+    }
+    let root = workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+
+    step(&root, "formatting", &cargo, &["fmt", "--all", "--check"])?;
+    println!("==> the checked-in OpenAPI document");
+    crate::sync_spec::run(&["--check".to_owned()])?;
+    let validator = install_validator(&root)?;
+    step(
+        &root,
+        "clippy",
+        &cargo,
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    let mut test = Command::new(&cargo);
+    test.args(["test", "--workspace", "--all-targets"])
+        .env("OPENAPI_SPEC_VALIDATOR", &validator);
+    run_command(&root, "tests", test)?;
+    step(&root, "doctests", &cargo, &["test", "--workspace", "--doc"])?;
+    println!("==> all checks passed");
+    Ok(())
+}
+
+/// Installs the pinned `openapi-spec-validator` into a venv under `target/`
+/// and returns the path of its command.
+fn install_validator(root: &Path) -> Result<String, String> {
+    let venv = root.join("target/tools/validator-venv");
+    let bin = venv.join("bin/openapi-spec-validator");
+    let stamp = venv.join("installed-requirements.txt");
+    let wanted = std::fs::read_to_string(root.join(VALIDATOR_REQUIREMENTS))
+        .map_err(|e| format!("cannot read {VALIDATOR_REQUIREMENTS}: {e}"))?;
+    if bin.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(bin.display().to_string());
+    }
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let venv_arg = venv.display().to_string();
+    step(
+        root,
+        "installing openapi-spec-validator (pinned)",
+        &python,
+        &["-m", "venv", &venv_arg],
+    )
+    .map_err(|e| {
+        format!(
+            "{e}\nThe validator needs Python 3 with venv (Debian: apt-get install python3-venv)."
+        )
+    })?;
+    let pip = venv.join("bin/pip").display().to_string();
+    let requirements = root.join(VALIDATOR_REQUIREMENTS).display().to_string();
+    step(
+        root,
+        "pip install",
+        &pip,
+        &["install", "--quiet", "--no-deps", "-r", &requirements],
+    )?;
+    std::fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
+    Ok(bin.display().to_string())
+}
+
+fn step(root: &Path, name: &str, program: &str, args: &[&str]) -> Result<(), String> {
+    let mut command = Command::new(program);
+    command.args(args);
+    run_command(root, name, command)
+}
+
+fn run_command(root: &Path, name: &str, mut command: Command) -> Result<(), String> {
+    println!("==> {name}");
+    let status = command
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("{name}: cannot start {:?}: {e}", command.get_program()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{name} failed ({status})"))
+    }
+}

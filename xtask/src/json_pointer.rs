@@ -1,0 +1,93 @@
+//! JSON references (`$ref`) as OpenAPI writes them: a fragment holding a
+//! percent-encoded JSON pointer.
+
+use serde_json::Value;
+
+/// Splits `#/a/b~1c/%7Bd%7D` into `["a", "b/c", "{d}"]`.
+pub fn ref_segments(reference: &str) -> Result<Vec<String>, String> {
+    let pointer = reference
+        .strip_prefix("#/")
+        .ok_or_else(|| format!("only local references are supported, found `{reference}`"))?;
+    pointer
+        .split('/')
+        .map(|raw| percent_decode(raw).map(|s| s.replace("~1", "/").replace("~0", "~")))
+        .collect()
+}
+
+/// Builds the `$ref` string for the given segments (the inverse of [`ref_segments`]).
+pub fn ref_string(segments: &[&str]) -> String {
+    let mut out = String::from("#");
+    for segment in segments {
+        out.push('/');
+        out.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+    }
+    out
+}
+
+/// Follows `reference` inside `doc`.
+pub fn resolve<'a>(doc: &'a Value, reference: &str) -> Result<&'a Value, String> {
+    let mut node = doc;
+    for segment in ref_segments(reference)? {
+        node = match node {
+            Value::Object(map) => map.get(&segment),
+            Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => None,
+        }
+        .ok_or_else(|| format!("`{reference}` does not resolve (no `{segment}`)"))?;
+    }
+    Ok(node)
+}
+
+fn percent_decode(raw: &str) -> Result<String, String> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = raw
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| format!("bad percent-escape in `{raw}`"))?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| format!("`{raw}` is not UTF-8 once decoded"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn decodes_escapes_and_percent_encoding() {
+        let segments =
+            ref_segments("#/paths/~1companies~1%7BcompanyId%7D~1syncSettings/post").unwrap();
+        assert_eq!(
+            segments,
+            ["paths", "/companies/{companyId}/syncSettings", "post"]
+        );
+    }
+
+    #[test]
+    fn resolves_through_arrays() {
+        let doc = json!({"a": {"allOf": [{"x": 1}, {"y": 2}]}});
+        assert_eq!(resolve(&doc, "#/a/allOf/1/y").unwrap(), &json!(2));
+        assert!(resolve(&doc, "#/a/allOf/2").is_err());
+        assert!(resolve(&doc, "other.json#/a").is_err());
+    }
+
+    #[test]
+    fn ref_string_round_trips() {
+        let r = ref_string(&["components", "schemas", "a/b~c"]);
+        assert_eq!(r, "#/components/schemas/a~1b~0c");
+        assert_eq!(
+            ref_segments(&r).unwrap(),
+            ["components", "schemas", "a/b~c"]
+        );
+    }
+}

@@ -1,0 +1,41 @@
+//! Project tasks: `cargo xtask sync-spec`, `cargo xtask spec-diff`, `cargo xtask ci`.
+
+mod change_report;
+mod ci;
+mod json_pointer;
+mod normalise;
+mod rewrite;
+mod schema_walk;
+mod sync_spec;
+#[cfg(test)]
+mod upstream_tests;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage:
+  cargo xtask sync-spec [PATH] [--check]   regenerate openapi/connections.json from Codat's
+                                           Platform API document at PATH (default:
+                                           ../shared/upstream/Codat-Platform.json, where present);
+                                           --check only verifies the checked-in document
+  cargo xtask spec-diff OLD NEW            print what changed for users between two of
+                                           Codat's documents, classified breaking / non-breaking
+  cargo xtask ci                           everything CI runs: formatting, the spec check,
+                                           clippy and every test";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("sync-spec") => sync_spec::run(&args[1..]),
+        Some("spec-diff") => sync_spec::run_diff(&args[1..]),
+        Some("ci") => ci::run(&args[1..]),
+        _ => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}

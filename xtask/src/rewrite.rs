@@ -1,0 +1,344 @@
+//! The rewrite rules that turn Codat's OpenAPI 3.1-flavoured document into the
+//! OpenAPI 3.0.3 that progenitor and typify generate faithful Rust from.
+//!
+//! Each rule is one function with the reason it exists, and
+//! [`apply_all`] runs them in a fixed order. Rules run after the Connections
+//! operations were selected and every foreign `$ref` was hoisted.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value};
+
+use crate::json_pointer::ref_segments;
+use crate::schema_walk::{for_each_schema_mut, for_each_subschema};
+
+/// The OpenAPI version the checked-in document declares.
+pub const OPENAPI_VERSION: &str = "3.0.3";
+
+/// Runs every rule, in order.
+pub fn apply_all(doc: &mut Value) {
+    declare_openapi_3_0(doc);
+    schema_examples_to_example(doc);
+    wrap_ref_siblings_in_all_of(doc);
+    drop_schema_definitions(doc);
+    drop_boolean_property_schemas(doc);
+    open_response_objects(doc);
+    strip_byte_order_marks(doc);
+}
+
+/// Codat declares `openapi: 3.1.0` but writes (almost) 3.0; progenitor only
+/// accepts `3.0.x`, and the other rules remove what 3.0 does not allow.
+pub fn declare_openapi_3_0(doc: &mut Value) {
+    doc["openapi"] = Value::from(OPENAPI_VERSION);
+}
+
+/// JSON Schema 2020-12 (OpenAPI 3.1) has an `examples` array in schemas;
+/// OpenAPI 3.0 has a single `example`. A 3.0 parser rejects the array, so the
+/// first example is kept as `example` (an existing `example` wins).
+pub fn schema_examples_to_example(doc: &mut Value) {
+    for_each_schema_mut(doc, &mut |schema| {
+        let Value::Object(map) = schema else { return };
+        if let Some(Value::Array(examples)) = map.remove("examples") {
+            if !map.contains_key("example") {
+                if let Some(first) = examples.into_iter().next() {
+                    map.insert("example".into(), first);
+                }
+            }
+        }
+    });
+}
+
+/// In OpenAPI 3.0 every keyword beside `$ref` is ignored, so Codat's
+/// `{"$ref": ..., "nullable": true}` would silently lose `nullable` (and a
+/// generated field would fail on `null`). Wrapping the reference in a
+/// one-element `allOf` keeps the siblings meaningful in 3.0.
+pub fn wrap_ref_siblings_in_all_of(doc: &mut Value) {
+    for_each_schema_mut(doc, &mut |schema| {
+        let Value::Object(map) = schema else { return };
+        if map.len() < 2 {
+            return;
+        }
+        let Some(reference) = map.remove("$ref") else {
+            return;
+        };
+        let mut target = Map::new();
+        target.insert("$ref".into(), reference);
+        map.insert("allOf".into(), Value::Array(vec![Value::Object(target)]));
+    });
+}
+
+/// `definitions` is not an OpenAPI 3.0 schema keyword. Everything the
+/// Connections operations use from Codat's `definitions` has been hoisted into
+/// `components/schemas` before this rule runs, so what is left is unused.
+pub fn drop_schema_definitions(doc: &mut Value) {
+    for_each_schema_mut(doc, &mut |schema| {
+        if let Value::Object(map) = schema {
+            map.remove("definitions");
+        }
+    });
+}
+
+/// A boolean schema (`true`/`false`) is JSON Schema 2020-12 only; OpenAPI 3.0
+/// requires an object. Codat's documents before September 2024 carried
+/// `"additionalProperties": false` *inside* `Connection.properties`, i.e. a
+/// property literally named `additionalProperties` with the schema `false`
+/// ("must be absent"). There is no field to generate for it, so it goes.
+pub fn drop_boolean_property_schemas(doc: &mut Value) {
+    for_each_schema_mut(doc, &mut |schema| {
+        if let Some(Value::Object(properties)) = schema.get_mut("properties") {
+            properties.retain(|_, sub| !sub.is_boolean());
+        }
+    });
+}
+
+/// typify turns `additionalProperties: false` into `#[serde(deny_unknown_fields)]`,
+/// so the first field Codat adds to a response would make every call fail to
+/// decode. Codat adds fields without notice, so schemas that appear in a
+/// response are opened; schemas used only in requests stay closed.
+pub fn open_response_objects(doc: &mut Value) {
+    let response_schemas = component_schemas_reachable_from_responses(doc);
+    let open = &mut |schema: &mut Value| {
+        if let Value::Object(map) = schema {
+            if map.get("additionalProperties") == Some(&Value::Bool(false)) {
+                map.remove("additionalProperties");
+            }
+        }
+    };
+    if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
+        for (name, schema) in schemas.iter_mut() {
+            if response_schemas.contains(name) {
+                for_each_subschema(schema, open);
+            }
+        }
+    }
+    for response in responses_mut(doc) {
+        if let Some(Value::Object(content)) = response.get_mut("content") {
+            for media in content.values_mut() {
+                if let Some(schema) = media.get_mut("schema") {
+                    for_each_subschema(schema, open);
+                }
+            }
+        }
+    }
+}
+
+/// Some of Codat's descriptions start with a byte-order mark (U+FEFF), which
+/// would end up invisible but present in generated documentation.
+pub fn strip_byte_order_marks(doc: &mut Value) {
+    match doc {
+        Value::String(s) if s.contains('\u{feff}') => *s = s.replace('\u{feff}', ""),
+        Value::Array(items) => items.iter_mut().for_each(strip_byte_order_marks),
+        Value::Object(map) => map.values_mut().for_each(strip_byte_order_marks),
+        _ => {}
+    }
+}
+
+/// Every response object of the document: under operations and under
+/// `components/responses`.
+fn responses_mut(doc: &mut Value) -> Vec<&mut Value> {
+    let mut out = Vec::new();
+    let Value::Object(root) = doc else { return out };
+    for (key, section) in root.iter_mut() {
+        match key.as_str() {
+            "paths" => {
+                let Value::Object(paths) = section else {
+                    continue;
+                };
+                for item in paths.values_mut() {
+                    let Value::Object(item) = item else { continue };
+                    for op in item.values_mut() {
+                        if let Some(Value::Object(responses)) = op.get_mut("responses") {
+                            out.extend(responses.values_mut());
+                        }
+                    }
+                }
+            }
+            "components" => {
+                if let Some(Value::Object(responses)) = section.get_mut("responses") {
+                    out.extend(responses.values_mut());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Names of the component schemas that a response can contain, directly or
+/// through other schemas.
+pub fn component_schemas_reachable_from_responses(doc: &Value) -> BTreeSet<String> {
+    let mut roots = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for item in paths.values().filter_map(Value::as_object) {
+            for op in item.values() {
+                if let Some(responses) = op.get("responses") {
+                    roots.push(responses);
+                }
+            }
+        }
+    }
+    if let Some(responses) = doc.pointer("/components/responses") {
+        roots.push(responses);
+    }
+    component_schemas_reachable(doc, roots)
+}
+
+/// Names of the component schemas reachable from `roots` through `$ref`s
+/// (responses are followed through their own `$ref`s too).
+pub fn component_schemas_reachable(doc: &Value, roots: Vec<&Value>) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut seen_refs = BTreeSet::new();
+    let mut stack = roots;
+    while let Some(node) = stack.pop() {
+        match node {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    if key == "$ref" {
+                        let Some(reference) = child.as_str() else {
+                            continue;
+                        };
+                        if !seen_refs.insert(reference.to_owned()) {
+                            continue;
+                        }
+                        if let Ok(segments) = ref_segments(reference) {
+                            if let [c, s, name] = segments.as_slice() {
+                                if c == "components" && s == "schemas" {
+                                    found.insert(name.clone());
+                                }
+                            }
+                        }
+                        if let Ok(target) = crate::json_pointer::resolve(doc, reference) {
+                            stack.push(target);
+                        }
+                    } else if !matches!(key.as_str(), "example" | "examples") {
+                        stack.push(child);
+                    }
+                }
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn version_becomes_3_0_3() {
+        let mut doc = json!({"openapi": "3.1.0"});
+        declare_openapi_3_0(&mut doc);
+        assert_eq!(doc["openapi"], "3.0.3");
+    }
+
+    #[test]
+    fn schema_examples_array_becomes_first_example() {
+        let mut doc = json!({"components": {"schemas": {
+            "DateTime": {"type": "string", "examples": ["2022-10-23T00:00:00Z", "2022-10-23"]},
+            "Kept": {"type": "string", "example": "mine", "examples": ["theirs"]}
+        }}});
+        schema_examples_to_example(&mut doc);
+        assert_eq!(
+            doc["components"]["schemas"]["DateTime"],
+            json!({"type": "string", "example": "2022-10-23T00:00:00Z"})
+        );
+        assert_eq!(doc["components"]["schemas"]["Kept"]["example"], "mine");
+        assert!(doc["components"]["schemas"]["Kept"]
+            .get("examples")
+            .is_none());
+    }
+
+    #[test]
+    fn media_type_examples_are_left_alone() {
+        let body = json!({"schema": {"type": "string"}, "examples": {"one": {"value": "x"}}});
+        let mut doc = json!({"paths": {"/a": {"get": {"responses": {"200": {
+            "content": {"application/json": body.clone()}}}}}}});
+        schema_examples_to_example(&mut doc);
+        assert_eq!(
+            doc["paths"]["/a"]["get"]["responses"]["200"]["content"]["application/json"],
+            body
+        );
+    }
+
+    #[test]
+    fn ref_with_nullable_is_wrapped_in_all_of() {
+        let mut doc = json!({"components": {"schemas": {"C": {"properties": {
+            "lastSync": {"$ref": "#/components/schemas/DateTime", "nullable": true},
+            "created": {"$ref": "#/components/schemas/DateTime"}
+        }}}}});
+        wrap_ref_siblings_in_all_of(&mut doc);
+        let props = &doc["components"]["schemas"]["C"]["properties"];
+        assert_eq!(
+            props["lastSync"],
+            json!({"allOf": [{"$ref": "#/components/schemas/DateTime"}], "nullable": true})
+        );
+        assert_eq!(
+            props["created"],
+            json!({"$ref": "#/components/schemas/DateTime"})
+        );
+    }
+
+    #[test]
+    fn definitions_are_dropped() {
+        let mut doc = json!({"components": {"schemas": {"C": {
+            "type": "object", "definitions": {"x": {"type": "string"}}
+        }}}});
+        drop_schema_definitions(&mut doc);
+        assert_eq!(doc["components"]["schemas"]["C"], json!({"type": "object"}));
+    }
+
+    #[test]
+    fn boolean_property_schemas_are_dropped() {
+        let mut doc = json!({"components": {"schemas": {"Connection": {"properties": {
+            "id": {"type": "string"}, "additionalProperties": false
+        }}}}});
+        drop_boolean_property_schemas(&mut doc);
+        assert_eq!(
+            doc["components"]["schemas"]["Connection"],
+            json!({"properties": {"id": {"type": "string"}}})
+        );
+    }
+
+    #[test]
+    fn only_response_objects_are_opened() {
+        let mut doc = json!({
+            "paths": {"/c": {
+                "get": {"responses": {"200": {"content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Connection"}}}}}},
+                "patch": {"requestBody": {"content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Update"}}}},
+                    "responses": {"404": {"$ref": "#/components/responses/NotFound"}}}
+            }},
+            "components": {
+                "responses": {"NotFound": {"content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Error"}}}}},
+                "schemas": {
+                    "Connection": {"type": "object", "additionalProperties": false,
+                        "properties": {"e": {"$ref": "#/components/schemas/Nested"}}},
+                    "Nested": {"type": "object", "additionalProperties": false},
+                    "Error": {"type": "object", "additionalProperties": false},
+                    "Update": {"type": "object", "additionalProperties": false}
+                }
+            }
+        });
+        open_response_objects(&mut doc);
+        let schemas = &doc["components"]["schemas"];
+        for open in ["Connection", "Nested", "Error"] {
+            assert!(
+                schemas[open].get("additionalProperties").is_none(),
+                "{open}"
+            );
+        }
+        assert_eq!(schemas["Update"]["additionalProperties"], false);
+    }
+
+    #[test]
+    fn byte_order_marks_are_removed() {
+        let mut doc = json!({"a": ["\u{feff}List the connections"]});
+        strip_byte_order_marks(&mut doc);
+        assert_eq!(doc, json!({"a": ["List the connections"]}));
+    }
+}
