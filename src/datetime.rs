@@ -3,12 +3,12 @@
 //!
 //! Codat documents these forms:
 //!
-//! | Example                          | Meaning                                   | Variant              |
-//! |----------------------------------|-------------------------------------------|----------------------|
-//! | `2021-11-15T06:00:00Z`           | UTC                                       | [`DateTime::Utc`]    |
-//! | `2021-11-15T01:00:00-05:00`      | explicit offset from UTC                  | [`DateTime::Offset`] |
-//! | `2021-11-15T01:00:00`            | local time of the business, offset unknown | [`DateTime::Local`] |
-//! | `2022-10-23`                     | date only                                 | [`DateTime::Date`]   |
+//! | Example                     | Meaning                                    | Variant              |
+//! |-----------------------------|--------------------------------------------|----------------------|
+//! | `2021-11-15T06:00:00Z`      | UTC                                        | [`DateTime::Utc`]    |
+//! | `2021-11-15T01:00:00-05:00` | explicit offset from UTC                   | [`DateTime::Offset`] |
+//! | `2021-11-15T01:00:00`       | local time of the business, offset unknown | [`DateTime::Local`]  |
+//! | `2022-10-23`                | date only                                  | [`DateTime::Date`]   |
 //!
 //! Any of the time forms may carry fractional seconds; Codat sends up to
 //! seven digits (`2022-10-27T10:22:43.6464237Z`), which is 100 ns precision.
@@ -73,6 +73,7 @@ impl DateTime {
     /// assert_eq!(t.to_utc().map(|u| u.to_rfc3339()).as_deref(), Some("2021-11-15T06:00:00+00:00"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[must_use]
     pub fn to_utc(&self) -> Option<chrono::DateTime<Utc>> {
         match self {
             Self::Utc(dt) => Some(*dt),
@@ -94,6 +95,7 @@ impl DateTime {
     /// assert_eq!(d.naive_local().to_string(), "2022-10-23 00:00:00");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[must_use]
     pub fn naive_local(&self) -> NaiveDateTime {
         match self {
             Self::Utc(dt) => dt.naive_utc(),
@@ -112,6 +114,7 @@ impl DateTime {
     /// assert_eq!(t.date().to_string(), "2021-11-15");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[must_use]
     pub fn date(&self) -> NaiveDate {
         self.naive_local().date()
     }
@@ -126,7 +129,8 @@ impl DateTime {
     /// assert!(!"2021-11-15T06:00:00".parse::<DateTime>()?.has_offset());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn has_offset(&self) -> bool {
+    #[must_use]
+    pub const fn has_offset(&self) -> bool {
         matches!(self, Self::Utc(_) | Self::Offset(_))
     }
 }
@@ -187,6 +191,7 @@ impl DateTimeParseError {
     }
 
     /// The rejected input, cut to its first 64 characters.
+    #[must_use]
     pub fn input(&self) -> &str {
         &self.input
     }
@@ -250,11 +255,10 @@ fn parse(b: &[u8]) -> Result<DateTime, &'static str> {
             return Err("fractional seconds must have 1 to 9 digits");
         }
         let (digits, after) = tail.split_at(len);
-        let value = digits
-            .iter()
-            .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'));
-        // `len` is at most 9, so the exponent cannot underflow.
-        nanos = value * 10u32.pow(9 - len as u32);
+        // Right-pad to nine digits: `.5` is 500_000_000 ns.
+        nanos = (0..9).fold(0u32, |acc, i| {
+            acc * 10 + digits.get(i).map_or(0, |&d| u32::from(d - b'0'))
+        });
         rest = after;
     }
 
@@ -340,7 +344,9 @@ impl<'de> serde::Deserialize<'de> for DateTime {
             type Value = DateTime;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a Codat DateTime string such as `2021-11-15T06:00:00Z` or `2022-10-23`")
+                f.write_str(
+                    "a Codat DateTime string such as `2021-11-15T06:00:00Z` or `2022-10-23`",
+                )
             }
 
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DateTime, E> {
@@ -491,8 +497,14 @@ mod tests {
 
     #[test]
     fn fractional_seconds_are_written_only_when_non_zero() {
-        assert_eq!(parse("2021-11-15T06:00:00.000Z").to_string(), "2021-11-15T06:00:00Z");
-        assert_eq!(parse("2021-11-15T06:00:00.5").to_string(), "2021-11-15T06:00:00.500");
+        assert_eq!(
+            parse("2021-11-15T06:00:00.000Z").to_string(),
+            "2021-11-15T06:00:00Z"
+        );
+        assert_eq!(
+            parse("2021-11-15T06:00:00.5").to_string(),
+            "2021-11-15T06:00:00.500"
+        );
         assert_eq!(
             parse("2021-11-15T06:00:00.1234-05:00").to_string(),
             "2021-11-15T06:00:00.123400-05:00"
@@ -579,14 +591,52 @@ mod tests {
 
     #[test]
     fn generated_inputs_round_trip_through_display() {
-        let years = ["0000", "0001", "1970", "1999", "2000", "2024", "9999"];
-        let month_days = ["01-01", "02-28", "02-29", "02-30", "04-31", "12-31", "13-01"];
-        let times = ["00:00:00", "06:05:04", "12:30:59", "23:59:59", "24:00:00"];
+        // Each piece carries whether it is valid (for years: whether it is a
+        // leap year), so the loop also checks that rejection happens exactly
+        // where expected.
+        let years = [
+            ("0000", true),
+            ("0001", false),
+            ("1970", false),
+            ("1999", false),
+            ("2000", true),
+            ("2024", true),
+            ("9999", false),
+        ];
+        let month_days = [
+            ("01-01", true),
+            ("02-28", true),
+            ("03-15", true),
+            ("06-30", true),
+            ("10-09", true),
+            ("12-31", true),
+            ("02-29", true), // valid only in leap years
+            ("02-30", false),
+            ("04-31", false),
+            ("13-01", false),
+        ];
+        let times = [
+            ("00:00:00", true),
+            ("06:05:04", true),
+            ("12:30:59", true),
+            ("23:59:59", true),
+            ("24:00:00", false),
+        ];
         let fractions = [
-            "", ".0", ".5", ".05", ".123", ".1234", ".123456", ".6464237", ".12345678",
+            "",
+            ".0",
+            ".5",
+            ".05",
+            ".123",
+            ".1234",
+            ".123456",
+            ".6464237",
+            ".12345678",
             ".999999999",
         ];
-        let suffixes = ["", "Z", "z", "+00:00", "-05:00", "+05:30", "+23:59", "-23:59"];
+        let suffixes = [
+            "", "Z", "z", "+00:00", "-05:00", "+05:30", "+23:59", "-23:59",
+        ];
 
         // A fixed LCG picks combinations so the test is deterministic but
         // covers mixes a nested loop of this size would not reach.
@@ -599,25 +649,29 @@ mod tests {
         };
 
         let mut accepted = 0;
-        for i in 0..600 {
-            let date = format!(
-                "{}-{}",
-                years[next(years.len())],
-                month_days[next(month_days.len())]
-            );
+        for i in 0..800 {
+            let (year, leap) = years[next(years.len())];
+            let (month_day, md_ok) = month_days[next(month_days.len())];
+            let mut valid = md_ok && (month_day != "02-29" || leap);
             let s = if i % 10 == 0 {
-                date
+                format!("{year}-{month_day}")
             } else {
+                let (time, time_ok) = times[next(times.len())];
+                valid &= time_ok;
                 format!(
-                    "{date}T{}{}{}",
-                    times[next(times.len())],
+                    "{year}-{month_day}T{time}{}{}",
                     fractions[next(fractions.len())],
                     suffixes[next(suffixes.len())]
                 )
             };
-            let Ok(first) = s.parse::<DateTime>() else {
-                continue;
+            let first = match s.parse::<DateTime>() {
+                Ok(first) => first,
+                Err(e) => {
+                    assert!(!valid, "{s:?} should parse: {e}");
+                    continue;
+                }
             };
+            assert!(valid, "{s:?} should be rejected, got {first:?}");
             accepted += 1;
             let written = first.to_string();
             let second: DateTime = written

@@ -1,3 +1,72 @@
-//! A typed, forward-compatible client for the Connections endpoints of Codat's
-//! Platform API.
+//! A typed, forward-compatible client for the Connections endpoints of
+//! [Codat's Platform API](https://docs.codat.io/platform-api).
+//!
+//! A connection links a Codat company to an accounting, banking or commerce
+//! platform. This crate creates, lists, unlinks and deletes connections, and
+//! tells you where to send a customer whose connection became
+//! `Deauthorized`.
+//!
+//! # Quickstart
+//!
+//! ```no_run
+//! use codat_connections::{Client, ConnectionStatus, Reauthorization};
+//!
+//! # async fn run() -> Result<(), codat_connections::Error> {
+//! let client = Client::from_env()?; // CODAT_API_KEY
+//! let company = "8a210b68-6988-11ed-a1eb-0242ac120002";
+//!
+//! // Connect the company to a platform: the customer authorizes at link_url.
+//! let created = client.connections().create(company, "gbol").await?;
+//! assert_eq!(created.status, ConnectionStatus::PendingAuth);
+//! println!("authorize at {}", created.link_url);
+//!
+//! // Find the connections that need the customer again.
+//! let page = client
+//!     .connections()
+//!     .list(company)
+//!     .status(ConnectionStatus::Deauthorized)
+//!     .await?;
+//! for connection in page.results {
+//!     if let Reauthorization::Required { link_url, .. } = Reauthorization::of(connection)? {
+//!         println!("re-authorize at {link_url}");
+//!     }
+//! }
+//!
+//! // Stop syncing but keep the data, or delete the connection and its data.
+//! client.connections().unlink(company, created.id).await?;
+//! client.connections().delete(company, created.id).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Forward compatibility
+//!
+//! Codat adds enum values and fields without notice. [`ConnectionStatus`],
+//! [`SourceType`] and [`DataConnectionErrorStatus`] keep values they do not
+//! know, unknown fields are ignored, and [`DateTime`] accepts every form
+//! Codat documents.
+//!
+//! # Errors
+//!
+//! Every operation returns [`Error`]; invalid input (an ID that is not a
+//! UUID, a page size over 5000) is refused before anything is sent.
 #![deny(missing_docs)]
+
+mod client;
+mod connections;
+mod datetime;
+mod error;
+mod ids;
+mod paging;
+pub mod raw;
+mod status;
+
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+};
+pub use connections::{Connections, Reauthorization};
+pub use datetime::{DateTime, DateTimeParseError};
+pub use error::{ApiError, Error, BODY_SNIPPET_LIMIT};
+pub use ids::{CompanyId, ConnectionId, PlatformKey};
+pub use paging::{ListConnections, Page, MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
+pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
+pub use status::{ConnectionStatus, DataConnectionErrorStatus, SourceType};

@@ -1,0 +1,465 @@
+//! The [`Client`]: how to reach Codat (base URL, API key, timeouts), and the
+//! one place where requests are sent and answers decoded.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use reqwest::header::{
+    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT,
+};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::error::{snippet, ApiError};
+use crate::{Connections, Error};
+
+/// Codat's production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.codat.io";
+
+/// How long a request may take, start to finish, unless configured otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long connecting may take unless configured otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+const DEFAULT_USER_AGENT: &str = concat!("codat-connections-rust/", env!("CARGO_PKG_VERSION"));
+
+/// A client for Codat's Platform API. Cheap to clone: clones share one
+/// connection pool.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), codat_connections::Error> {
+/// use codat_connections::Client;
+///
+/// let client = Client::new("your-api-key")?;
+/// let page = client
+///     .connections()
+///     .list("8a210b68-6988-11ed-a1eb-0242ac120002")
+///     .await?;
+/// println!("{} connections", page.total_results);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: Url,
+    authorization: HeaderValue,
+    user_agent: HeaderValue,
+    timeout: Duration,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("api_key", &"<redacted>")
+            .field("user_agent", &self.inner.user_agent)
+            .field("timeout", &self.inner.timeout)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client for Codat's production API with default settings.
+    ///
+    /// `api_key` is either the key itself or the ready-made header value the
+    /// Codat portal shows (`Basic <base64 of the key>`).
+    pub fn new(api_key: impl Into<String>) -> Result<Self, Error> {
+        Self::builder(api_key).build()
+    }
+
+    /// A builder for a client with other settings.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use codat_connections::Client;
+    ///
+    /// let client = Client::builder("your-api-key")
+    ///     .base_url("http://127.0.0.1:4010")
+    ///     .timeout(Duration::from_secs(5))
+    ///     .build()?;
+    /// # Ok::<(), codat_connections::Error>(())
+    /// ```
+    pub fn builder(api_key: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            api_key: ApiKey(api_key.into()),
+            base_url: None,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            user_agent: None,
+            http_client: None,
+        }
+    }
+
+    /// A client configured from the environment: `CODAT_API_KEY` (required)
+    /// and `CODAT_BASE_URL` (optional).
+    pub fn from_env() -> Result<Self, Error> {
+        let key = std::env::var("CODAT_API_KEY").map_err(|_| {
+            Error::invalid_secret("CODAT_API_KEY", "must be set to your Codat API key")
+        })?;
+        let mut builder = Self::builder(key);
+        if let Ok(url) = std::env::var("CODAT_BASE_URL") {
+            builder = builder.base_url(url);
+        }
+        builder.build()
+    }
+
+    /// The Connections operations.
+    pub fn connections(&self) -> Connections<'_> {
+        Connections::new(self)
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    /// Sends one request and returns the raw answer of a success status, or
+    /// the error an error status means.
+    pub(crate) async fn send(&self, request: &Request) -> Result<Answer, Error> {
+        let url = self.url(request)?;
+        let mut builder = self
+            .inner
+            .http
+            .request(request.method.clone(), url)
+            .timeout(self.inner.timeout)
+            .header(AUTHORIZATION, self.inner.authorization.clone())
+            .header(USER_AGENT, self.inner.user_agent.clone())
+            .header(ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(body) = &request.body {
+            builder = builder
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(body.clone());
+        }
+        let span = tracing::debug_span!(
+            "codat.request",
+            operation = request.operation,
+            method = %request.method,
+            path = %request.path,
+        );
+        let _entered = span.enter();
+        let response = builder.send().await.map_err(Error::from_reqwest)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(Error::from_reqwest)?;
+        tracing::debug!(
+            status = status.as_u16(),
+            bytes = body.len(),
+            "codat.response"
+        );
+        if status.is_success() {
+            return Ok(Answer { status, body });
+        }
+        Err(api_error(status, &headers, &body))
+    }
+
+    /// Sends a request and decodes the JSON body of its success answer.
+    pub(crate) async fn send_json<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+    ) -> Result<T, Error> {
+        let answer = self.send(request).await?;
+        decode(answer.status, &answer.body)
+    }
+
+    fn url(&self, request: &Request) -> Result<Url, Error> {
+        let base = self.inner.base_url.as_str().trim_end_matches('/');
+        let mut url = Url::parse(&format!("{base}{}", request.path)).map_err(|_| {
+            Error::invalid_input("path", &request.path, "must form a URL with the base URL")
+        })?;
+        if !request.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in &request.query {
+                pairs.append_pair(name, value);
+            }
+        }
+        Ok(url)
+    }
+}
+
+/// One request, described before it is sent (so it can be sent again).
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    pub operation: &'static str,
+    pub method: Method,
+    /// Starts with `/`; every dynamic segment is a validated identifier.
+    pub path: String,
+    pub query: Vec<(&'static str, String)>,
+    pub body: Option<Bytes>,
+}
+
+impl Request {
+    pub(crate) fn new(operation: &'static str, method: Method, path: String) -> Self {
+        Self {
+            operation,
+            method,
+            path,
+            query: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub(crate) fn json_body(mut self, body: &impl serde::Serialize) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|_| Error::invalid_input("body", "", "must serialise to JSON"))?;
+        self.body = Some(Bytes::from(bytes));
+        Ok(self)
+    }
+}
+
+/// A success answer.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: StatusCode,
+    pub body: Bytes,
+}
+
+fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|err| Error::Decode {
+        status,
+        message: if body.is_empty() {
+            "the body is empty".to_owned()
+        } else {
+            err.to_string()
+        },
+        snippet: snippet(body),
+    })
+}
+
+fn api_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
+    let message = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .filter(serde_json::Value::is_object)
+        .and_then(|value| serde_json::from_value(value).ok());
+    let retry_after = headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    Error::Api(Box::new(ApiError {
+        status,
+        message,
+        body: snippet(body),
+        retry_after,
+    }))
+}
+
+/// An API key that never shows itself in `Debug` output.
+struct ApiKey(String);
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl ApiKey {
+    /// The `Authorization` header value: the portal's `Basic ...` value as
+    /// given, or `Basic` and the key in base64.
+    fn header_value(&self) -> Result<HeaderValue, Error> {
+        let key = self.0.trim();
+        if key.is_empty() {
+            return Err(Error::invalid_secret("apiKey", "must not be empty"));
+        }
+        if !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+            return Err(Error::invalid_secret("apiKey", "must be printable ASCII"));
+        }
+        let ready_made = key
+            .get(..6)
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("basic "));
+        let text = if ready_made {
+            format!("Basic {}", key[6..].trim())
+        } else {
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(key)
+            )
+        };
+        let mut value = HeaderValue::from_str(&text)
+            .map_err(|_| Error::invalid_secret("apiKey", "must be printable ASCII"))?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+}
+
+/// Settings for a [`Client`]; see [`Client::builder`].
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    api_key: ApiKey,
+    base_url: Option<String>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    user_agent: Option<String>,
+    http_client: Option<reqwest::Client>,
+}
+
+impl ClientBuilder {
+    /// Where requests go (default [`DEFAULT_BASE_URL`]). Must be `https`,
+    /// except on a loopback address, so that the key never travels in clear text.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The longest a request may take, from sending to the last byte of the
+    /// answer (default [`DEFAULT_TIMEOUT`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The longest connecting may take (default [`DEFAULT_CONNECT_TIMEOUT`]).
+    /// Not applied to a client given with [`ClientBuilder::http_client`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` sent, in front of this SDK's own.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Sends requests with this `reqwest::Client` (its proxy, TLS and pool
+    /// settings) instead of one the SDK builds.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let authorization = self.api_key.header_value()?;
+        let base_url = parse_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let user_agent = match &self.user_agent {
+            Some(ua) => format!("{ua} {DEFAULT_USER_AGENT}"),
+            None => DEFAULT_USER_AGENT.to_owned(),
+        };
+        let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
+            Error::invalid_input("userAgent", &user_agent, "must be printable ASCII")
+        })?;
+        let http = match self.http_client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .build()
+                .map_err(Error::Transport)?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                authorization,
+                user_agent,
+                timeout: self.timeout,
+            }),
+        })
+    }
+}
+
+fn parse_base_url(text: &str) -> Result<Url, Error> {
+    const FIELD: &str = "baseUrl";
+    let url = Url::parse(text)
+        .map_err(|_| Error::invalid_input(FIELD, text, "must be an absolute URL"))?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid_input(
+            FIELD,
+            text,
+            "must have no query or fragment",
+        ));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(Error::invalid_input(
+            FIELD,
+            text,
+            "must use https (plain http only on a loopback address), so the API key is never sent in clear text",
+        )),
+        _ => Err(Error::invalid_input(FIELD, text, "must be an http(s) URL")),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_key_is_sent_as_basic_base64() {
+        let value = ApiKey("my-key".into()).header_value().unwrap();
+        assert_eq!(value.to_str().unwrap(), "Basic bXkta2V5");
+        assert!(value.is_sensitive());
+    }
+
+    #[test]
+    fn portal_header_value_is_sent_as_given() {
+        let value = ApiKey("Basic bXkta2V5".into()).header_value().unwrap();
+        assert_eq!(value.to_str().unwrap(), "Basic bXkta2V5");
+        let value = ApiKey("basic bXkta2V5".into()).header_value().unwrap();
+        assert_eq!(value.to_str().unwrap(), "Basic bXkta2V5");
+    }
+
+    #[test]
+    fn empty_or_unprintable_keys_are_refused_without_echoing_them() {
+        for key in ["", "   ", "Basic a\nb", "Basic é", "Basicé-long-key"] {
+            let err = ApiKey(key.into()).header_value().unwrap_err();
+            assert_eq!(err.invalid_field(), Some("apiKey"));
+            assert!(matches!(err, Error::InvalidInput { value: None, .. }));
+        }
+    }
+
+    #[test]
+    fn plain_http_is_refused_unless_loopback() {
+        for ok in [
+            "https://api.codat.io",
+            "http://127.0.0.1:4010",
+            "http://127.3.4.5/",
+            "http://localhost:8080/base/",
+            "http://[::1]:9000",
+        ] {
+            assert!(parse_base_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://api.codat.io",
+            "http://10.0.0.1",
+            "http://localhost.evil.com",
+            "ftp://127.0.0.1",
+            "api.codat.io",
+            "https://api.codat.io/?x=1",
+        ] {
+            assert_eq!(
+                parse_base_url(bad).unwrap_err().invalid_field(),
+                Some("baseUrl"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let client = Client::builder("super-secret-key").build().unwrap();
+        let shown = format!("{client:?} {:?}", Client::builder("super-secret-key"));
+        assert!(!shown.contains("super-secret-key"), "{shown}");
+        assert!(!shown.contains("c3VwZXItc2VjcmV0LWtleQ"), "{shown}");
+        assert!(shown.contains("<redacted>"));
+    }
+}

@@ -1,0 +1,235 @@
+//! The one error type of the crate, with what a caller needs to act on it.
+
+use std::fmt;
+
+use reqwest::StatusCode;
+
+use crate::raw::types::ErrorMessage;
+
+/// The longest piece of a response body an error keeps, in bytes.
+pub const BODY_SNIPPET_LIMIT: usize = 512;
+
+/// Everything that can go wrong when talking to Codat.
+///
+/// Match on the variant to decide what to do; [`Error::status`],
+/// [`Error::correlation_id`] and [`Error::is_retryable`] answer the common
+/// questions without a match.
+///
+/// ```
+/// use codat_connections::{CompanyId, Error};
+///
+/// let err = "not-a-uuid".parse::<CompanyId>().unwrap_err();
+/// assert!(matches!(err, Error::InvalidInput { field: "companyId", .. }));
+/// assert!(!err.is_retryable());
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Codat answered with an error status.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// A value given to the SDK is not one Codat accepts; no request was sent.
+    #[error("invalid {field}: {reason}{}", value.as_ref().map(|v| format!(" (got {v:?})")).unwrap_or_default())]
+    InvalidInput {
+        /// The field, in Codat's words (`companyId`, `platformKey`, `pageSize`, ...).
+        field: &'static str,
+        /// The rejected value, shortened; absent for secrets.
+        value: Option<String>,
+        /// What a valid value looks like.
+        reason: &'static str,
+    },
+    /// No complete answer came within the configured timeout.
+    #[error("the request to Codat timed out")]
+    Timeout {
+        /// The underlying error, when the HTTP client reported one.
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+    /// The request could not be sent or its answer not read (DNS, TLS,
+    /// refused or dropped connection).
+    #[error("could not talk to Codat: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// Codat answered with success, but not with what its contract describes.
+    #[error("could not decode Codat's {status} response: {message} (body starts {snippet:?})")]
+    Decode {
+        /// The status of the response.
+        status: StatusCode,
+        /// What did not match.
+        message: String,
+        /// The start of the body, at most [`BODY_SNIPPET_LIMIT`] bytes.
+        snippet: String,
+    },
+}
+
+/// An error status from Codat, with Codat's `ErrorMessage` when the body held one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// Codat's decoded error body, when it was JSON in Codat's shape.
+    pub message: Option<ErrorMessage>,
+    /// The start of the raw body, at most [`BODY_SNIPPET_LIMIT`] bytes (kept
+    /// when the body is not Codat's JSON, such as a proxy's HTML page).
+    pub body: String,
+    /// The `Retry-After` header, as sent.
+    pub retry_after: Option<String>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Codat answered {}", self.status)?;
+        match self.message.as_ref() {
+            Some(message) => {
+                if let Some(text) = &message.error {
+                    write!(f, ": {text}")?;
+                }
+                if let Some(id) = &message.correlation_id {
+                    write!(f, " (correlation id {id})")?;
+                }
+                Ok(())
+            }
+            None if !self.body.is_empty() => write!(f, ": {:?}", self.body),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Error {
+    pub(crate) fn invalid_input(field: &'static str, value: &str, reason: &'static str) -> Self {
+        Error::InvalidInput {
+            field,
+            value: Some(snippet(value.as_bytes())),
+            reason,
+        }
+    }
+
+    /// An invalid secret: the value is never kept.
+    pub(crate) fn invalid_secret(field: &'static str, reason: &'static str) -> Self {
+        Error::InvalidInput {
+            field,
+            value: None,
+            reason,
+        }
+    }
+
+    pub(crate) fn from_reqwest(err: reqwest::Error) -> Self {
+        if err.is_timeout() {
+            Error::Timeout { source: Some(err) }
+        } else {
+            Error::Transport(err)
+        }
+    }
+
+    /// The HTTP status Codat answered with, if it answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(api) => Some(api.status),
+            Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Codat's correlation id for the failed request: quote it to Codat's support.
+    pub fn correlation_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(api) => api.message.as_ref()?.correlation_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The field a value was refused for, when the error is [`Error::InvalidInput`].
+    pub fn invalid_field(&self) -> Option<&'static str> {
+        match self {
+            Error::InvalidInput { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// Whether the same request may succeed later: 408, 429 and 5xx answers,
+    /// timeouts and connection failures. Whether it is *safe* to repeat
+    /// depends on the operation too (a repeated create may create twice).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(api) => {
+                api.status == StatusCode::REQUEST_TIMEOUT
+                    || api.status == StatusCode::TOO_MANY_REQUESTS
+                    || api.status.is_server_error()
+            }
+            Error::Timeout { .. } => true,
+            Error::Transport(err) => err.is_connect() || err.is_request() || err.is_body(),
+            _ => false,
+        }
+    }
+}
+
+impl From<std::convert::Infallible> for Error {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
+/// The start of `bytes` as text, at most [`BODY_SNIPPET_LIMIT`] bytes, cut
+/// at a character boundary.
+pub(crate) fn snippet(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(BODY_SNIPPET_LIMIT * 4)]);
+    let mut end = text.len().min(BODY_SNIPPET_LIMIT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, message: Option<ErrorMessage>, body: &str) -> Error {
+        Error::Api(Box::new(ApiError {
+            status: StatusCode::from_u16(status).unwrap(),
+            message,
+            body: body.to_owned(),
+            retry_after: None,
+        }))
+    }
+
+    #[test]
+    fn api_error_says_status_message_and_correlation_id() {
+        let message: ErrorMessage = serde_json::from_str(
+            r#"{"statusCode":404,"service":"PublicApi","error":"Data connection not found","correlationId":"8fa2b5f4","canBeRetried":"Unknown","detailedErrorCode":0}"#,
+        )
+        .unwrap();
+        let err = api(404, Some(message), "");
+        assert_eq!(
+            err.to_string(),
+            "Codat answered 404 Not Found: Data connection not found (correlation id 8fa2b5f4)"
+        );
+        assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
+        assert_eq!(err.correlation_id(), Some("8fa2b5f4"));
+        assert!(!err.is_retryable());
+    }
+
+    #[test]
+    fn retryable_statuses() {
+        for status in [408, 429, 500, 502, 503, 504] {
+            assert!(api(status, None, "").is_retryable(), "{status}");
+        }
+        for status in [400, 401, 402, 403, 404, 409] {
+            assert!(!api(status, None, "").is_retryable(), "{status}");
+        }
+    }
+
+    #[test]
+    fn snippet_is_bounded_and_cut_at_a_char_boundary() {
+        let long = "é".repeat(BODY_SNIPPET_LIMIT);
+        let cut = snippet(long.as_bytes());
+        assert!(cut.len() <= BODY_SNIPPET_LIMIT);
+        assert!(cut.chars().all(|c| c == 'é'));
+        assert_eq!(snippet(b"<html>"), "<html>");
+    }
+
+    #[test]
+    fn invalid_secret_keeps_no_value() {
+        let err = Error::invalid_secret("apiKey", "must not be empty");
+        assert_eq!(err.to_string(), "invalid apiKey: must not be empty");
+    }
+}
