@@ -56,6 +56,8 @@ mod connections;
 mod datetime;
 mod error;
 mod ids;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod paging;
 pub mod raw;
 mod status;
@@ -70,3 +72,8 @@ pub use ids::{CompanyId, ConnectionId, PlatformKey};
 pub use paging::{ListConnections, Page, MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
 pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
 pub use status::{ConnectionStatus, DataConnectionErrorStatus, SourceType};
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -34,10 +34,28 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ],
     )?;
     let mut test = Command::new(&cargo);
-    test.args(["test", "--workspace", "--all-targets"])
+    test.args(["test", "--workspace", "--all-targets", "--all-features"])
         .env("OPENAPI_SPEC_VALIDATOR", &validator);
     run_command(&root, "tests", test)?;
-    step(&root, "doctests", &cargo, &["test", "--workspace", "--doc"])?;
+    step(
+        &root,
+        "doctests",
+        &cargo,
+        &["test", "--workspace", "--doc", "--all-features"],
+    )?;
+    step(
+        &root,
+        "the quickstart (README's first command)",
+        &cargo,
+        &[
+            "run",
+            "--quiet",
+            "--example",
+            "quickstart",
+            "--features",
+            "mock",
+        ],
+    )?;
     println!("==> all checks passed");
     Ok(())
 }

@@ -1,0 +1,149 @@
+//! A stateful, in-process mock of Codat's Connections endpoints, for tests
+//! and for trying the SDK without an API key (feature `mock`).
+//!
+//! It behaves like Codat where the SDK and its users can tell: companies that
+//! exist or not, the API-key check, `PendingAuth` connections with a link URL,
+//! 1-based paging with `_links`, the `status=` query filter, unlink of linked
+//! connections only, delete, and authorization updates. Errors come in
+//! Codat's `ErrorMessage` shape.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use codat_connections::mock::MockCodat;
+//! use codat_connections::ConnectionStatus;
+//!
+//! let codat = MockCodat::start().await?;
+//! let company = codat.add_company();
+//! let client = codat.client()?;
+//!
+//! let created = client.connections().create(company, "gbol").await?;
+//! assert_eq!(created.status, ConnectionStatus::PendingAuth);
+//! codat.set_status(company, created.id, ConnectionStatus::Linked);
+//! assert_eq!(client.connections().get(company, created.id).await?.status, ConnectionStatus::Linked);
+//! # Ok(()) }
+//! ```
+
+mod server;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::oneshot;
+
+use crate::{Client, CompanyId, ConnectionId, ConnectionStatus, Error, PlatformKey};
+
+/// The API key the mock accepts.
+pub const MOCK_API_KEY: &str = "mock-codat-api-key";
+
+/// A running mock Codat, listening on `127.0.0.1` on a free port. It stops
+/// when dropped.
+#[derive(Debug)]
+pub struct MockCodat {
+    base_url: String,
+    state: Arc<Mutex<server::State>>,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl MockCodat {
+    /// Starts a mock with no companies, accepting [`MOCK_API_KEY`].
+    pub async fn start() -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let state = Arc::new(Mutex::new(server::State::new(base_url.clone())));
+        let (shutdown, stopped) = oneshot::channel();
+        let app = server::router(state.clone());
+        tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(err) = serve.await {
+                tracing::warn!(error = %err, "mock Codat stopped");
+            }
+        });
+        Ok(Self {
+            base_url,
+            state,
+            shutdown: Some(shutdown),
+        })
+    }
+
+    /// The base URL to point a client at.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// A client for this mock, with the key it accepts.
+    pub fn client(&self) -> Result<Client, Error> {
+        Client::builder(MOCK_API_KEY)
+            .base_url(&self.base_url)
+            .build()
+    }
+
+    /// Adds a company and returns its ID.
+    pub fn add_company(&self) -> CompanyId {
+        let id = CompanyId::from_uuid(uuid::Uuid::new_v4());
+        self.state().companies.insert(id, BTreeMap::new());
+        id
+    }
+
+    /// Adds a connection with the given status to an existing company, as
+    /// if it had been created and linked earlier.
+    ///
+    /// # Panics
+    /// If the company does not exist in the mock (a mistake in the test).
+    pub fn add_connection(
+        &self,
+        company: CompanyId,
+        platform_key: PlatformKey,
+        status: ConnectionStatus,
+    ) -> ConnectionId {
+        let mut state = self.state();
+        let connection = state.new_connection(company, platform_key, status);
+        let id = connection.id;
+        state
+            .companies
+            .get_mut(&company)
+            .unwrap_or_else(|| panic!("mock Codat has no company {company}"))
+            .insert(id, connection);
+        id
+    }
+
+    /// Moves a connection to `status`, as Codat's Link flow (`Linked`), the
+    /// platform (`Deauthorized`) or the end user (`Unlinked`) would.
+    ///
+    /// # Panics
+    /// If the connection does not exist in the mock (a mistake in the test).
+    pub fn set_status(
+        &self,
+        company: CompanyId,
+        connection: ConnectionId,
+        status: ConnectionStatus,
+    ) {
+        let mut state = self.state();
+        let found = state
+            .companies
+            .get_mut(&company)
+            .and_then(|connections| connections.get_mut(&connection))
+            .unwrap_or_else(|| panic!("mock Codat has no connection {connection} in {company}"));
+        found.status = status;
+    }
+
+    /// The number of requests the mock has answered.
+    pub fn request_count(&self) -> usize {
+        self.state().requests
+    }
+
+    fn state(&self) -> MutexGuard<'_, server::State> {
+        // A panicking test thread must not hide the state from the others.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for MockCodat {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

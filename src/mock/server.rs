@@ -1,0 +1,392 @@
+//! The mock's HTTP side: routes, Codat's behaviour, and its error shape.
+// Handlers return the error response itself; the size of an error path in a
+// test server does not matter, and boxing every response would only add noise.
+#![allow(clippy::result_large_err)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State as Extract};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::Router;
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use crate::raw::types::{Connection, HalLinks, HalRef};
+use crate::{CompanyId, ConnectionId, ConnectionStatus, DateTime, PlatformKey, SourceType};
+
+type Shared = Arc<Mutex<State>>;
+
+/// Everything the mock knows.
+#[derive(Debug)]
+pub(super) struct State {
+    base_url: String,
+    pub(super) companies: BTreeMap<CompanyId, BTreeMap<ConnectionId, Connection>>,
+    pub(super) requests: usize,
+}
+
+impl State {
+    pub(super) fn new(base_url: String) -> Self {
+        Self {
+            base_url,
+            companies: BTreeMap::new(),
+            requests: 0,
+        }
+    }
+
+    pub(super) fn new_connection(
+        &self,
+        company: CompanyId,
+        platform_key: PlatformKey,
+        status: ConnectionStatus,
+    ) -> Connection {
+        let id = ConnectionId::from_uuid(uuid::Uuid::new_v4());
+        Connection {
+            id,
+            integration_id: uuid::Uuid::new_v4(),
+            integration_key: Some(platform_key.to_string()),
+            source_id: uuid::Uuid::new_v4().into(),
+            source_type: SourceType::Accounting,
+            platform_name: format!("Platform {platform_key}"),
+            link_url: format!(
+                "{}/link/companies/{company}/connections/{id}/start",
+                self.base_url
+            ),
+            status,
+            last_sync: None,
+            created: DateTime::Utc(chrono::Utc::now()),
+            data_connection_errors: None,
+            connection_info: None,
+        }
+    }
+}
+
+pub(super) fn router(state: Shared) -> Router {
+    Router::new()
+        .route(
+            "/companies/{company}/connections",
+            get(list_connections).post(create_connection),
+        )
+        .route(
+            "/companies/{company}/connections/{connection}",
+            get(get_connection)
+                .delete(delete_connection)
+                .patch(unlink_connection),
+        )
+        .route(
+            "/companies/{company}/connections/{connection}/authorization",
+            put(update_authorization),
+        )
+        .with_state(state)
+}
+
+/// Codat's error body.
+fn error(status: StatusCode, message: &str) -> Response {
+    let body = json!({
+        "statusCode": status.as_u16(),
+        "service": "PublicApi",
+        "error": message,
+        "correlationId": uuid::Uuid::new_v4().simple().to_string(),
+        "canBeRetried": "Unknown",
+        "detailedErrorCode": 0,
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn json_response(value: &impl serde::Serialize) -> Response {
+    match serde_json::to_string(value) {
+        Ok(body) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response(),
+        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, &err.to_string()),
+    }
+}
+
+/// Checks the key and counts the request; runs `handle` on the state.
+fn with_state(
+    shared: &Shared,
+    headers: &HeaderMap,
+    handle: impl FnOnce(&mut State) -> Response,
+) -> Response {
+    let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
+    state.requests += 1;
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(super::MOCK_API_KEY)
+    );
+    let authorized = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == expected);
+    if !authorized {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized: the Authorization header is missing or holds an unknown API key.",
+        );
+    }
+    handle(&mut state)
+}
+
+fn company_id(text: &str) -> Result<CompanyId, Response> {
+    text.parse().map_err(|_| {
+        error(
+            StatusCode::NOT_FOUND,
+            &format!("No company was found with ID {text}"),
+        )
+    })
+}
+
+fn connections_of<'s>(
+    state: &'s mut State,
+    company: &str,
+) -> Result<(CompanyId, &'s mut BTreeMap<ConnectionId, Connection>), Response> {
+    let id = company_id(company)?;
+    state
+        .companies
+        .get_mut(&id)
+        .map(|c| (id, c))
+        .ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                &format!("No company was found with ID {company}"),
+            )
+        })
+}
+
+fn connection_of<'s>(
+    state: &'s mut State,
+    company: &str,
+    connection: &str,
+) -> Result<&'s mut Connection, Response> {
+    let (_, connections) = connections_of(state, company)?;
+    connection
+        .parse::<ConnectionId>()
+        .ok()
+        .and_then(|id| connections.get_mut(&id))
+        .ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                &format!("Data connection {connection} not found"),
+            )
+        })
+}
+
+async fn list_connections(
+    Extract(shared): Extract<Shared>,
+    Path(company): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    with_state(&shared, &headers, |state| {
+        let params: HashMap<String, String> =
+            url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect();
+        let number = |name: &str, default: u64, max: u64| -> Result<u64, Response> {
+            match params.get(name) {
+                None => Ok(default),
+                Some(text) => text
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or_else(|| {
+                        error(
+                            StatusCode::BAD_REQUEST,
+                            &format!("{name} must be between 1 and {max}"),
+                        )
+                    }),
+            }
+        };
+        let (page, page_size) = match (
+            number("page", 1, u64::from(u32::MAX)),
+            number("pageSize", 100, 5000),
+        ) {
+            (Ok(p), Ok(s)) => (p, s),
+            (Err(e), _) | (_, Err(e)) => return e,
+        };
+        let status_filter = match params.get("query").map(|q| parse_status_query(q)) {
+            None => None,
+            Some(Ok(status)) => Some(status),
+            Some(Err(message)) => return error(StatusCode::BAD_REQUEST, &message),
+        };
+        let (_, connections) = match connections_of(state, &company) {
+            Ok(found) => found,
+            Err(e) => return e,
+        };
+        let mut matching: Vec<&Connection> = connections
+            .values()
+            .filter(|c| status_filter.as_ref().is_none_or(|s| &c.status == s))
+            .collect();
+        matching.sort_by(|a, b| {
+            a.created
+                .to_string()
+                .cmp(&b.created.to_string())
+                .then(a.id.cmp(&b.id))
+        });
+        let total = matching.len() as u64;
+        let start = ((page - 1) * page_size).min(total) as usize;
+        let end = (page * page_size).min(total) as usize;
+        let results: Vec<Connection> = matching[start..end].iter().map(|c| (*c).clone()).collect();
+        let href = |p: u64| HalRef {
+            href: Some(format!(
+                "/companies/{company}/connections?page={p}&pageSize={page_size}"
+            )),
+        };
+        let links = HalLinks {
+            self_: HalRef {
+                href: Some(format!("/companies/{company}/connections")),
+            },
+            current: href(page),
+            next: (page * page_size < total).then(|| href(page + 1)),
+            previous: (page > 1).then(|| href(page - 1)),
+        };
+        json_response(&json!({
+            "results": results,
+            "pageNumber": page,
+            "pageSize": page_size,
+            "totalResults": total,
+            "_links": links,
+        }))
+    })
+}
+
+/// The part of Codat's query language the mock understands: `status=X`.
+fn parse_status_query(query: &str) -> Result<ConnectionStatus, String> {
+    query
+        .strip_prefix("status=")
+        .filter(|s| !s.is_empty() && !s.contains(['&', '|', '{', '}']))
+        .map(ConnectionStatus::from)
+        .ok_or_else(|| {
+            format!("the mock only understands queries of the form status=<status>, not {query:?}")
+        })
+}
+
+async fn create_connection(
+    Extract(shared): Extract<Shared>,
+    Path(company): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    with_state(&shared, &headers, |state| {
+        let key = serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|v| v.get("platformKey")?.as_str().map(str::to_owned))
+            .and_then(|k| k.parse::<PlatformKey>().ok());
+        let Some(key) = key else {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "platformKey must be four lowercase letters",
+            );
+        };
+        let company_id = match connections_of(state, &company) {
+            Ok((id, _)) => id,
+            Err(e) => return e,
+        };
+        let connection = state.new_connection(company_id, key, ConnectionStatus::PendingAuth);
+        let answer = json_response(&connection);
+        if let Some(connections) = state.companies.get_mut(&company_id) {
+            connections.insert(connection.id, connection);
+        }
+        answer
+    })
+}
+
+async fn get_connection(
+    Extract(shared): Extract<Shared>,
+    Path((company, connection)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    with_state(&shared, &headers, |state| {
+        match connection_of(state, &company, &connection) {
+            Ok(found) => json_response(found),
+            Err(e) => e,
+        }
+    })
+}
+
+async fn delete_connection(
+    Extract(shared): Extract<Shared>,
+    Path((company, connection)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    with_state(&shared, &headers, |state| {
+        let id = match connection_of(state, &company, &connection) {
+            Ok(found) => found.id,
+            Err(e) => return e,
+        };
+        if let Ok((_, connections)) = connections_of(state, &company) {
+            connections.remove(&id);
+        }
+        StatusCode::OK.into_response()
+    })
+}
+
+async fn unlink_connection(
+    Extract(shared): Extract<Shared>,
+    Path((company, connection)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    with_state(&shared, &headers, |state| {
+        let wanted = serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|v| v.get("status")?.as_str().map(str::to_owned));
+        if wanted.as_deref() != Some("Unlinked") {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "the body must be {\"status\": \"Unlinked\"}",
+            );
+        }
+        let found = match connection_of(state, &company, &connection) {
+            Ok(found) => found,
+            Err(e) => return e,
+        };
+        if found.status != ConnectionStatus::Linked {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "Only a Linked connection can be unlinked; this one is {}",
+                    found.status
+                ),
+            );
+        }
+        found.status = ConnectionStatus::Unlinked;
+        json_response(found)
+    })
+}
+
+async fn update_authorization(
+    Extract(shared): Extract<Shared>,
+    Path((company, connection)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    with_state(&shared, &headers, |state| {
+        let Ok(values) = serde_json::from_slice::<HashMap<String, String>>(&body) else {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "the body must be an object of strings",
+            );
+        };
+        let found = match connection_of(state, &company, &connection) {
+            Ok(found) => found,
+            Err(e) => return e,
+        };
+        let info = found.connection_info.get_or_insert_with(Default::default);
+        for (key, value) in values {
+            info.insert(key, Value::String(value));
+        }
+        json_response(found)
+    })
+}
