@@ -1,0 +1,156 @@
+//! The embedded mock Codat behaves like Codat where the SDK can tell.
+#![cfg(feature = "mock")]
+
+use std::collections::{BTreeSet, HashMap};
+
+use codat_connections::mock::MockCodat;
+use codat_connections::{Client, ConnectionStatus, Error, PlatformKey};
+use reqwest::StatusCode;
+
+fn gbol() -> PlatformKey {
+    "gbol".parse().unwrap()
+}
+
+#[tokio::test]
+async fn wrong_api_key_is_answered_401_in_codats_shape() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    let wrong = Client::builder("not-the-key")
+        .base_url(codat.base_url())
+        .build()
+        .unwrap();
+    let err = wrong.connections().list(company).await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
+    assert!(err.correlation_id().is_some());
+    // The right key passes.
+    let page = codat.client().unwrap().connections().list(company).await.unwrap();
+    assert_eq!(page.total_results, 0);
+}
+
+#[tokio::test]
+async fn unknown_company_and_connection_are_404() {
+    let codat = MockCodat::start().await.unwrap();
+    let client = codat.client().unwrap();
+    let missing = "8a210b68-6988-11ed-a1eb-0242ac120002";
+    let err = client.connections().list(missing).await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
+    let company = codat.add_company();
+    let err = client
+        .connections()
+        .get(company, "2e9d2c44-f675-40ba-8049-353bfcb5e171")
+        .await
+        .unwrap_err();
+    let Error::Api(api) = err else { panic!("not an API error") };
+    assert!(api.message.unwrap().error.unwrap().contains("not found"));
+}
+
+#[tokio::test]
+async fn pages_are_one_based_with_next_links_until_the_last() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    let ids: BTreeSet<_> = (0..5)
+        .map(|_| codat.add_connection(company, gbol(), ConnectionStatus::Linked))
+        .collect();
+    let client = codat.client().unwrap();
+    let mut seen = BTreeSet::new();
+    let mut has_next = Vec::new();
+    for page in 1..=3 {
+        let answer = client
+            .connections()
+            .list(company)
+            .page(page)
+            .page_size(2)
+            .await
+            .unwrap();
+        assert_eq!(answer.page_number, u64::from(page));
+        assert_eq!(answer.total_results, 5);
+        has_next.push(answer.has_next_page());
+        for connection in answer.results {
+            assert!(seen.insert(connection.id), "duplicate {}", connection.id);
+        }
+    }
+    assert_eq!(has_next, [true, true, false]);
+    assert_eq!(seen, ids);
+}
+
+#[tokio::test]
+async fn status_filter_returns_only_that_status() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    let deauthorized = codat.add_connection(company, gbol(), ConnectionStatus::Deauthorized);
+    codat.add_connection(company, gbol(), ConnectionStatus::Linked);
+    let page = codat
+        .client()
+        .unwrap()
+        .connections()
+        .list(company)
+        .status(ConnectionStatus::Deauthorized)
+        .await
+        .unwrap();
+    let ids: Vec<_> = page.results.iter().map(|c| c.id).collect();
+    assert_eq!(ids, [deauthorized]);
+}
+
+#[tokio::test]
+async fn only_a_linked_connection_can_be_unlinked() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    let client = codat.client().unwrap();
+    let created = client.connections().create(company, "gbol").await.unwrap();
+    assert_eq!(created.status, ConnectionStatus::PendingAuth);
+    let err = client.connections().unlink(company, created.id).await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
+    codat.set_status(company, created.id, ConnectionStatus::Linked);
+    let unlinked = client.connections().unlink(company, created.id).await.unwrap();
+    assert_eq!(unlinked.status, ConnectionStatus::Unlinked);
+}
+
+#[tokio::test]
+async fn deleted_connection_is_gone() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    let client = codat.client().unwrap();
+    let id = codat.add_connection(company, gbol(), ConnectionStatus::Linked);
+    client.connections().delete(company, id).await.unwrap();
+    let err = client.connections().get(company, id).await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
+    let err = client.connections().delete(company, id).await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
+}
+
+#[tokio::test]
+async fn authorization_update_is_stored() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    let client = codat.client().unwrap();
+    let id = codat.add_connection(company, gbol(), ConnectionStatus::Linked);
+    let values = HashMap::from([("realmId".to_owned(), "1234".to_owned())]);
+    let updated = client
+        .connections()
+        .update_authorization(company, id, &values)
+        .await
+        .unwrap();
+    let info = updated.connection_info.unwrap();
+    assert_eq!(info["realmId"], "1234");
+    let fetched = client.connections().get(company, id).await.unwrap();
+    assert_eq!(fetched.connection_info.unwrap()["realmId"], "1234");
+}
+
+#[tokio::test]
+async fn reauthorization_of_a_deauthorized_connection_points_at_its_own_link() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    let client = codat.client().unwrap();
+    let id = codat.add_connection(company, gbol(), ConnectionStatus::Deauthorized);
+    let before = codat.request_count();
+    let answer = client.connections().reauthorization(company, id).await.unwrap();
+    let url = answer.required_link_url().expect("re-authorization required");
+    assert!(url.path().contains(&id.to_string()), "{url}");
+    assert_eq!(codat.request_count(), before + 1, "exactly one request");
+    codat.set_status(company, id, ConnectionStatus::Linked);
+    let answer = client.connections().reauthorization(company, id).await.unwrap();
+    assert!(answer.required_link_url().is_none());
+    // No connection was created along the way.
+    let page = client.connections().list(company).await.unwrap();
+    assert_eq!(page.total_results, 1);
+}
