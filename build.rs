@@ -28,7 +28,7 @@ const REPLACEMENTS: [(&str, &str, &[TypeImpl]); 7] = [
         &[TypeImpl::Display, TypeImpl::FromStr],
     ),
     (
-        "ErrorStatus",
+        "DataConnectionErrorStatus",
         "crate::DataConnectionErrorStatus",
         &[TypeImpl::Display, TypeImpl::FromStr],
     ),

@@ -23,7 +23,13 @@ async fn wrong_api_key_is_answered_401_in_codats_shape() {
     assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
     assert!(err.correlation_id().is_some());
     // The right key passes.
-    let page = codat.client().unwrap().connections().list(company).await.unwrap();
+    let page = codat
+        .client()
+        .unwrap()
+        .connections()
+        .list(company)
+        .await
+        .unwrap();
     assert_eq!(page.total_results, 0);
 }
 
@@ -40,7 +46,9 @@ async fn unknown_company_and_connection_are_404() {
         .get(company, "2e9d2c44-f675-40ba-8049-353bfcb5e171")
         .await
         .unwrap_err();
-    let Error::Api(api) = err else { panic!("not an API error") };
+    let Error::Api(api) = err else {
+        panic!("not an API error")
+    };
     assert!(api.message.unwrap().error.unwrap().contains("not found"));
 }
 
@@ -98,10 +106,18 @@ async fn only_a_linked_connection_can_be_unlinked() {
     let client = codat.client().unwrap();
     let created = client.connections().create(company, "gbol").await.unwrap();
     assert_eq!(created.status, ConnectionStatus::PendingAuth);
-    let err = client.connections().unlink(company, created.id).await.unwrap_err();
+    let err = client
+        .connections()
+        .unlink(company, created.id)
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
     codat.set_status(company, created.id, ConnectionStatus::Linked);
-    let unlinked = client.connections().unlink(company, created.id).await.unwrap();
+    let unlinked = client
+        .connections()
+        .unlink(company, created.id)
+        .await
+        .unwrap();
     assert_eq!(unlinked.status, ConnectionStatus::Unlinked);
 }
 
@@ -143,12 +159,22 @@ async fn reauthorization_of_a_deauthorized_connection_points_at_its_own_link() {
     let client = codat.client().unwrap();
     let id = codat.add_connection(company, gbol(), ConnectionStatus::Deauthorized);
     let before = codat.request_count();
-    let answer = client.connections().reauthorization(company, id).await.unwrap();
-    let url = answer.required_link_url().expect("re-authorization required");
+    let answer = client
+        .connections()
+        .reauthorization(company, id)
+        .await
+        .unwrap();
+    let url = answer
+        .required_link_url()
+        .expect("re-authorization required");
     assert!(url.path().contains(&id.to_string()), "{url}");
     assert_eq!(codat.request_count(), before + 1, "exactly one request");
     codat.set_status(company, id, ConnectionStatus::Linked);
-    let answer = client.connections().reauthorization(company, id).await.unwrap();
+    let answer = client
+        .connections()
+        .reauthorization(company, id)
+        .await
+        .unwrap();
     assert!(answer.required_link_url().is_none());
     // No connection was created along the way.
     let page = client.connections().list(company).await.unwrap();

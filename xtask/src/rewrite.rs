@@ -19,6 +19,7 @@ pub const OPENAPI_VERSION: &str = "3.0.3";
 pub fn apply_all(doc: &mut Value) {
     declare_openapi_3_0(doc);
     schema_examples_to_example(doc);
+    name_inline_enums(doc);
     wrap_ref_siblings_in_all_of(doc);
     drop_schema_definitions(doc);
     drop_boolean_property_schemas(doc);
@@ -46,6 +47,60 @@ pub fn schema_examples_to_example(doc: &mut Value) {
             }
         }
     });
+}
+
+/// typify generates a closed Rust enum for an inline `enum`, and progenitor
+/// can only replace *named* schemas with our open enums; a new value Codat
+/// adds to an inline enum would then fail decoding of the whole response.
+/// So every enum defined inline in a property of a component schema becomes a
+/// component of its own, named `<Schema><Property>` (such as
+/// `DataConnectionErrorStatus`); `nullable` and `description` stay on the
+/// property, which now references it.
+pub fn name_inline_enums(doc: &mut Value) {
+    let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") else {
+        return;
+    };
+    let mut named = Vec::new();
+    for (schema_name, schema) in schemas.iter_mut() {
+        let Some(Value::Object(properties)) = schema.get_mut("properties") else {
+            continue;
+        };
+        for (property, sub) in properties.iter_mut() {
+            let Value::Object(map) = sub else { continue };
+            if !map.contains_key("enum") || map.contains_key("$ref") {
+                continue;
+            }
+            let name = format!("{schema_name}{}", upper_first(property));
+            let mut enum_schema = std::mem::take(map);
+            let mut reference = Map::new();
+            reference.insert(
+                "$ref".into(),
+                Value::from(crate::json_pointer::ref_string(&[
+                    "components",
+                    "schemas",
+                    &name,
+                ])),
+            );
+            for key in ["nullable", "description"] {
+                if let Some(value) = enum_schema.remove(key) {
+                    reference.insert(key.into(), value);
+                }
+            }
+            *map = reference;
+            named.push((name, Value::Object(enum_schema)));
+        }
+    }
+    for (name, schema) in named {
+        schemas.entry(name).or_insert(schema);
+    }
+}
+
+fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
 }
 
 /// In OpenAPI 3.0 every keyword beside `$ref` is ignored, so Codat's
@@ -278,6 +333,30 @@ mod tests {
         assert_eq!(
             props["created"],
             json!({"$ref": "#/components/schemas/DateTime"})
+        );
+    }
+
+    #[test]
+    fn inline_enums_get_a_name_of_their_own() {
+        let mut doc = json!({"components": {"schemas": {"DataConnectionError": {"properties": {
+            "status": {"type": "string", "nullable": true, "description": "d",
+                       "title": "Error status", "enum": ["Active", "Resolved"]},
+            "other": {"type": "string"}
+        }}}}});
+        name_inline_enums(&mut doc);
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["DataConnectionError"]["properties"]["status"],
+            json!({"$ref": "#/components/schemas/DataConnectionErrorStatus",
+                   "nullable": true, "description": "d"})
+        );
+        assert_eq!(
+            schemas["DataConnectionErrorStatus"],
+            json!({"type": "string", "title": "Error status", "enum": ["Active", "Resolved"]})
+        );
+        assert_eq!(
+            schemas["DataConnectionError"]["properties"]["other"],
+            json!({"type": "string"})
         );
     }
 

@@ -273,6 +273,7 @@ fn report_6efc121_data_connection_error_gains_status_and_resolved_on() {
         [
             "non-breaking: field `DataConnectionError.resolvedOnUtc` added",
             "non-breaking: field `DataConnectionError.status` added",
+            "non-breaking: schema `DataConnectionErrorStatus` added",
         ]
     );
 }
