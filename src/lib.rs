@@ -72,6 +72,7 @@ pub use ids::{CompanyId, ConnectionId, PlatformKey};
 pub use paging::{ListConnections, Page, MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
 pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
 pub use status::{ConnectionStatus, DataConnectionErrorStatus, SourceType};
+pub use url::Url;
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

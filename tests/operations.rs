@@ -1183,3 +1183,37 @@ async fn another_key_sends_another_authorization() {
         Some("Basic b3RoZXIta2V5")
     );
 }
+
+#[tokio::test]
+async fn an_answer_slower_than_the_timeout_is_a_timeout_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ok_json(connection_json("Linked")).set_delay(std::time::Duration::from_secs(5)),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::builder("test-key")
+        .base_url(server.uri())
+        .timeout(std::time::Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let err = client
+        .connections()
+        .get(COMPANY, CONNECTION)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(err.is_retryable());
+    // The same request with time to spare succeeds.
+    let patient = Client::builder("test-key")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(ok_json(connection_json("Linked")))
+        .mount(&server)
+        .await;
+    assert!(patient.connections().get(COMPANY, CONNECTION).await.is_ok());
+}
