@@ -16,7 +16,8 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::error::{snippet, ApiError};
-use crate::{Connections, Error};
+use crate::retry::{self, Repeatable};
+use crate::{Connections, Error, RetryPolicy};
 
 /// Codat's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.codat.io";
@@ -55,6 +56,7 @@ struct Inner {
     authorization: HeaderValue,
     user_agent: HeaderValue,
     timeout: Duration,
+    retry: RetryPolicy,
 }
 
 impl fmt::Debug for Client {
@@ -64,6 +66,7 @@ impl fmt::Debug for Client {
             .field("api_key", &"<redacted>")
             .field("user_agent", &self.inner.user_agent)
             .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
             .finish()
     }
 }
@@ -97,6 +100,7 @@ impl Client {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             user_agent: None,
             http_client: None,
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -123,9 +127,34 @@ impl Client {
         &self.inner.base_url
     }
 
-    /// Sends one request and returns the raw answer of a success status, or
-    /// the error an error status means.
-    pub(crate) async fn send(&self, request: &Request) -> Result<Answer, Error> {
+    /// The retry policy requests use unless a call sets its own.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// Sends a request, retrying as `policy` (or the client's own) allows.
+    pub(crate) async fn send(
+        &self,
+        request: &Request,
+        policy: Option<&RetryPolicy>,
+    ) -> Result<Answer, Error> {
+        let policy = policy.unwrap_or(&self.inner.retry);
+        retry::send(self, request, policy, request.repeatable).await
+    }
+
+    /// Sends a request and decodes the JSON body of its success answer.
+    pub(crate) async fn send_json<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+        policy: Option<&RetryPolicy>,
+    ) -> Result<T, Error> {
+        let answer = self.send(request, policy).await?;
+        decode(answer.status, &answer.body)
+    }
+
+    /// Sends one request, once, and returns the raw answer of a success
+    /// status, or the error an error status means.
+    pub(crate) async fn send_once(&self, request: &Request) -> Result<Answer, Error> {
         let url = self.url(request)?;
         let mut builder = self
             .inner
@@ -162,15 +191,6 @@ impl Client {
         Err(api_error(status, &headers, &body))
     }
 
-    /// Sends a request and decodes the JSON body of its success answer.
-    pub(crate) async fn send_json<T: DeserializeOwned>(
-        &self,
-        request: &Request,
-    ) -> Result<T, Error> {
-        let answer = self.send(request).await?;
-        decode(answer.status, &answer.body)
-    }
-
     fn url(&self, request: &Request) -> Result<Url, Error> {
         let base = self.inner.base_url.as_str().trim_end_matches('/');
         let mut url = Url::parse(&format!("{base}{}", request.path)).map_err(|_| {
@@ -195,16 +215,24 @@ pub(crate) struct Request {
     pub path: String,
     pub query: Vec<(&'static str, String)>,
     pub body: Option<Bytes>,
+    pub repeatable: Repeatable,
 }
 
 impl Request {
     pub(crate) fn new(operation: &'static str, method: Method, path: String) -> Self {
+        let method_is_post = method == Method::POST;
         Self {
             operation,
             method,
             path,
             query: Vec::new(),
             body: None,
+            // Only POST (create) can act twice when repeated.
+            repeatable: if method_is_post {
+                Repeatable::OnlyIfNotProcessed
+            } else {
+                Repeatable::Idempotent
+            },
         }
     }
 
@@ -249,6 +277,7 @@ fn api_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
         message,
         body: snippet(body),
         retry_after,
+        attempts: 1,
     }))
 }
 
@@ -300,9 +329,16 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     user_agent: Option<String>,
     http_client: Option<reqwest::Client>,
+    retry: RetryPolicy,
 }
 
 impl ClientBuilder {
+    /// How failed requests are retried (default [`RetryPolicy::default`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// Where requests go (default [`DEFAULT_BASE_URL`]). Must be `https`,
     /// except on a loopback address, so that the key never travels in clear text.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
@@ -353,7 +389,7 @@ impl ClientBuilder {
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
                 .build()
-                .map_err(Error::Transport)?,
+                .map_err(Error::from_reqwest)?,
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -362,6 +398,7 @@ impl ClientBuilder {
                 authorization,
                 user_agent,
                 timeout: self.timeout,
+                retry: self.retry,
             }),
         })
     }

@@ -9,16 +9,17 @@ use url::Url;
 use crate::client::Request;
 use crate::paging::ListConnections;
 use crate::raw::types::{Connection, CreateConnectionBody, UpdateConnectionStatus};
-use crate::{Client, CompanyId, ConnectionId, ConnectionStatus, Error, PlatformKey};
+use crate::{Client, CompanyId, ConnectionId, ConnectionStatus, Error, PlatformKey, RetryPolicy};
 
 /// The Connections operations of a [`Client`]; see [`Client::connections`].
 ///
 /// Identifiers are accepted as text, [`uuid::Uuid`]s or the validated
 /// [`CompanyId`] / [`ConnectionId`]; an invalid one fails with
 /// [`Error::InvalidInput`] before anything is sent.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Connections<'a> {
     client: &'a Client,
+    retry: Option<RetryPolicy>,
 }
 
 /// What a connection needs for the customer to share data again; see
@@ -88,7 +89,32 @@ fn connection_path(company: &CompanyId, connection: &ConnectionId) -> String {
 
 impl<'a> Connections<'a> {
     pub(crate) fn new(client: &'a Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            retry: None,
+        }
+    }
+
+    /// These calls retry with `policy` instead of the client's policy.
+    ///
+    /// ```no_run
+    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
+    /// use codat_connections::RetryPolicy;
+    ///
+    /// let once = client.connections().retry(RetryPolicy::none());
+    /// once.delete("8a210b68-6988-11ed-a1eb-0242ac120002", "2e9d2c44-f675-40ba-8049-353bfcb5e171").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    async fn send_json<T: serde::de::DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<T, Error> {
+        self.client.send_json(&request, self.retry.as_ref()).await
     }
 
     /// Lists a company's connections, one page per request (`list-connections`).
@@ -110,7 +136,7 @@ impl<'a> Connections<'a> {
         C: TryInto<CompanyId>,
         C::Error: Into<Error>,
     {
-        ListConnections::new(self.client, parse(company_id))
+        ListConnections::new(self.client, parse(company_id), self.retry.clone())
     }
 
     /// Gets one connection (`get-connection`).
@@ -122,8 +148,7 @@ impl<'a> Connections<'a> {
         K::Error: Into<Error>,
     {
         let path = connection_path(&parse(company_id)?, &parse(connection_id)?);
-        self.client
-            .send_json(&Request::new("get-connection", Method::GET, path))
+        self.send_json(Request::new("get-connection", Method::GET, path))
             .await
     }
 
@@ -157,7 +182,7 @@ impl<'a> Connections<'a> {
             format!("/companies/{company_id}/connections"),
         )
         .json_body(&body)?;
-        self.client.send_json(&request).await
+        self.send_json(request).await
     }
 
     /// Deletes a connection and the data synced through it (`delete-connection`).
@@ -170,8 +195,9 @@ impl<'a> Connections<'a> {
         K::Error: Into<Error>,
     {
         let path = connection_path(&parse(company_id)?, &parse(connection_id)?);
+        let request = Request::new("delete-connection", Method::DELETE, path);
         self.client
-            .send(&Request::new("delete-connection", Method::DELETE, path))
+            .send(&request, self.retry.as_ref())
             .await
             .map(drop)
     }
@@ -190,7 +216,7 @@ impl<'a> Connections<'a> {
             status: Some(ConnectionStatus::Unlinked),
         };
         let request = Request::new("unlink-connection", Method::PATCH, path).json_body(&body)?;
-        self.client.send_json(&request).await
+        self.send_json(request).await
     }
 
     /// Updates a connection's authorization with the platform-specific
@@ -213,7 +239,7 @@ impl<'a> Connections<'a> {
         );
         let request = Request::new("update-connection-authorization", Method::PUT, path)
             .json_body(authorization)?;
-        self.client.send_json(&request).await
+        self.send_json(request).await
     }
 
     /// Finds out whether the customer must re-authorize a connection, and
@@ -252,6 +278,67 @@ impl<'a> Connections<'a> {
     {
         let connection = self.get(company_id, connection_id).await?;
         Reauthorization::of(connection)
+    }
+}
+
+/// A connection the customer must authorize again, and where; see
+/// [`Connections::needing_reauthorization`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct NeedsReauthorization {
+    /// Where the customer re-authorizes this connection.
+    pub link_url: Url,
+    /// The connection (`Deauthorized` or `Unlinked`).
+    pub connection: Connection,
+}
+
+impl Connections<'_> {
+    /// Every connection of a company that needs the customer's action
+    /// (`Deauthorized` or `Unlinked`), each with its link URL, in one call:
+    /// it walks all pages of the listing. It never creates anything.
+    ///
+    /// ```no_run
+    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
+    /// for needed in client
+    ///     .connections()
+    ///     .needing_reauthorization("8a210b68-6988-11ed-a1eb-0242ac120002")
+    ///     .await?
+    /// {
+    ///     println!("{} is {}: {}", needed.connection.id, needed.connection.status, needed.link_url);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn needing_reauthorization<C>(
+        &self,
+        company_id: C,
+    ) -> Result<Vec<NeedsReauthorization>, Error>
+    where
+        C: TryInto<CompanyId>,
+        C::Error: Into<Error>,
+    {
+        use futures::TryStreamExt;
+
+        let mut all = self
+            .list(company_id)
+            .page_size(crate::MAX_PAGE_SIZE)
+            .connections();
+        let mut needed = Vec::new();
+        while let Some(connection) = all.try_next().await? {
+            if !connection.status.needs_reauthorization() {
+                continue;
+            }
+            if let Reauthorization::Required {
+                link_url,
+                connection,
+            } = Reauthorization::of(connection)?
+            {
+                needed.push(NeedsReauthorization {
+                    link_url,
+                    connection: *connection,
+                });
+            }
+        }
+        Ok(needed)
     }
 }
 

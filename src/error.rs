@@ -39,16 +39,34 @@ pub enum Error {
         reason: &'static str,
     },
     /// No complete answer came within the configured timeout.
-    #[error("the request to Codat timed out")]
+    #[error("the request to Codat timed out{}", after(*attempts))]
     Timeout {
         /// The underlying error, when the HTTP client reported one.
         #[source]
         source: Option<reqwest::Error>,
+        /// How many attempts were made.
+        attempts: u32,
     },
     /// The request could not be sent or its answer not read (DNS, TLS,
     /// refused or dropped connection).
-    #[error("could not talk to Codat: {0}")]
-    Transport(#[source] reqwest::Error),
+    #[error("could not talk to Codat{}: {source}", after(*attempts))]
+    Transport {
+        /// What the HTTP client reported.
+        #[source]
+        source: reqwest::Error,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// Codat's pages contradict each other (an empty page that claims a
+    /// successor, the same page twice, more pages than `totalResults`
+    /// allows); listing stopped rather than loop or repeat itself.
+    #[error("listing stopped at page {page}: {reason}")]
+    InconsistentPaging {
+        /// The page at which the contradiction showed.
+        page: u64,
+        /// What was inconsistent.
+        reason: &'static str,
+    },
     /// Codat answered with success, but not with what its contract describes.
     #[error("could not decode Codat's {status} response: {message} (body starts {snippet:?})")]
     Decode {
@@ -73,6 +91,17 @@ pub struct ApiError {
     pub body: String,
     /// The `Retry-After` header, as sent.
     pub retry_after: Option<String>,
+    /// How many attempts were made (more than one when retried).
+    pub attempts: u32,
+}
+
+/// ` after N attempts` when a request was retried.
+fn after(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" after {attempts} attempts")
+    } else {
+        String::new()
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -86,11 +115,11 @@ impl fmt::Display for ApiError {
                 if let Some(id) = &message.correlation_id {
                     write!(f, " (correlation id {id})")?;
                 }
-                Ok(())
             }
-            None if !self.body.is_empty() => write!(f, ": {:?}", self.body),
-            None => Ok(()),
+            None if !self.body.is_empty() => write!(f, ": {:?}", self.body)?,
+            None => {}
         }
+        f.write_str(&after(self.attempts))
     }
 }
 
@@ -114,9 +143,38 @@ impl Error {
 
     pub(crate) fn from_reqwest(err: reqwest::Error) -> Self {
         if err.is_timeout() {
-            Error::Timeout { source: Some(err) }
+            Error::Timeout {
+                source: Some(err),
+                attempts: 1,
+            }
         } else {
-            Error::Transport(err)
+            Error::Transport {
+                source: err,
+                attempts: 1,
+            }
+        }
+    }
+
+    /// Records how many attempts led to this error.
+    pub(crate) fn with_attempts(mut self, count: u32) -> Self {
+        match &mut self {
+            Error::Api(api) => api.attempts = count,
+            Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => {
+                *attempts = count;
+            }
+            _ => {}
+        }
+        self
+    }
+
+    /// How many attempts were made before this error (1 when not retried;
+    /// 0 when nothing was sent).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Api(api) => api.attempts,
+            Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => *attempts,
+            Error::Decode { .. } => 1,
+            _ => 0,
         }
     }
 
@@ -156,7 +214,9 @@ impl Error {
                     || api.status.is_server_error()
             }
             Error::Timeout { .. } => true,
-            Error::Transport(err) => err.is_connect() || err.is_request() || err.is_body(),
+            Error::Transport { source, .. } => {
+                source.is_connect() || source.is_request() || source.is_body()
+            }
             _ => false,
         }
     }
@@ -189,6 +249,7 @@ mod tests {
             message,
             body: body.to_owned(),
             retry_after: None,
+            attempts: 1,
         }))
     }
 
@@ -206,6 +267,20 @@ mod tests {
         assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
         assert_eq!(err.correlation_id(), Some("8fa2b5f4"));
         assert!(!err.is_retryable());
+    }
+
+    #[test]
+    fn retried_errors_say_how_many_attempts() {
+        let err = api(503, None, "").with_attempts(3);
+        assert_eq!(err.attempts(), 3);
+        assert_eq!(
+            err.to_string(),
+            "Codat answered 503 Service Unavailable after 3 attempts"
+        );
+        assert_eq!(
+            api(503, None, "").to_string(),
+            "Codat answered 503 Service Unavailable"
+        );
     }
 
     #[test]

@@ -60,17 +60,21 @@ mod ids;
 pub mod mock;
 mod paging;
 pub mod raw;
+mod retry;
 mod status;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
 };
-pub use connections::{Connections, Reauthorization};
+pub use connections::{Connections, NeedsReauthorization, Reauthorization};
 pub use datetime::{DateTime, DateTimeParseError};
 pub use error::{ApiError, Error, BODY_SNIPPET_LIMIT};
 pub use ids::{CompanyId, ConnectionId, PlatformKey};
-pub use paging::{ListConnections, Page, MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
+pub use paging::{
+    ConnectionStream, ListConnections, Page, PageStream, MAX_PAGE_SIZE, MAX_QUERY_LENGTH,
+};
 pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
+pub use retry::RetryPolicy;
 pub use status::{ConnectionStatus, DataConnectionErrorStatus, SourceType};
 pub use url::Url;
 

@@ -1,13 +1,16 @@
 //! One page of a listing, and the request that lists connections.
 
+use std::collections::HashSet;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
+use futures::stream::{self, Stream, TryStreamExt};
 use reqwest::Method;
 
 use crate::client::Request;
 use crate::raw::types::{Connection, Connections as RawPage, HalLinks};
-use crate::{Client, CompanyId, ConnectionStatus, Error};
+use crate::{Client, CompanyId, ConnectionId, ConnectionStatus, Error, RetryPolicy};
 
 /// The largest page Codat serves.
 pub const MAX_PAGE_SIZE: u32 = 5000;
@@ -88,10 +91,16 @@ pub struct ListConnections<'a> {
     query: Option<String>,
     order_by: Option<String>,
     status: Option<ConnectionStatus>,
+    retry: Option<RetryPolicy>,
+    read_ahead: usize,
 }
 
 impl<'a> ListConnections<'a> {
-    pub(crate) fn new(client: &'a Client, company_id: Result<CompanyId, Error>) -> Self {
+    pub(crate) fn new(
+        client: &'a Client,
+        company_id: Result<CompanyId, Error>,
+        retry: Option<RetryPolicy>,
+    ) -> Self {
         Self {
             client,
             // Kept as the rejected text: the error is rebuilt when sent.
@@ -104,7 +113,26 @@ impl<'a> ListConnections<'a> {
             query: None,
             order_by: None,
             status: None,
+            retry,
+            read_ahead: 0,
         }
+    }
+
+    /// With [`pages`](Self::pages) and [`connections`](Self::connections):
+    /// fetch up to `pages` pages ahead of the caller, in a background task,
+    /// so that Codat's latency overlaps the caller's work. At most `pages`
+    /// fetched pages wait for the caller (plus the one being fetched), so a
+    /// slow caller never makes memory grow past that. 0 (the default)
+    /// fetches a page only when the caller asks for it.
+    pub fn read_ahead(mut self, pages: usize) -> Self {
+        self.read_ahead = pages;
+        self
+    }
+
+    /// Retries with `policy` instead of the client's policy.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
     }
 
     /// The page to fetch, from 1 (default 1).
@@ -216,8 +244,248 @@ impl<'a> ListConnections<'a> {
     /// Sends the request.
     pub async fn send(self) -> Result<Page<Connection>, Error> {
         let request = self.to_request()?;
-        let raw: RawPage = self.client.send_json(&request).await?;
+        let raw: RawPage = self.client.send_json(&request, self.retry.as_ref()).await?;
         Page::try_from(raw)
+    }
+}
+
+impl ListConnections<'_> {
+    /// Every page from the requested one (default the first) to the last, in
+    /// order, fetched lazily.
+    ///
+    /// It follows Codat's `_links.next` and stops on the last page. A server
+    /// that misbehaves (an empty page that claims a successor, the same page
+    /// twice, more pages than `totalResults` allows) ends the stream with
+    /// [`Error::InconsistentPaging`] instead of looping; a connection already
+    /// seen on an earlier page is not yielded again.
+    ///
+    /// ```no_run
+    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut pages = client
+    ///     .connections()
+    ///     .list("8a210b68-6988-11ed-a1eb-0242ac120002")
+    ///     .page_size(1000)
+    ///     .pages();
+    /// while let Some(page) = pages.try_next().await? {
+    ///     println!("page {}: {} connections", page.page_number, page.results.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn pages(self) -> PageStream {
+        let read_ahead = self.read_ahead;
+        let pager = Pager::new(self);
+        if read_ahead == 0 {
+            return PageStream {
+                inner: Box::pin(stream::unfold(pager, |mut pager| async move {
+                    pager.next_page().await.map(|page| (page, pager))
+                })),
+                _producer: None,
+            };
+        }
+        let (sender, mut receiver) = tokio::sync::mpsc::channel(read_ahead);
+        let producer = tokio::spawn(async move {
+            let mut pager = pager;
+            while let Some(page) = pager.next_page().await {
+                if sender.send(page).await.is_err() {
+                    break; // the caller dropped the stream
+                }
+            }
+        });
+        PageStream {
+            inner: Box::pin(stream::poll_fn(move |cx| receiver.poll_recv(cx))),
+            _producer: Some(AbortOnDrop(producer)),
+        }
+    }
+
+    /// Every connection of every page, in order; see [`pages`](Self::pages).
+    ///
+    /// ```no_run
+    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut all = client
+    ///     .connections()
+    ///     .list("8a210b68-6988-11ed-a1eb-0242ac120002")
+    ///     .read_ahead(2)
+    ///     .connections();
+    /// while let Some(connection) = all.try_next().await? {
+    ///     println!("{} {}", connection.id, connection.status);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn connections(self) -> ConnectionStream {
+        ConnectionStream {
+            inner: Box::pin(
+                self.pages()
+                    .map_ok(|page| stream::iter(page.results.into_iter().map(Ok)))
+                    .try_flatten(),
+            ),
+        }
+    }
+
+    /// Every connection of every page, in one `Vec` (for small listings).
+    pub async fn collect_all(self) -> Result<Vec<Connection>, Error> {
+        self.connections().try_collect().await
+    }
+
+    /// The first connection, in listing order, for which `predicate` holds;
+    /// stops fetching as soon as it is found.
+    pub async fn find(
+        self,
+        mut predicate: impl FnMut(&Connection) -> bool,
+    ) -> Result<Option<Connection>, Error> {
+        let mut all = self.connections();
+        while let Some(connection) = all.try_next().await? {
+            if predicate(&connection) {
+                return Ok(Some(connection));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// A stream of pages; see [`ListConnections::pages`].
+#[must_use = "streams do nothing unless polled"]
+pub struct PageStream {
+    inner: Pin<Box<dyn Stream<Item = Result<Page<Connection>, Error>> + Send>>,
+    _producer: Option<AbortOnDrop>,
+}
+
+impl std::fmt::Debug for PageStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageStream")
+            .field("read_ahead", &self._producer.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stream for PageStream {
+    type Item = Result<Page<Connection>, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+/// A stream of connections; see [`ListConnections::connections`].
+#[must_use = "streams do nothing unless polled"]
+pub struct ConnectionStream {
+    inner: Pin<Box<dyn Stream<Item = Result<Connection, Error>> + Send>>,
+}
+
+impl std::fmt::Debug for ConnectionStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionStream").finish_non_exhaustive()
+    }
+}
+
+impl Stream for ConnectionStream {
+    type Item = Result<Connection, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+/// Stops the read-ahead task when the stream is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Walks the pages of one listing, and notices a server that misbehaves.
+struct Pager {
+    client: Client,
+    request: Request,
+    /// Why the request cannot be sent, reported as the stream's only item.
+    invalid: Option<Error>,
+    retry: Option<RetryPolicy>,
+    next: Option<u64>,
+    fetched: u64,
+    seen: HashSet<ConnectionId>,
+}
+
+impl Pager {
+    fn new(list: ListConnections<'_>) -> Self {
+        let (request, invalid) = match list.to_request() {
+            Ok(request) => (request, None),
+            Err(err) => (
+                Request::new("list-connections", Method::GET, String::new()),
+                Some(err),
+            ),
+        };
+        let first = u64::from(list.page.unwrap_or(1));
+        Self {
+            client: list.client.clone(),
+            request,
+            invalid,
+            retry: list.retry,
+            next: Some(first),
+            fetched: 0,
+            seen: HashSet::new(),
+        }
+    }
+
+    fn inconsistent(
+        &mut self,
+        page: u64,
+        reason: &'static str,
+    ) -> Option<Result<Page<Connection>, Error>> {
+        self.next = None;
+        Some(Err(Error::InconsistentPaging { page, reason }))
+    }
+
+    async fn next_page(&mut self) -> Option<Result<Page<Connection>, Error>> {
+        let number = self.next?;
+        if let Some(err) = self.invalid.take() {
+            self.next = None;
+            return Some(Err(err));
+        }
+        let mut request = self.request.clone();
+        request.query.retain(|(name, _)| *name != "page");
+        request.query.push(("page", number.to_string()));
+        let raw: Result<RawPage, Error> =
+            self.client.send_json(&request, self.retry.as_ref()).await;
+        let mut page = match raw.and_then(Page::try_from) {
+            Ok(page) => page,
+            Err(err) => {
+                self.next = None;
+                return Some(Err(err));
+            }
+        };
+        self.fetched += 1;
+        let has_next = page.has_next_page();
+        if page.results.is_empty() && has_next {
+            return self.inconsistent(number, "an empty page claims that another page follows");
+        }
+        let size = page.page_size.max(1);
+        let last_possible = page.total_results.div_ceil(size).max(1);
+        if number > last_possible && !page.results.is_empty() {
+            return self.inconsistent(number, "a page past totalResults holds connections");
+        }
+        if self.fetched > last_possible + 1 {
+            return self.inconsistent(number, "more pages than totalResults allows");
+        }
+        let before = page.results.len();
+        page.results
+            .retain(|connection| self.seen.insert(connection.id));
+        if before > 0 && page.results.is_empty() {
+            return self.inconsistent(number, "the same page was served twice");
+        }
+        if page.results.len() < before {
+            tracing::warn!(
+                page = number,
+                repeated = before - page.results.len(),
+                "codat listing repeated connections from an earlier page; they were skipped"
+            );
+        }
+        self.next = has_next.then_some(number + 1);
+        Some(Ok(page))
     }
 }
 

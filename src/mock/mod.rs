@@ -33,6 +33,48 @@ use tokio::sync::oneshot;
 
 use crate::{Client, CompanyId, ConnectionId, ConnectionStatus, Error, PlatformKey};
 
+/// Something the mock answers instead of Codat's behaviour; see
+/// [`MockCodat::inject`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// An error status with Codat's `ErrorMessage` body, and a
+    /// `Retry-After` header when given (seconds or an HTTP date).
+    Status {
+        /// The HTTP status, such as 429 or 503.
+        status: u16,
+        /// The `Retry-After` value, as sent.
+        retry_after: Option<String>,
+    },
+    /// Exactly this answer: for malformed, truncated or foreign bodies.
+    Respond {
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Type` header.
+        content_type: String,
+        /// The body bytes.
+        body: Vec<u8>,
+    },
+    /// Waits this long, then answers as Codat would.
+    Delay(std::time::Duration),
+}
+
+/// A request the mock received; see [`MockCodat::requests`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReceivedRequest {
+    /// The method, such as `GET`.
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The raw query string, when there was one.
+    pub query: Option<String>,
+    /// The headers, but for `Authorization`.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
 /// The API key the mock accepts.
 pub const MOCK_API_KEY: &str = "mock-codat-api-key";
 
@@ -129,9 +171,41 @@ impl MockCodat {
         found.status = status;
     }
 
-    /// The number of requests the mock has answered.
+    /// The number of requests the mock has received.
     pub fn request_count(&self) -> usize {
-        self.state().requests
+        self.state().received.len()
+    }
+
+    /// Every request received so far, oldest first (the `Authorization`
+    /// header left out).
+    pub fn requests(&self) -> Vec<ReceivedRequest> {
+        self.state().received.clone()
+    }
+
+    /// Answers the next `times` requests with `fault` instead of Codat's
+    /// behaviour (after any faults already queued).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use codat_connections::mock::{Fault, MockCodat};
+    ///
+    /// let codat = MockCodat::start().await?;
+    /// let company = codat.add_company();
+    /// codat.inject(Fault::Status { status: 503, retry_after: None }, 2);
+    /// // The client retries the two 503s, then succeeds.
+    /// let page = codat.client()?.connections().list(company).await?;
+    /// assert_eq!(codat.request_count(), 3);
+    /// # Ok(()) }
+    /// ```
+    pub fn inject(&self, fault: Fault, times: usize) {
+        let mut state = self.state();
+        state.faults.extend(std::iter::repeat_n(fault, times));
+    }
+
+    /// Delays every answer by `latency`, like a distant server.
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.state().latency = latency;
     }
 
     fn state(&self) -> MutexGuard<'_, server::State> {

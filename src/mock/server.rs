@@ -3,18 +3,21 @@
 // test server does not matter, and boxing every response would only add noise.
 #![allow(clippy::result_large_err)]
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State as Extract};
+use axum::extract::{Path, RawQuery, Request, State as Extract};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::Router;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
+use super::{Fault, ReceivedRequest};
 use crate::raw::types::{Connection, HalLinks, HalRef};
 use crate::{CompanyId, ConnectionId, ConnectionStatus, DateTime, PlatformKey, SourceType};
 
@@ -25,7 +28,9 @@ type Shared = Arc<Mutex<State>>;
 pub(super) struct State {
     base_url: String,
     pub(super) companies: BTreeMap<CompanyId, BTreeMap<ConnectionId, Connection>>,
-    pub(super) requests: usize,
+    pub(super) received: Vec<ReceivedRequest>,
+    pub(super) faults: VecDeque<Fault>,
+    pub(super) latency: Duration,
 }
 
 impl State {
@@ -33,7 +38,9 @@ impl State {
         Self {
             base_url,
             companies: BTreeMap::new(),
-            requests: 0,
+            received: Vec::new(),
+            faults: VecDeque::new(),
+            latency: Duration::ZERO,
         }
     }
 
@@ -80,7 +87,87 @@ pub(super) fn router(state: Shared) -> Router {
             "/companies/{company}/connections/{connection}/authorization",
             put(update_authorization),
         )
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_and_inject,
+        ))
         .with_state(state)
+}
+
+/// The most of a request body the mock reads.
+const BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Records every request, applies the configured latency, and answers with
+/// the next injected fault instead of Codat's behaviour while any is queued.
+async fn record_and_inject(
+    Extract(shared): Extract<Shared>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is too large",
+        );
+    };
+    let (latency, fault) = {
+        let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        state.received.push(ReceivedRequest {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: parts
+                .headers
+                .iter()
+                .filter(|(name, _)| *name != header::AUTHORIZATION)
+                .map(|(name, value)| {
+                    (
+                        name.to_string(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: bytes.to_vec(),
+        });
+        (state.latency, state.faults.pop_front())
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    match fault {
+        None => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Some(Fault::Status {
+            status,
+            retry_after,
+        }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut response = error(
+                status,
+                status.canonical_reason().unwrap_or("Injected fault"),
+            );
+            if let Some(value) = retry_after.and_then(|v| header::HeaderValue::from_str(&v).ok()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        Some(Fault::Respond {
+            status,
+            content_type,
+            body,
+        }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+        }
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+    }
 }
 
 /// Codat's error body.
@@ -120,7 +207,6 @@ fn with_state(
     handle: impl FnOnce(&mut State) -> Response,
 ) -> Response {
     let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
-    state.requests += 1;
     let expected = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(super::MOCK_API_KEY)
