@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use codat_connections::{Client, ConnectionStatus, Error, Reauthorization, SourceType};
+use codat_connections::{
+    Client, ConnectionStatus, Error, Reauthorization, RetryPolicy, SourceType,
+};
 use serde_json::{json, Value};
 use wiremock::matchers::{
     any, body_json, body_string, header, header_regex, method, path, query_param,
@@ -17,9 +19,12 @@ const LINK_URL: &str = "https://link-api.codat.io/companies/86bd88cb-44ab-4dfb-b
 /// base64("test-key")
 const AUTHORIZATION: &str = "Basic dGVzdC1rZXk=";
 
+/// A client that sends each request once: these tests are about single
+/// exchanges (retries have tests of their own).
 fn client(server: &MockServer) -> Client {
     Client::builder("test-key")
         .base_url(server.uri())
+        .retry(RetryPolicy::none())
         .build()
         .expect("a loopback http base URL is allowed")
 }
@@ -1195,6 +1200,7 @@ async fn an_answer_slower_than_the_timeout_is_a_timeout_error() {
         .await;
     let client = Client::builder("test-key")
         .base_url(server.uri())
+        .retry(RetryPolicy::none())
         .timeout(std::time::Duration::from_millis(200))
         .build()
         .unwrap();

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use codat_connections::{Client, ConnectionStatus, Error};
+use codat_connections::{Client, ConnectionStatus, Error, RetryPolicy};
 use serde_json::json;
 use wiremock::matchers::{any, method, path_regex, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -465,6 +465,7 @@ async fn api_and_transport_errors_never_show_the_key() {
         .port();
     let err = Client::builder("test-key")
         .base_url(format!("http://127.0.0.1:{port}"))
+        .retry(RetryPolicy::none())
         .build()
         .expect("valid settings")
         .connections()
