@@ -20,6 +20,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     println!("==> the checked-in OpenAPI document");
     crate::sync_spec::run(&["--check".to_owned()])?;
     let validator = install_validator(&root)?;
+    let prism = install_prism(&root)?;
     step(
         &root,
         "clippy",
@@ -35,7 +36,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     )?;
     let mut test = Command::new(&cargo);
     test.args(["test", "--workspace", "--all-targets", "--all-features"])
-        .env("OPENAPI_SPEC_VALIDATOR", &validator);
+        .env("OPENAPI_SPEC_VALIDATOR", &validator)
+        .env("PRISM_BIN", &prism);
     run_command(&root, "tests", test)?;
     step(
         &root,
@@ -92,6 +94,29 @@ fn install_validator(root: &Path) -> Result<String, String> {
         &pip,
         &["install", "--quiet", "--no-deps", "-r", &requirements],
     )?;
+    std::fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
+    Ok(bin.display().to_string())
+}
+
+/// Installs the pinned Prism (`tests/prism/package-lock.json`) with `npm ci`
+/// and returns the path of its command.
+fn install_prism(root: &Path) -> Result<String, String> {
+    let dir = root.join("tests/prism");
+    let bin = dir.join("node_modules/.bin/prism");
+    let stamp = dir.join("node_modules/.installed-package-lock.json");
+    let wanted = std::fs::read_to_string(dir.join("package-lock.json"))
+        .map_err(|e| format!("cannot read tests/prism/package-lock.json: {e}"))?;
+    if bin.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(bin.display().to_string());
+    }
+    let dir_arg = dir.display().to_string();
+    step(
+        root,
+        "installing Prism (pinned, npm ci)",
+        "npm",
+        &["ci", "--prefix", &dir_arg, "--no-audit", "--no-fund"],
+    )
+    .map_err(|e| format!("{e}\nThe contract tests need Node.js 20 or newer with npm (Debian: apt-get install nodejs npm)."))?;
     std::fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
     Ok(bin.display().to_string())
 }
