@@ -180,3 +180,119 @@ async fn reauthorization_of_a_deauthorized_connection_points_at_its_own_link() {
     let page = client.connections().list(company).await.unwrap();
     assert_eq!(page.total_results, 1);
 }
+
+/// What the SDK sends for the mock's key.
+fn authorization() -> String {
+    use base64::Engine as _;
+    let key = codat_connections::mock::MOCK_API_KEY;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(key)
+    )
+}
+
+#[tokio::test]
+async fn a_request_breaking_the_contract_is_answered_400_naming_the_violation() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    // The SDK never sends such a request; a hand-made one shows what Codat says.
+    let http = reqwest::Client::new();
+    let url = format!("{}/companies/{company}/connections", codat.base_url());
+    let answer = http
+        .post(&url)
+        .header("Authorization", authorization())
+        .json(&serde_json::json!({"platformKey": "GBOL"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    let error = body["error"].as_str().unwrap();
+    assert!(
+        error.contains("platformKey") && error.contains("pattern"),
+        "{error}"
+    );
+    assert_eq!(
+        body["validation"]["errors"][0]["validatorName"],
+        "OpenApiContract"
+    );
+    let answer = http
+        .get(&url)
+        .query(&[("pageSize", "0")])
+        .header("Authorization", authorization())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    // Without the key it is 401 first, whatever the request.
+    let answer = http
+        .get(&url)
+        .query(&[("pageSize", "0")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+    // Nothing was created by the refused request.
+    let page = codat
+        .client()
+        .unwrap()
+        .connections()
+        .list(company)
+        .await
+        .unwrap();
+    assert_eq!(page.total_results, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dropped_connection_is_retried_for_a_read_but_not_for_a_create() {
+    use codat_connections::mock::Fault;
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    let client = codat.client().unwrap();
+    codat.inject(Fault::DropConnection, 1);
+    let page = client.connections().list(company).await.unwrap();
+    assert_eq!(page.total_results, 0);
+    assert_eq!(codat.request_count(), 2);
+
+    codat.inject(Fault::DropConnection, 1);
+    let err = client
+        .connections()
+        .create(company, "gbol")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Transport { attempts: 1, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        codat
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_connection_dropped_during_the_body_is_a_transport_error() {
+    use codat_connections::mock::Fault;
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    let client = codat.client().unwrap();
+    let fault = Fault::DropDuringBody {
+        status: 200,
+        partial_body: b"{\"results\": [".to_vec(),
+    };
+    codat.inject(fault, 10);
+    let err = client
+        .connections()
+        .retry(codat_connections::RetryPolicy::default().max_attempts(2))
+        .list(company)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Transport { attempts: 2, .. }),
+        "{err:?}"
+    );
+}

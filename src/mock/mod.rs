@@ -24,6 +24,39 @@
 //! # Ok(()) }
 //! ```
 
+//! # In your tests
+//!
+//! Point the code under test at the mock, arrange Codat's state, and assert
+//! on both what your code returned and what reached "Codat":
+//!
+//! ```
+//! use codat_connections::mock::{Fault, MockCodat};
+//! use codat_connections::{Client, CompanyId, ConnectionStatus, Error, Url};
+//!
+//! /// Your service's code: who must re-authorize?
+//! async fn links_to_email(client: &Client, company: CompanyId) -> Result<Vec<Url>, Error> {
+//!     let needed = client.connections().needing_reauthorization(company).await?;
+//!     Ok(needed.into_iter().map(|n| n.link_url).collect())
+//! }
+//!
+//! // In your crate: #[tokio::test] async fn deauthorized_customers_get_a_link() { ... }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let codat = MockCodat::start().await?;
+//! let company = codat.add_company();
+//! let expired = codat.add_connection(company, "gbol".parse()?, ConnectionStatus::Deauthorized);
+//! codat.add_connection(company, "gbol".parse()?, ConnectionStatus::Linked);
+//! codat.inject(Fault::Status { status: 429, retry_after: Some("1".into()) }, 1);
+//!
+//! let links = links_to_email(&codat.client()?, company).await?;
+//!
+//! assert_eq!(links.len(), 1);
+//! assert!(links[0].path().contains(&expired.to_string()));
+//! assert_eq!(codat.requests().len(), 2, "rate-limited once, then served");
+//! # Ok(()) }
+//! ```
+
+mod contract;
 mod server;
 
 use std::collections::BTreeMap;
@@ -57,6 +90,15 @@ pub enum Fault {
     },
     /// Waits this long, then answers as Codat would.
     Delay(std::time::Duration),
+    /// Closes the connection without answering.
+    DropConnection,
+    /// Sends the status and the start of a body, then closes the connection.
+    DropDuringBody {
+        /// The HTTP status sent before the connection drops.
+        status: u16,
+        /// The bytes sent before the connection drops.
+        partial_body: Vec<u8>,
+    },
 }
 
 /// A request the mock received; see [`MockCodat::requests`].

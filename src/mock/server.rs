@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, Request, State as Extract};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
@@ -17,6 +17,7 @@ use axum::Router;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
+use super::contract::Contract;
 use super::{Fault, ReceivedRequest};
 use crate::raw::types::{Connection, HalLinks, HalRef};
 use crate::{CompanyId, ConnectionId, ConnectionStatus, DateTime, PlatformKey, SourceType};
@@ -31,6 +32,7 @@ pub(super) struct State {
     pub(super) received: Vec<ReceivedRequest>,
     pub(super) faults: VecDeque<Fault>,
     pub(super) latency: Duration,
+    contract: Contract,
 }
 
 impl State {
@@ -41,6 +43,7 @@ impl State {
             received: Vec::new(),
             faults: VecDeque::new(),
             latency: Duration::ZERO,
+            contract: Contract::load(),
         }
     }
 
@@ -99,6 +102,7 @@ const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Records every request, applies the configured latency, and answers with
 /// the next injected fault instead of Codat's behaviour while any is queued.
+/// Otherwise refuses what Codat would refuse before looking at data (401, 400).
 async fn record_and_inject(
     Extract(shared): Extract<Shared>,
     request: Request,
@@ -111,8 +115,9 @@ async fn record_and_inject(
             "the request body is too large",
         );
     };
-    let (latency, fault) = {
+    let (latency, fault, refusal) = {
         let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        let refusal = refuse(&state, &parts, &bytes);
         state.received.push(ReceivedRequest {
             method: parts.method.to_string(),
             path: parts.uri.path().to_owned(),
@@ -130,16 +135,22 @@ async fn record_and_inject(
                 .collect(),
             body: bytes.to_vec(),
         });
-        (state.latency, state.faults.pop_front())
+        (state.latency, state.faults.pop_front(), refusal)
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    match fault {
-        None => {
-            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-                .await
+    let answer = |refusal: Option<Response>, parts, bytes| async move {
+        match refusal {
+            Some(response) => response,
+            None => {
+                next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                    .await
+            }
         }
+    };
+    match fault {
+        None => answer(refusal, parts, bytes).await,
         Some(Fault::Status {
             status,
             retry_after,
@@ -164,10 +175,81 @@ async fn record_and_inject(
         }
         Some(Fault::Delay(delay)) => {
             tokio::time::sleep(delay).await;
-            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-                .await
+            answer(refusal, parts, bytes).await
+        }
+        Some(Fault::DropConnection) => {
+            // Unwinding out of the connection's task closes the socket with
+            // no answer at all; resume_unwind skips the panic hook, so
+            // nothing is printed.
+            std::panic::resume_unwind(Box::new("mock Codat dropped the connection"))
+        }
+        Some(Fault::DropDuringBody {
+            status,
+            partial_body,
+        }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+                Ok(Bytes::from(partial_body)),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "dropped",
+                )),
+            ];
+            let body = axum::body::Body::from_stream(futures::stream::iter(chunks));
+            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
         }
     }
+}
+
+/// The answer Codat gives before it looks at the data: 401 without the
+/// right key, 400 naming each violation of the contract.
+fn refuse(state: &State, parts: &axum::http::request::Parts, body: &[u8]) -> Option<Response> {
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(super::MOCK_API_KEY)
+    );
+    let authorized = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == expected);
+    if !authorized {
+        return Some(error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized: the Authorization header is missing or holds an unknown API key.",
+        ));
+    }
+    let violations = state.contract.violations(
+        parts.method.as_str(),
+        parts.uri.path(),
+        parts.uri.query(),
+        body,
+    );
+    if violations.is_empty() {
+        return None;
+    }
+    let message = format!("Request validation failed: {}", violations.join("; "));
+    let items: Vec<Value> = violations
+        .iter()
+        .map(|m| json!({"itemId": null, "message": m, "validatorName": "OpenApiContract"}))
+        .collect();
+    let body = json!({
+        "statusCode": 400,
+        "service": "PublicApi",
+        "error": message,
+        "correlationId": uuid::Uuid::new_v4().simple().to_string(),
+        "canBeRetried": "False",
+        "detailedErrorCode": 0,
+        "validation": {"errors": items, "warnings": []},
+    });
+    Some(
+        (
+            StatusCode::BAD_REQUEST,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response(),
+    )
 }
 
 /// Codat's error body.
@@ -200,27 +282,9 @@ fn json_response(value: &impl serde::Serialize) -> Response {
     }
 }
 
-/// Checks the key and counts the request; runs `handle` on the state.
-fn with_state(
-    shared: &Shared,
-    headers: &HeaderMap,
-    handle: impl FnOnce(&mut State) -> Response,
-) -> Response {
+/// Runs `handle` on the state.
+fn with_state(shared: &Shared, handle: impl FnOnce(&mut State) -> Response) -> Response {
     let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
-    let expected = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(super::MOCK_API_KEY)
-    );
-    let authorized = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == expected);
-    if !authorized {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "Unauthorized: the Authorization header is missing or holds an unknown API key.",
-        );
-    }
     handle(&mut state)
 }
 
@@ -272,9 +336,8 @@ async fn list_connections(
     Extract(shared): Extract<Shared>,
     Path(company): Path<String>,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
-    with_state(&shared, &headers, |state| {
+    with_state(&shared, |state| {
         let params: HashMap<String, String> =
             url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
                 .into_owned()
@@ -361,10 +424,9 @@ fn parse_status_query(query: &str) -> Result<ConnectionStatus, String> {
 async fn create_connection(
     Extract(shared): Extract<Shared>,
     Path(company): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    with_state(&shared, &headers, |state| {
+    with_state(&shared, |state| {
         let key = serde_json::from_slice::<Value>(&body)
             .ok()
             .and_then(|v| v.get("platformKey")?.as_str().map(str::to_owned))
@@ -391,9 +453,8 @@ async fn create_connection(
 async fn get_connection(
     Extract(shared): Extract<Shared>,
     Path((company, connection)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Response {
-    with_state(&shared, &headers, |state| {
+    with_state(&shared, |state| {
         match connection_of(state, &company, &connection) {
             Ok(found) => json_response(found),
             Err(e) => e,
@@ -404,9 +465,8 @@ async fn get_connection(
 async fn delete_connection(
     Extract(shared): Extract<Shared>,
     Path((company, connection)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Response {
-    with_state(&shared, &headers, |state| {
+    with_state(&shared, |state| {
         let id = match connection_of(state, &company, &connection) {
             Ok(found) => found.id,
             Err(e) => return e,
@@ -421,10 +481,9 @@ async fn delete_connection(
 async fn unlink_connection(
     Extract(shared): Extract<Shared>,
     Path((company, connection)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    with_state(&shared, &headers, |state| {
+    with_state(&shared, |state| {
         let wanted = serde_json::from_slice::<Value>(&body)
             .ok()
             .and_then(|v| v.get("status")?.as_str().map(str::to_owned));
@@ -455,10 +514,9 @@ async fn unlink_connection(
 async fn update_authorization(
     Extract(shared): Extract<Shared>,
     Path((company, connection)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    with_state(&shared, &headers, |state| {
+    with_state(&shared, |state| {
         let Ok(values) = serde_json::from_slice::<HashMap<String, String>>(&body) else {
             return error(
                 StatusCode::BAD_REQUEST,
