@@ -137,6 +137,11 @@ impl MockCodat {
         let state = Arc::new(Mutex::new(server::State::new(base_url.clone())));
         let (shutdown, stopped) = oneshot::channel();
         let app = server::router(state.clone());
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            // Answers go out at once, as from a real server, not after a
+            // Nagle delay.
+            let _ = tcp.set_nodelay(true);
+        });
         tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
                 let _ = stopped.await;

@@ -1,5 +1,6 @@
 //! Project tasks: `cargo xtask sync-spec`, `cargo xtask spec-diff`, `cargo xtask ci`.
 
+mod bench;
 mod change_report;
 mod ci;
 mod json_pointer;
@@ -21,7 +22,9 @@ usage:
   cargo xtask spec-diff OLD NEW            print what changed for users between two of
                                            Codat's documents, classified breaking / non-breaking
   cargo xtask ci                           everything CI runs: formatting, the spec check,
-                                           clippy and every test";
+                                           clippy and every test
+  cargo xtask bench [--runs N]             list 100,000 connections with every client side by
+                                           side; writes BENCHMARKS.md and BENCHMARKS.svg";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,6 +32,7 @@ fn main() -> ExitCode {
         Some("sync-spec") => sync_spec::run(&args[1..]),
         Some("spec-diff") => sync_spec::run_diff(&args[1..]),
         Some("ci") => ci::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match result {

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// Benchmark peer: Codat's official TypeScript SDK (@codat/platform, pinned in
+// package.json / package-lock.json; install with `npm ci --prefix xtask/bench`).
+//
+// usage: node peer_node.mjs <mode> <base_url> <company_id> <api_key> <arg>
+//   mode list: list every page (pageSize 5000) from page 1, following _links.next;
+//              <arg> is the expected total (echoed back, not asserted).
+//   mode get:  call get-connection <arg> times, sequentially, recording each latency.
+// Prints one JSON line:
+//   {"items", "wall_ms", "cpu_ms", "max_rss_kb", "latencies_us", "expected"}
+// wall_ms and cpu_ms cover the work only (after imports and client construction).
+// Any error: exit 1 with the error on stderr.
+
+import { CodatPlatform } from "@codat/platform";
+
+const PAGE_SIZE = 5000;
+const GET_CONNECTION_ID = "2e9d2c44-f675-40ba-8049-353bfcb5e171";
+
+// Same rule as the Rust client: a portal "Basic ..." value is sent as given,
+// a raw key is sent as "Basic <base64 of the key>".
+function authHeader(key) {
+  if (key.startsWith("Basic ")) return key;
+  return "Basic " + Buffer.from(key, "utf8").toString("base64");
+}
+
+function cpuUs() {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+async function runList(sdk, companyId) {
+  let count = 0;
+  let page = 1;
+  for (;;) {
+    const res = await sdk.connections.list({ companyId, page, pageSize: PAGE_SIZE });
+    count += (res.results ?? []).length;
+    if (res.links.next == null) return count;
+    page += 1;
+  }
+}
+
+async function runGet(sdk, companyId, calls, latencies) {
+  for (let i = 0; i < calls; i++) {
+    const t0 = process.hrtime.bigint();
+    const conn = await sdk.connections.get({ companyId, connectionId: GET_CONNECTION_ID });
+    latencies.push(Number(process.hrtime.bigint() - t0) / 1e3);
+    if (conn.id !== GET_CONNECTION_ID) {
+      throw new Error(`get-connection returned id ${JSON.stringify(conn.id)}`);
+    }
+  }
+  return calls;
+}
+
+async function main(argv) {
+  if (argv.length !== 5 || !["list", "get"].includes(argv[0])) {
+    process.stderr.write(
+      "usage: peer_node.mjs <list|get> <base_url> <company_id> <api_key> <arg>\n",
+    );
+    return 2;
+  }
+  const [mode, baseUrl, companyId, apiKey, arg] = argv;
+  const n = Number.parseInt(arg, 10);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`bad <arg>: ${arg}`);
+
+  const sdk = new CodatPlatform({
+    authHeader: authHeader(apiKey),
+    serverURL: baseUrl,
+    // The SDK retries 408/429/5XX and connection errors with backoff by default.
+    retryConfig: { strategy: "none" },
+  });
+
+  const latencies = [];
+  const cpu0 = cpuUs();
+  const wall0 = process.hrtime.bigint();
+  const items = mode === "list"
+    ? await runList(sdk, companyId)
+    : await runGet(sdk, companyId, n, latencies);
+  const wall1 = process.hrtime.bigint();
+  const cpu1 = cpuUs();
+
+  const out = {
+    items,
+    wall_ms: Number(wall1 - wall0) / 1e6,
+    cpu_ms: (cpu1 - cpu0) / 1e3,
+    max_rss_kb: process.resourceUsage().maxRSS, // KiB
+    latencies_us: latencies.map((x) => Math.round(x * 10) / 10),
+    expected: mode === "list" ? n : null,
+  };
+  process.stdout.write(JSON.stringify(out) + "\n");
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err) => {
+    process.stderr.write(`peer_node: error: ${err?.stack ?? err}\n`);
+    if (err?.cause) process.stderr.write(`caused by: ${err.cause?.stack ?? err.cause}\n`);
+    process.exitCode = 1;
+  },
+);

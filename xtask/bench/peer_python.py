@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Benchmark peer: Codat's official Python SDK (codat-platform, pinned in requirements.txt).
+
+install: python3 -m venv VENV && VENV/bin/pip install --no-deps -r xtask/bench/requirements.txt
+run:     VENV/bin/python xtask/bench/peer_python.py <mode> <base_url> <company_id> <api_key> <arg>
+
+usage: peer_python.py <mode> <base_url> <company_id> <api_key> <arg>
+  mode list: list every page (pageSize 5000) from page 1, following _links.next;
+             <arg> is the expected total (echoed back, not asserted).
+  mode get:  call get-connection <arg> times, sequentially, recording each latency.
+Prints one JSON line:
+  {"items", "wall_ms", "cpu_ms", "max_rss_kb", "latencies_us", "expected"}
+wall_ms and cpu_ms cover the work only (after imports and client construction).
+Any error: exit 1 with the error on stderr.
+"""
+
+import base64
+import json
+import resource
+import sys
+import time
+import traceback
+
+from codat_platform import CodatPlatform
+from codat_platform.models import shared
+from codat_platform.utils import RetryConfig
+
+PAGE_SIZE = 5000
+GET_CONNECTION_ID = "2e9d2c44-f675-40ba-8049-353bfcb5e171"
+
+
+def auth_header(key: str) -> str:
+    # Same rule as the Rust client: a portal "Basic ..." value is sent as given,
+    # a raw key is sent as "Basic <base64 of the key>".
+    if key.startswith("Basic "):
+        return key
+    return "Basic " + base64.b64encode(key.encode()).decode()
+
+
+def cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def run_list(sdk: CodatPlatform, company_id: str) -> int:
+    count = 0
+    page = 1
+    while True:
+        res = sdk.connections.list(request={
+            "company_id": company_id,
+            "page": page,
+            "page_size": PAGE_SIZE,
+        })
+        count += len(res.results or [])
+        if res.links.next is None:
+            return count
+        page += 1
+
+
+def run_get(sdk: CodatPlatform, company_id: str, calls: int, latencies: list) -> int:
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        conn = sdk.connections.get(request={
+            "company_id": company_id,
+            "connection_id": GET_CONNECTION_ID,
+        })
+        latencies.append((time.perf_counter() - t0) * 1e6)
+        if conn.id != GET_CONNECTION_ID:
+            raise RuntimeError(f"get-connection returned id {conn.id!r}")
+    return calls
+
+
+def main(argv) -> int:
+    if len(argv) != 6 or argv[1] not in ("list", "get"):
+        sys.stderr.write(__doc__)
+        return 2
+    mode, base_url, company_id, api_key, arg = argv[1:]
+    n = int(arg)
+
+    sdk = CodatPlatform(
+        security=shared.Security(auth_header=auth_header(api_key)),
+        server_url=base_url,
+        # The SDK retries 408/429/5XX and connection errors with backoff unless told
+        # not to; retry_config=None would NOT disable that (it falls back to the default).
+        retry_config=RetryConfig("none"),
+        # The SDK's default per-request timeout is 5 s; a 5,000-item page on a busy
+        # 2-core machine should not be cut off by it.
+        timeout_ms=60000,
+    )
+
+    latencies = []
+    cpu0 = cpu_s()
+    wall0 = time.perf_counter()
+    if mode == "list":
+        items = run_list(sdk, company_id)
+    else:
+        items = run_get(sdk, company_id, n, latencies)
+    wall1 = time.perf_counter()
+    cpu1 = cpu_s()
+
+    out = {
+        "items": items,
+        "wall_ms": (wall1 - wall0) * 1e3,
+        "cpu_ms": (cpu1 - cpu0) * 1e3,
+        "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,  # KiB on Linux
+        "latencies_us": [round(x, 1) for x in latencies],
+        "expected": n if mode == "list" else None,
+    }
+    sys.stdout.write(json.dumps(out) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv))
+    except Exception as e:  # noqa: BLE001
+        traceback.print_exc(file=sys.stderr)
+        sys.stderr.write(f"peer_python: error: {type(e).__name__}: {e}\n")
+        sys.exit(1)
