@@ -57,6 +57,15 @@ pub enum Error {
         /// How many attempts were made.
         attempts: u32,
     },
+    /// The answer's body was larger than the configured limit
+    /// (`ClientBuilder::max_response_bytes`); it was not read further.
+    #[error("Codat's {status} answer is larger than the {limit}-byte limit")]
+    ResponseTooLarge {
+        /// The status of the answer.
+        status: StatusCode,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// Codat's pages contradict each other (an empty page that claims a
     /// successor, the same page twice, more pages than `totalResults`
     /// allows); listing stopped rather than loop or repeat itself.
@@ -173,7 +182,7 @@ impl Error {
         match self {
             Error::Api(api) => api.attempts,
             Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => *attempts,
-            Error::Decode { .. } => 1,
+            Error::Decode { .. } | Error::ResponseTooLarge { .. } => 1,
             _ => 0,
         }
     }
@@ -182,7 +191,7 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api(api) => Some(api.status),
-            Error::Decode { status, .. } => Some(*status),
+            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }

@@ -64,7 +64,8 @@ mod retry;
 mod status;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
 };
 pub use connections::{Connections, NeedsReauthorization, Reauthorization};
 pub use datetime::{DateTime, DateTimeParseError};
