@@ -16,7 +16,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeZone, Utc};
+use chrono::{FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 /// A timestamp or date as Codat writes it, preserving which form was used.
 ///
@@ -321,13 +321,31 @@ fn two_digits(a: u8, b: u8) -> Option<u32> {
 impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Utc(dt) => f.write_str(&dt.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
-            // `use_z = false` keeps `+00:00` as written instead of turning it into `Z`.
-            Self::Offset(dt) => f.write_str(&dt.to_rfc3339_opts(SecondsFormat::AutoSi, false)),
-            Self::Local(dt) => write!(f, "{}", dt.format("%Y-%m-%dT%H:%M:%S%.f")),
+            Self::Utc(dt) => {
+                write_naive(f, &dt.naive_utc())?;
+                f.write_str("Z")
+            }
+            // The offset is written as given: `+00:00` stays `+00:00`, not `Z`.
+            Self::Offset(dt) => {
+                write_naive(f, &dt.naive_local())?;
+                write!(f, "{}", dt.format("%:z"))
+            }
+            Self::Local(dt) => write_naive(f, dt),
             Self::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
         }
     }
+}
+
+/// Date and time with only the fractional digits that carry a value, so that
+/// Codat's 7-digit `.6464237` is written back as `.6464237`, not `.646423700`.
+fn write_naive(f: &mut fmt::Formatter<'_>, dt: &NaiveDateTime) -> fmt::Result {
+    write!(f, "{}", dt.format("%Y-%m-%dT%H:%M:%S"))?;
+    let nanos = dt.and_utc().timestamp_subsec_nanos();
+    if nanos > 0 {
+        let digits = format!("{nanos:09}");
+        write!(f, ".{}", digits.trim_end_matches('0'))?;
+    }
+    Ok(())
 }
 
 impl serde::Serialize for DateTime {
@@ -490,24 +508,24 @@ mod tests {
         let utc = dt.to_utc().expect("has offset");
         assert_eq!(utc.nanosecond(), 646_423_700);
         assert_eq!((utc.hour(), utc.minute(), utc.second()), (10, 22, 43));
-        // AutoSi widens 7 digits to 9; the value is unchanged.
-        assert_eq!(dt.to_string(), "2022-10-27T10:22:43.646423700Z");
+        // Written back with the digits it came with.
+        assert_eq!(dt.to_string(), "2022-10-27T10:22:43.6464237Z");
         assert_eq!(parse(&dt.to_string()), dt);
     }
 
     #[test]
-    fn fractional_seconds_are_written_only_when_non_zero() {
+    fn fractional_seconds_are_written_only_when_non_zero_and_without_trailing_zeros() {
         assert_eq!(
             parse("2021-11-15T06:00:00.000Z").to_string(),
             "2021-11-15T06:00:00Z"
         );
         assert_eq!(
             parse("2021-11-15T06:00:00.5").to_string(),
-            "2021-11-15T06:00:00.500"
+            "2021-11-15T06:00:00.5"
         );
         assert_eq!(
             parse("2021-11-15T06:00:00.1234-05:00").to_string(),
-            "2021-11-15T06:00:00.123400-05:00"
+            "2021-11-15T06:00:00.1234-05:00"
         );
     }
 
@@ -525,7 +543,8 @@ mod tests {
             "2021-11-15T01:00:00",
             "2021-11-15T01:00:00-05:00",
             "2021-11-15T01:00:00+00:00",
-            "2022-10-27T10:22:43.646423700Z",
+            "2022-10-27T10:22:43.6464237Z",
+            "2022-10-27T10:22:43.5-05:00",
             "2022-10-23",
         ] {
             let json = format!("\"{s}\"");
