@@ -13,6 +13,7 @@ use reqwest::header::{
 };
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 use url::Url;
 
 use crate::error::{snippet, ApiError};
@@ -183,20 +184,25 @@ impl Client {
             method = %request.method,
             path = %request.path,
         );
-        let _entered = span.enter();
-        let response = builder.send().await.map_err(Error::from_reqwest)?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = read_body(response, self.inner.max_response_bytes).await?;
-        tracing::debug!(
-            status = status.as_u16(),
-            bytes = body.len(),
-            "codat.response"
-        );
-        if status.is_success() {
-            return Ok(Answer { status, body });
+        // Instrumenting the future (not entering the span across awaits)
+        // keeps other tasks' events out of this request's span.
+        async {
+            let response = builder.send().await.map_err(Error::from_reqwest)?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = read_body(response, self.inner.max_response_bytes).await?;
+            tracing::debug!(
+                status = status.as_u16(),
+                bytes = body.len(),
+                "codat.response"
+            );
+            if status.is_success() {
+                return Ok(Answer { status, body });
+            }
+            Err(api_error(status, &headers, &body))
         }
-        Err(api_error(status, &headers, &body))
+        .instrument(span)
+        .await
     }
 
     fn url(&self, request: &Request) -> Result<Url, Error> {
