@@ -229,6 +229,12 @@ impl MockCodat {
         self.state().received.clone()
     }
 
+    /// Forgets the requests received so far (the log grows with every
+    /// request; a long-running test can keep it small).
+    pub fn clear_requests(&self) {
+        self.state().received.clear();
+    }
+
     /// Answers the next `times` requests with `fault` instead of Codat's
     /// behaviour (after any faults already queued).
     ///

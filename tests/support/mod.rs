@@ -15,12 +15,17 @@ pub fn record(area: &str, case: &str, outcome: &str) {
     let dir = std::path::PathBuf::from(dir);
     std::fs::create_dir_all(&dir).expect("RELIABILITY_OUT is writable");
     let line = serde_json::json!({"area": area, "case": case, "outcome": outcome}).to_string();
-    let file_name = format!("{}.jsonl", area.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+    let file_name = format!(
+        "{}.jsonl",
+        area.to_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    );
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(dir.join(file_name))
         .expect("RELIABILITY_OUT is writable");
     // One write of one line: appends from parallel tests do not interleave.
-    file.write_all(format!("{line}\n").as_bytes()).expect("the row is written");
+    file.write_all(format!("{line}\n").as_bytes())
+        .expect("the row is written");
 }

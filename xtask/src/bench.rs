@@ -172,6 +172,27 @@ pub fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// `cargo xtask soak`: builds and runs the soak (`benchmarks/src/bin/soak.rs`).
+pub fn soak(args: &[String]) -> Result<(), String> {
+    if let Some(unknown) = args.first() {
+        return Err(format!("soak: unexpected argument `{unknown}`"));
+    }
+    let root = workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    status(
+        Command::new(cargo).current_dir(&root).args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "benchmarks",
+            "--bin",
+            "soak",
+        ]),
+        "soak: 10,000 requests, 5 % faults",
+    )
+}
+
 fn status(command: &mut Command, what: &str) -> Result<(), String> {
     println!("==> {what}");
     let status = command.status().map_err(|e| format!("{what}: {e}"))?;

@@ -5,6 +5,7 @@ mod change_report;
 mod ci;
 mod json_pointer;
 mod normalise;
+mod reliability;
 mod rewrite;
 mod schema_walk;
 mod sync_spec;
@@ -23,6 +24,10 @@ usage:
                                            Codat's documents, classified breaking / non-breaking
   cargo xtask ci                           everything CI runs: formatting, the spec check,
                                            clippy and every test
+  cargo xtask reliability                  run the tests and write RELIABILITY.md from the
+                                           cases they prove
+  cargo xtask soak                         10,000 requests with 5 % faults through one client;
+                                           prints outcomes, open sockets and memory
   cargo xtask bench [--runs N]             list 100,000 connections with every client side by
                                            side; writes BENCHMARKS.md and BENCHMARKS.svg";
 
@@ -33,6 +38,8 @@ fn main() -> ExitCode {
         Some("spec-diff") => sync_spec::run_diff(&args[1..]),
         Some("ci") => ci::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("reliability") => reliability::run(&args[1..]),
+        Some("soak") => bench::soak(&args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match result {

@@ -1,0 +1,182 @@
+//! RELIABILITY.md, written from the rows the reliability tests record
+//! (`tests/support/mod.rs`), never by hand: `cargo xtask reliability` writes
+//! it, `cargo xtask ci` fails when it is not what the tests produce.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::sync_spec::workspace_root;
+
+/// The file written.
+pub const DOCUMENT: &str = "RELIABILITY.md";
+
+/// Where the tests write their rows, relative to the workspace root.
+pub const ROWS: &str = "target/reliability";
+
+/// Sections in this order; any other area follows, by name.
+const AREAS: [(&str, &str); 5] = [
+    ("Faults", "tests/faults.rs: every fault the shipped mock can inject, against a client with the default retry policy (tokio's paused clock)."),
+    ("Hostile input", "tests/hostile_input.rs: each value crosses the wire exactly as given (checked on the request the mock received) or is refused before sending."),
+    ("Property tests", "tests/properties.rs: the decoders written by hand, on generated input."),
+    ("Spec drift", "tests/drift.rs: the current client against responses shaped by every published version of Codat's document, and by changes Codat has not made yet."),
+    ("Secrets", "tests/secrets.rs: everything the SDK can print during a full tour, searched for the API key."),
+];
+
+/// `cargo xtask reliability`: runs the tests, recording their rows, and
+/// writes RELIABILITY.md.
+pub fn run(args: &[String]) -> Result<(), String> {
+    if let Some(unknown) = args.first() {
+        return Err(format!("reliability: unexpected argument `{unknown}`"));
+    }
+    let root = workspace_root();
+    let rows = root.join(ROWS);
+    clear(&rows)?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .current_dir(&root)
+        .args([
+            "test",
+            "--all-features",
+            "--tests",
+            "-p",
+            "codat-connections",
+        ])
+        .env("RELIABILITY_OUT", &rows)
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(format!(
+            "the tests failed ({status}); {DOCUMENT} was not written"
+        ));
+    }
+    let text = render(&rows)?;
+    std::fs::write(root.join(DOCUMENT), text).map_err(|e| e.to_string())?;
+    println!("wrote {DOCUMENT}");
+    Ok(())
+}
+
+/// Empties the rows folder before a run that records them.
+pub fn clear(rows: &Path) -> Result<(), String> {
+    if rows.exists() {
+        std::fs::remove_dir_all(rows).map_err(|e| format!("{}: {e}", rows.display()))?;
+    }
+    std::fs::create_dir_all(rows).map_err(|e| format!("{}: {e}", rows.display()))
+}
+
+/// Fails, naming the difference, when RELIABILITY.md is not what the rows
+/// recorded in `rows` make.
+pub fn check(root: &Path) -> Result<(), String> {
+    let expected = render(&root.join(ROWS))?;
+    let actual = std::fs::read_to_string(root.join(DOCUMENT)).unwrap_or_default();
+    if expected == actual {
+        println!("{DOCUMENT} is what the tests produce");
+        return Ok(());
+    }
+    let old: BTreeSet<&str> = actual.lines().collect();
+    let new: BTreeSet<&str> = expected.lines().collect();
+    let mut message = format!(
+        "{DOCUMENT} is not what the tests produce; run `cargo xtask reliability` and commit it.\n"
+    );
+    for line in new.difference(&old).take(20) {
+        message.push_str(&format!("  + {line}\n"));
+    }
+    for line in old.difference(&new).take(20) {
+        message.push_str(&format!("  - {line}\n"));
+    }
+    Err(message)
+}
+
+/// The document the recorded rows make.
+pub fn render(rows: &Path) -> Result<String, String> {
+    let mut areas: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
+    let entries = std::fs::read_dir(rows).map_err(|e| {
+        format!(
+            "{}: {e} (did the tests run with RELIABILITY_OUT?)",
+            rows.display()
+        )
+    })?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let row: Value =
+                serde_json::from_str(line).map_err(|e| format!("{}: {e}", path.display()))?;
+            let field = |key: &str| row[key].as_str().unwrap_or_default().to_owned();
+            areas
+                .entry(field("area"))
+                .or_default()
+                .insert((field("case"), field("outcome")));
+        }
+    }
+    if areas.is_empty() {
+        return Err(format!("no rows were recorded in {}", rows.display()));
+    }
+    let mut order: Vec<String> = AREAS
+        .iter()
+        .map(|(a, _)| (*a).to_owned())
+        .filter(|a| areas.contains_key(a))
+        .collect();
+    order.extend(
+        areas
+            .keys()
+            .filter(|a| !AREAS.iter().any(|(known, _)| known == a))
+            .cloned(),
+    );
+    let mut out = String::from(
+        "# Reliability\n\nWhat the SDK does under faults and bad input, one row per case a test proves. \
+         Written by `cargo xtask reliability` from the rows the tests record after their assertions \
+         pass (`tests/support/mod.rs`); `cargo xtask ci` fails when this file is not what the tests \
+         produce. Do not edit by hand.\n",
+    );
+    for area in order {
+        out.push_str(&format!("\n## {area}\n\n"));
+        if let Some((_, about)) = AREAS.iter().find(|(a, _)| *a == area) {
+            out.push_str(&format!("{about}\n\n"));
+        }
+        out.push_str("| case | outcome |\n|---|---|\n");
+        for (case, outcome) in &areas[&area] {
+            out.push_str(&format!("| {} | {} |\n", cell(case), cell(outcome)));
+        }
+    }
+    Ok(out)
+}
+
+/// Text safe inside a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_grouped_sorted_and_deduplicated() {
+        let dir = workspace_root().join("target/tmp/reliability-render");
+        clear(&dir).unwrap();
+        std::fs::write(
+            dir.join("a.jsonl"),
+            concat!(
+                "{\"area\":\"Secrets\",\"case\":\"b\",\"outcome\":\"absent\"}\n",
+                "{\"area\":\"Faults\",\"case\":\"z | pipe\",\"outcome\":\"retried\"}\n",
+                "{\"area\":\"Faults\",\"case\":\"a\",\"outcome\":\"retried\"}\n",
+                "{\"area\":\"Faults\",\"case\":\"a\",\"outcome\":\"retried\"}\n",
+            ),
+        )
+        .unwrap();
+        let text = render(&dir).unwrap();
+        let faults = text.find("## Faults").unwrap();
+        let secrets = text.find("## Secrets").unwrap();
+        assert!(faults < secrets);
+        assert_eq!(text.matches("| a | retried |").count(), 1);
+        assert!(text.contains("| z \\| pipe | retried |"));
+        clear(&dir).unwrap();
+        assert!(
+            render(&dir).is_err(),
+            "no rows must not render an empty document"
+        );
+    }
+}
