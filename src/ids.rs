@@ -97,6 +97,9 @@ macro_rules! uuid_id {
             }
         }
 
+        /// Decoding Codat's answers accepts every spelling of a UUID (Codat
+        /// sends the hyphenated one); only input from callers is held to the
+        /// canonical form by [`FromStr`].
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 Uuid::deserialize(deserializer).map(Self)

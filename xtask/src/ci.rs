@@ -17,6 +17,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
 
     step(&root, "formatting", &cargo, &["fmt", "--all", "--check"])?;
+    let deny = install_cargo_deny(&root, &cargo)?;
+    step(
+        &root,
+        "cargo deny (licenses, bans, sources)",
+        &deny,
+        &["--offline", "check", "licenses", "bans", "sources"],
+    )?;
     println!("==> the checked-in OpenAPI document");
     crate::sync_spec::run(&["--check".to_owned()])?;
     let validator = install_validator(&root)?;
@@ -100,6 +107,38 @@ fn install_validator(root: &Path) -> Result<String, String> {
         &["install", "--quiet", "--no-deps", "-r", &requirements],
     )?;
     std::fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
+    Ok(bin.display().to_string())
+}
+
+/// The cargo-deny version CI installs.
+const CARGO_DENY: &str = "0.20.2";
+
+/// Installs the pinned cargo-deny under `target/tools/` (once; it takes a few
+/// minutes to build) and returns the path of its command.
+fn install_cargo_deny(root: &Path, cargo: &str) -> Result<String, String> {
+    let tools = root.join("target/tools/cargo-deny");
+    let bin = tools.join("bin/cargo-deny");
+    if let Ok(output) = Command::new(&bin).arg("--version").output() {
+        if String::from_utf8_lossy(&output.stdout).contains(CARGO_DENY) {
+            return Ok(bin.display().to_string());
+        }
+    }
+    let root_arg = tools.display().to_string();
+    step(
+        root,
+        &format!("installing cargo-deny {CARGO_DENY} (pinned, built once)"),
+        cargo,
+        &[
+            "install",
+            "--locked",
+            "--quiet",
+            "--root",
+            &root_arg,
+            "--version",
+            CARGO_DENY,
+            "cargo-deny",
+        ],
+    )?;
     Ok(bin.display().to_string())
 }
 
