@@ -7,9 +7,10 @@ use reqwest::Method;
 use url::Url;
 
 use crate::client::Request;
+use crate::ids::{IntoCompanyId, IntoConnectionId, IntoPlatformKey};
 use crate::paging::ListConnections;
 use crate::raw::types::{Connection, CreateConnectionBody, UpdateConnectionStatus};
-use crate::{Client, CompanyId, ConnectionId, ConnectionStatus, Error, PlatformKey, RetryPolicy};
+use crate::{Client, CompanyId, ConnectionId, ConnectionStatus, Error, RetryPolicy};
 
 /// The Connections operations of a [`Client`]; see [`Client::connections`].
 ///
@@ -75,14 +76,6 @@ impl Reauthorization {
     }
 }
 
-fn parse<T, I>(value: I) -> Result<T, Error>
-where
-    I: TryInto<T>,
-    I::Error: Into<Error>,
-{
-    value.try_into().map_err(Into::into)
-}
-
 fn connection_path(company: &CompanyId, connection: &ConnectionId) -> String {
     format!("/companies/{company}/connections/{connection}")
 }
@@ -131,23 +124,24 @@ impl<'a> Connections<'a> {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn list<C>(&self, company_id: C) -> ListConnections<'a>
-    where
-        C: TryInto<CompanyId>,
-        C::Error: Into<Error>,
-    {
-        ListConnections::new(self.client, parse(company_id), self.retry.clone())
+    pub fn list(&self, company_id: impl IntoCompanyId) -> ListConnections<'a> {
+        ListConnections::new(
+            self.client,
+            company_id.into_company_id(),
+            self.retry.clone(),
+        )
     }
 
     /// Gets one connection (`get-connection`).
-    pub async fn get<C, K>(&self, company_id: C, connection_id: K) -> Result<Connection, Error>
-    where
-        C: TryInto<CompanyId>,
-        C::Error: Into<Error>,
-        K: TryInto<ConnectionId>,
-        K::Error: Into<Error>,
-    {
-        let path = connection_path(&parse(company_id)?, &parse(connection_id)?);
+    pub async fn get(
+        &self,
+        company_id: impl IntoCompanyId,
+        connection_id: impl IntoConnectionId,
+    ) -> Result<Connection, Error> {
+        let path = connection_path(
+            &company_id.into_company_id()?,
+            &connection_id.into_connection_id()?,
+        );
         self.send_json(Request::new("get-connection", Method::GET, path))
             .await
     }
@@ -165,16 +159,14 @@ impl<'a> Connections<'a> {
     /// println!("authorize at {}", connection.link_url);
     /// # Ok(()) }
     /// ```
-    pub async fn create<C, P>(&self, company_id: C, platform_key: P) -> Result<Connection, Error>
-    where
-        C: TryInto<CompanyId>,
-        C::Error: Into<Error>,
-        P: TryInto<PlatformKey>,
-        P::Error: Into<Error>,
-    {
-        let company_id = parse(company_id)?;
+    pub async fn create(
+        &self,
+        company_id: impl IntoCompanyId,
+        platform_key: impl IntoPlatformKey,
+    ) -> Result<Connection, Error> {
+        let company_id = company_id.into_company_id()?;
         let body = CreateConnectionBody {
-            platform_key: Some(parse(platform_key)?),
+            platform_key: Some(platform_key.into_platform_key()?),
         };
         let request = Request::new(
             "create-connection",
@@ -187,14 +179,15 @@ impl<'a> Connections<'a> {
 
     /// Deletes a connection and the data synced through it (`delete-connection`).
     /// This cannot be undone; to stop syncing but keep the data, [`unlink`](Self::unlink).
-    pub async fn delete<C, K>(&self, company_id: C, connection_id: K) -> Result<(), Error>
-    where
-        C: TryInto<CompanyId>,
-        C::Error: Into<Error>,
-        K: TryInto<ConnectionId>,
-        K::Error: Into<Error>,
-    {
-        let path = connection_path(&parse(company_id)?, &parse(connection_id)?);
+    pub async fn delete(
+        &self,
+        company_id: impl IntoCompanyId,
+        connection_id: impl IntoConnectionId,
+    ) -> Result<(), Error> {
+        let path = connection_path(
+            &company_id.into_company_id()?,
+            &connection_id.into_connection_id()?,
+        );
         let request = Request::new("delete-connection", Method::DELETE, path);
         self.client
             .send(&request, self.retry.as_ref())
@@ -204,14 +197,15 @@ impl<'a> Connections<'a> {
 
     /// Unlinks a connection: Codat stops syncing but keeps the data, and the
     /// customer can re-authorize later (`unlink-connection`).
-    pub async fn unlink<C, K>(&self, company_id: C, connection_id: K) -> Result<Connection, Error>
-    where
-        C: TryInto<CompanyId>,
-        C::Error: Into<Error>,
-        K: TryInto<ConnectionId>,
-        K::Error: Into<Error>,
-    {
-        let path = connection_path(&parse(company_id)?, &parse(connection_id)?);
+    pub async fn unlink(
+        &self,
+        company_id: impl IntoCompanyId,
+        connection_id: impl IntoConnectionId,
+    ) -> Result<Connection, Error> {
+        let path = connection_path(
+            &company_id.into_company_id()?,
+            &connection_id.into_connection_id()?,
+        );
         let body = UpdateConnectionStatus {
             status: Some(ConnectionStatus::Unlinked),
         };
@@ -221,21 +215,18 @@ impl<'a> Connections<'a> {
 
     /// Updates a connection's authorization with the platform-specific
     /// values Codat documents for it (`update-connection-authorization`).
-    pub async fn update_authorization<C, K>(
+    pub async fn update_authorization(
         &self,
-        company_id: C,
-        connection_id: K,
+        company_id: impl IntoCompanyId,
+        connection_id: impl IntoConnectionId,
         authorization: &HashMap<String, String>,
-    ) -> Result<Connection, Error>
-    where
-        C: TryInto<CompanyId>,
-        C::Error: Into<Error>,
-        K: TryInto<ConnectionId>,
-        K::Error: Into<Error>,
-    {
+    ) -> Result<Connection, Error> {
         let path = format!(
             "{}/authorization",
-            connection_path(&parse(company_id)?, &parse(connection_id)?)
+            connection_path(
+                &company_id.into_company_id()?,
+                &connection_id.into_connection_id()?
+            )
         );
         let request = Request::new("update-connection-authorization", Method::PUT, path)
             .json_body(authorization)?;
@@ -265,17 +256,11 @@ impl<'a> Connections<'a> {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn reauthorization<C, K>(
+    pub async fn reauthorization(
         &self,
-        company_id: C,
-        connection_id: K,
-    ) -> Result<Reauthorization, Error>
-    where
-        C: TryInto<CompanyId>,
-        C::Error: Into<Error>,
-        K: TryInto<ConnectionId>,
-        K::Error: Into<Error>,
-    {
+        company_id: impl IntoCompanyId,
+        connection_id: impl IntoConnectionId,
+    ) -> Result<Reauthorization, Error> {
         let connection = self.get(company_id, connection_id).await?;
         Reauthorization::of(connection)
     }
@@ -308,14 +293,10 @@ impl Connections<'_> {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn needing_reauthorization<C>(
+    pub async fn needing_reauthorization(
         &self,
-        company_id: C,
-    ) -> Result<Vec<NeedsReauthorization>, Error>
-    where
-        C: TryInto<CompanyId>,
-        C::Error: Into<Error>,
-    {
+        company_id: impl IntoCompanyId,
+    ) -> Result<Vec<NeedsReauthorization>, Error> {
         use futures::TryStreamExt;
 
         let mut all = self

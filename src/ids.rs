@@ -243,6 +243,55 @@ impl schemars::JsonSchema for PlatformKey {
     }
 }
 
+/// Anything that names a company: `&str`, `String`, [`uuid::Uuid`] or
+/// [`CompanyId`]. Text is validated when the call is made, and an invalid
+/// value fails it with [`Error::InvalidInput`] before anything is sent.
+pub trait IntoCompanyId {
+    /// The validated identifier.
+    fn into_company_id(self) -> Result<CompanyId, Error>;
+}
+
+impl<T: TryInto<CompanyId>> IntoCompanyId for T
+where
+    T::Error: Into<Error>,
+{
+    fn into_company_id(self) -> Result<CompanyId, Error> {
+        self.try_into().map_err(Into::into)
+    }
+}
+
+/// Anything that names a connection: `&str`, `String`, [`uuid::Uuid`] or
+/// [`ConnectionId`]; see [`IntoCompanyId`].
+pub trait IntoConnectionId {
+    /// The validated identifier.
+    fn into_connection_id(self) -> Result<ConnectionId, Error>;
+}
+
+impl<T: TryInto<ConnectionId>> IntoConnectionId for T
+where
+    T::Error: Into<Error>,
+{
+    fn into_connection_id(self) -> Result<ConnectionId, Error> {
+        self.try_into().map_err(Into::into)
+    }
+}
+
+/// Anything that names a platform: `&str`, `String` or [`PlatformKey`]; see
+/// [`IntoCompanyId`].
+pub trait IntoPlatformKey {
+    /// The validated key.
+    fn into_platform_key(self) -> Result<PlatformKey, Error>;
+}
+
+impl<T: TryInto<PlatformKey>> IntoPlatformKey for T
+where
+    T::Error: Into<Error>,
+{
+    fn into_platform_key(self) -> Result<PlatformKey, Error> {
+        self.try_into().map_err(Into::into)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,7 +70,9 @@ pub use client::{
 pub use connections::{Connections, NeedsReauthorization, Reauthorization};
 pub use datetime::{DateTime, DateTimeParseError};
 pub use error::{ApiError, Error, BODY_SNIPPET_LIMIT};
-pub use ids::{CompanyId, ConnectionId, PlatformKey};
+pub use ids::{
+    CompanyId, ConnectionId, IntoCompanyId, IntoConnectionId, IntoPlatformKey, PlatformKey,
+};
 pub use paging::{
     ConnectionStream, ListConnections, Page, PageStream, MAX_PAGE_SIZE, MAX_QUERY_LENGTH,
 };
