@@ -296,3 +296,32 @@ async fn a_connection_dropped_during_the_body_is_a_transport_error() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn order_by_sorts_ascending_or_descending_and_refuses_unknown_fields() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    let ids: Vec<_> = (0..4)
+        .map(|_| codat.add_connection(company, gbol(), ConnectionStatus::Linked))
+        .collect();
+    let client = codat.client().unwrap();
+    let listed = |order: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .connections()
+                .list(company)
+                .order_by(order)
+                .await
+                .map(|page| page.results.iter().map(|c| c.id).collect::<Vec<_>>())
+        }
+    };
+    let mut ascending = ids.clone();
+    ascending.sort();
+    assert_eq!(listed("id").await.unwrap(), ascending);
+    let mut descending = ascending.clone();
+    descending.reverse();
+    assert_eq!(listed("-id").await.unwrap(), descending);
+    let err = listed("favouriteColour").await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
+}

@@ -377,11 +377,21 @@ async fn list_connections(
             .values()
             .filter(|c| status_filter.as_ref().is_none_or(|s| &c.status == s))
             .collect();
+        let order = match params.get("orderBy").map(|o| order_by(o)) {
+            None => Ok((sort_key_created as SortKey, false)),
+            Some(order) => order,
+        };
+        let (key, descending) = match order {
+            Ok(order) => order,
+            Err(message) => return error(StatusCode::BAD_REQUEST, &message),
+        };
         matching.sort_by(|a, b| {
-            a.created
-                .to_string()
-                .cmp(&b.created.to_string())
-                .then(a.id.cmp(&b.id))
+            let ordering = key(a).cmp(&key(b)).then(a.id.cmp(&b.id));
+            if descending {
+                ordering.reverse()
+            } else {
+                ordering
+            }
         });
         let total = matching.len() as u64;
         let start = ((page - 1) * page_size).min(total) as usize;
@@ -408,6 +418,40 @@ async fn list_connections(
             "_links": links,
         }))
     })
+}
+
+/// What a connection is ordered by.
+type SortKey = fn(&Connection) -> String;
+
+fn sort_key_created(c: &Connection) -> String {
+    c.created.naive_local().to_string()
+}
+
+/// Codat's `orderBy`: a field name, `-` in front for descending.
+fn order_by(text: &str) -> Result<(SortKey, bool), String> {
+    let (descending, field) = match text.strip_prefix('-') {
+        Some(field) => (true, field),
+        None => (false, text),
+    };
+    let key: SortKey = match field {
+        "created" => sort_key_created,
+        "lastSync" => |c| {
+            c.last_sync
+                .map(|d| d.naive_local().to_string())
+                .unwrap_or_default()
+        },
+        "id" => |c| c.id.to_string(),
+        "platformName" => |c| c.platform_name.clone(),
+        "status" => |c| c.status.to_string(),
+        "sourceType" => |c| c.source_type.to_string(),
+        "integrationKey" => |c| c.integration_key.clone().unwrap_or_default(),
+        other => {
+            return Err(format!(
+                "orderBy: connections cannot be ordered by {other:?}"
+            ))
+        }
+    };
+    Ok((key, descending))
 }
 
 /// The part of Codat's query language the mock understands: `status=X`.
