@@ -35,20 +35,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         return Err(format!("sync-spec: unknown option `{unknown}`"));
     }
     let root = workspace_root();
-    let upstream_path = match paths.as_slice() {
-        [] => {
-            let default = root.join(DEFAULT_UPSTREAM);
-            if !default.exists() {
-                return Err(format!(
-                    "sync-spec: no upstream document given, and none at {}.\n{HOW_TO_GET_UPSTREAM}",
-                    default.display()
-                ));
-            }
-            default
-        }
-        [path] => PathBuf::from(path),
-        _ => return Err("sync-spec: give at most one upstream document".to_owned()),
-    };
+    let upstream_path = upstream_path(&root, &paths)?;
     let generated = render_from_file(&upstream_path)?;
     let target = root.join(DOCUMENT);
     let existing = fs::read_to_string(&target).ok();
@@ -87,6 +74,26 @@ pub fn run(args: &[String]) -> Result<(), String> {
         println!("  {line}");
     }
     Ok(())
+}
+
+/// The upstream document to read: the one given, or the default beside the
+/// workspace; without either, an error that says how to pass one.
+fn upstream_path(root: &Path, paths: &[&String]) -> Result<PathBuf, String> {
+    match paths {
+        [] => {
+            let default = root.join(DEFAULT_UPSTREAM);
+            if default.exists() {
+                Ok(default)
+            } else {
+                Err(format!(
+                    "sync-spec: no upstream document given, and none at {}.\n{HOW_TO_GET_UPSTREAM}",
+                    default.display()
+                ))
+            }
+        }
+        [path] => Ok(PathBuf::from(path)),
+        _ => Err("sync-spec: give at most one upstream document".to_owned()),
+    }
 }
 
 /// `cargo xtask spec-diff OLD NEW`: normalises both of Codat's documents and
@@ -160,5 +167,52 @@ fn diff_values(at: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
             at.to_owned()
         }),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_an_upstream_document_it_says_how_to_pass_one() {
+        let nowhere = workspace_root().join("target/tmp/no-upstream/main");
+        let err = upstream_path(&nowhere, &[]).unwrap_err();
+        assert!(err.contains("no upstream document given"), "{err}");
+        assert!(
+            err.contains("cargo xtask sync-spec path/to/Codat-Platform.json"),
+            "{err}"
+        );
+        assert!(err.contains("codatio/oas"), "{err}");
+    }
+
+    #[test]
+    fn a_given_document_that_cannot_be_read_is_an_error() {
+        let err = run(&[
+            "--check".to_owned(),
+            "/nonexistent/Codat-Platform.json".to_owned(),
+        ])
+        .unwrap_err();
+        assert!(
+            err.contains("cannot read /nonexistent/Codat-Platform.json"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn check_names_what_differs() {
+        let old = std::fs::read_to_string(workspace_root().join(DOCUMENT)).unwrap();
+        let mut changed: Value = serde_json::from_str(&old).unwrap();
+        changed["components"]["schemas"]["Connection"]["required"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|f| f != "linkUrl");
+        let places = differing_places(&old, &crate::normalise::to_pretty_string(&changed));
+        assert_eq!(places, ["/components/schemas/Connection/required"]);
+        let report = report_lines(&old, &crate::normalise::to_pretty_string(&changed)).unwrap();
+        assert_eq!(
+            report,
+            ["breaking: `Connection.linkUrl` is no longer required"]
+        );
     }
 }
