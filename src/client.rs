@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
-use reqwest::header::{
-    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT,
-};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
@@ -189,7 +187,17 @@ impl Client {
         async {
             let response = builder.send().await.map_err(Error::from_reqwest)?;
             let status = response.status();
-            let headers = response.headers().clone();
+            // Only an error answer's Retry-After is used; successes keep nothing.
+            let retry_after = (!status.is_success())
+                .then(|| {
+                    response
+                        .headers()
+                        .get(RETRY_AFTER)?
+                        .to_str()
+                        .ok()
+                        .map(str::to_owned)
+                })
+                .flatten();
             let body = read_body(response, self.inner.max_response_bytes).await?;
             tracing::debug!(
                 status = status.as_u16(),
@@ -199,7 +207,7 @@ impl Client {
             if status.is_success() {
                 return Ok(Answer { status, body });
             }
-            Err(api_error(status, &headers, &body))
+            Err(api_error(status, retry_after, &body))
         }
         .instrument(span)
         .await
@@ -298,15 +306,13 @@ fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, Err
     })
 }
 
-fn api_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
+fn api_error(status: StatusCode, retry_after: Option<String>, body: &[u8]) -> Error {
+    // Only a JSON object is Codat's ErrorMessage (serde would also accept an
+    // array for a struct).
     let message = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
         .filter(serde_json::Value::is_object)
         .and_then(|value| serde_json::from_value(value).ok());
-    let retry_after = headers
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
     Error::Api(Box::new(ApiError {
         status,
         message,

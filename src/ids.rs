@@ -10,6 +10,9 @@ use uuid::Uuid;
 
 use crate::Error;
 
+/// What a valid company or connection ID looks like.
+const UUID_REASON: &str = "must be a UUID such as 8a210b68-6988-11ed-a1eb-0242ac120002";
+
 macro_rules! uuid_id {
     ($(#[$doc:meta])* $name:ident, $field:literal) => {
         $(#[$doc])*
@@ -37,12 +40,10 @@ macro_rules! uuid_id {
             fn from_str(s: &str) -> Result<Self, Error> {
                 // Only the canonical hyphenated form Codat uses: braces, URNs
                 // and simple hex forms are refused rather than silently rewritten.
-                if s.len() != 36 {
-                    return Err(Error::invalid_input($field, s, "must be a UUID such as 8a210b68-6988-11ed-a1eb-0242ac120002"));
+                match Uuid::try_parse(s) {
+                    Ok(uuid) if s.len() == 36 => Ok(Self(uuid)),
+                    _ => Err(Error::invalid_input($field, s, UUID_REASON)),
                 }
-                Uuid::try_parse(s).map(Self).map_err(|_| {
-                    Error::invalid_input($field, s, "must be a UUID such as 8a210b68-6988-11ed-a1eb-0242ac120002")
-                })
             }
         }
 

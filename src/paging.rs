@@ -85,7 +85,7 @@ impl TryFrom<RawPage> for Page<Connection> {
 #[must_use = "a list request does nothing until awaited"]
 pub struct ListConnections<'a> {
     client: &'a Client,
-    company_id: Result<CompanyId, String>,
+    company_id: Result<CompanyId, Rejected>,
     page: Option<u32>,
     page_size: Option<u32>,
     query: Option<String>,
@@ -93,6 +93,47 @@ pub struct ListConnections<'a> {
     status: Option<ConnectionStatus>,
     retry: Option<RetryPolicy>,
     read_ahead: usize,
+}
+
+/// An invalid company ID, kept (the request is `Clone`, and `Error` is not)
+/// to be reported when the request is sent.
+#[derive(Debug, Clone)]
+struct Rejected {
+    field: &'static str,
+    value: Option<String>,
+    reason: &'static str,
+}
+
+impl From<Error> for Rejected {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::InvalidInput {
+                field,
+                value,
+                reason,
+            } => Rejected {
+                field,
+                value,
+                reason,
+            },
+            // Converting into a CompanyId only ever refuses input.
+            other => Rejected {
+                field: CompanyId::FIELD,
+                value: Some(other.to_string()),
+                reason: "must be a company ID",
+            },
+        }
+    }
+}
+
+impl From<Rejected> for Error {
+    fn from(rejected: Rejected) -> Self {
+        Error::InvalidInput {
+            field: rejected.field,
+            value: rejected.value,
+            reason: rejected.reason,
+        }
+    }
 }
 
 impl<'a> ListConnections<'a> {
@@ -103,11 +144,7 @@ impl<'a> ListConnections<'a> {
     ) -> Self {
         Self {
             client,
-            // Kept as the rejected text: the error is rebuilt when sent.
-            company_id: company_id.map_err(|e| match e {
-                Error::InvalidInput { value, .. } => value.unwrap_or_default(),
-                other => other.to_string(),
-            }),
+            company_id: company_id.map_err(Rejected::from),
             page: None,
             page_size: None,
             query: None,
@@ -183,13 +220,7 @@ impl<'a> ListConnections<'a> {
 
     /// Validates everything and describes the request, or says what is wrong.
     pub(crate) fn to_request(&self) -> Result<Request, Error> {
-        let company_id = self.company_id.as_ref().map_err(|value| {
-            Error::invalid_input(
-                CompanyId::FIELD,
-                value,
-                "must be a UUID such as 8a210b68-6988-11ed-a1eb-0242ac120002",
-            )
-        })?;
+        let company_id = self.company_id.clone().map_err(Error::from)?;
         let mut request = Request::new(
             "list-connections",
             Method::GET,

@@ -63,10 +63,20 @@ pub fn cpu_ms() -> f64 {
 
 /// Peak resident memory of this process, in KiB.
 pub fn max_rss_kb() -> u64 {
+    proc_status_kb("VmHWM")
+}
+
+/// Resident memory of this process now, in KiB.
+pub fn rss_kb() -> u64 {
+    proc_status_kb("VmRSS")
+}
+
+/// A `kB` field of `/proc/self/status`, such as `VmHWM` or `VmRSS`.
+fn proc_status_kb(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }

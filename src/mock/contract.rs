@@ -30,6 +30,12 @@ enum Segment {
 }
 
 impl Contract {
+    /// The contract, read from the document once per process.
+    pub(super) fn shared() -> &'static Contract {
+        static CONTRACT: std::sync::OnceLock<Contract> = std::sync::OnceLock::new();
+        CONTRACT.get_or_init(Contract::load)
+    }
+
     pub(super) fn load() -> Self {
         // The document is part of this crate and checked by its tests; an
         // unreadable one is a build defect, not a runtime condition.

@@ -32,7 +32,10 @@ pub(super) struct State {
     pub(super) received: Vec<ReceivedRequest>,
     pub(super) faults: VecDeque<Fault>,
     pub(super) latency: Duration,
-    contract: Contract,
+    contract: &'static Contract,
+    /// The `Authorization` value the mock's key makes, marked sensitive so
+    /// that `Debug` does not show it.
+    authorization: header::HeaderValue,
 }
 
 impl State {
@@ -43,7 +46,8 @@ impl State {
             received: Vec::new(),
             faults: VecDeque::new(),
             latency: Duration::ZERO,
-            contract: Contract::load(),
+            contract: Contract::shared(),
+            authorization: expected_authorization(),
         }
     }
 
@@ -204,15 +208,10 @@ async fn record_and_inject(
 /// The answer Codat gives before it looks at the data: 401 without the
 /// right key, 400 naming each violation of the contract.
 fn refuse(state: &State, parts: &axum::http::request::Parts, body: &[u8]) -> Option<Response> {
-    let expected = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(super::MOCK_API_KEY)
-    );
     let authorized = parts
         .headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == expected);
+        .is_some_and(|v| v == state.authorization);
     if !authorized {
         return Some(error(
             StatusCode::UNAUTHORIZED,
@@ -233,51 +232,49 @@ fn refuse(state: &State, parts: &axum::http::request::Parts, body: &[u8]) -> Opt
         .iter()
         .map(|m| json!({"itemId": null, "message": m, "validatorName": "OpenApiContract"}))
         .collect();
-    let body = json!({
-        "statusCode": 400,
-        "service": "PublicApi",
-        "error": message,
-        "correlationId": uuid::Uuid::new_v4().simple().to_string(),
-        "canBeRetried": "False",
-        "detailedErrorCode": 0,
-        "validation": {"errors": items, "warnings": []},
-    });
-    Some(
-        (
-            StatusCode::BAD_REQUEST,
-            [(header::CONTENT_TYPE, "application/json")],
-            body.to_string(),
-        )
-            .into_response(),
-    )
+    let mut body = error_body(StatusCode::BAD_REQUEST, &message);
+    body["canBeRetried"] = json!("False");
+    body["validation"] = json!({"errors": items, "warnings": []});
+    Some(json_answer(StatusCode::BAD_REQUEST, body.to_string()))
 }
 
-/// Codat's error body.
-fn error(status: StatusCode, message: &str) -> Response {
-    let body = json!({
+fn expected_authorization() -> header::HeaderValue {
+    let text = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(super::MOCK_API_KEY)
+    );
+    // Base64 of a constant is always a valid header value.
+    let mut value =
+        header::HeaderValue::from_str(&text).unwrap_or(header::HeaderValue::from_static(""));
+    value.set_sensitive(true);
+    value
+}
+
+/// Codat's `ErrorMessage` body.
+fn error_body(status: StatusCode, message: &str) -> Value {
+    json!({
         "statusCode": status.as_u16(),
         "service": "PublicApi",
         "error": message,
         "correlationId": uuid::Uuid::new_v4().simple().to_string(),
         "canBeRetried": "Unknown",
         "detailedErrorCode": 0,
-    });
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    })
+}
+
+/// An error answer in Codat's shape.
+fn error(status: StatusCode, message: &str) -> Response {
+    json_answer(status, error_body(status, message).to_string())
+}
+
+/// A JSON answer.
+fn json_answer(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 fn json_response(value: &impl serde::Serialize) -> Response {
     match serde_json::to_string(value) {
-        Ok(body) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            body,
-        )
-            .into_response(),
+        Ok(body) => json_answer(StatusCode::OK, body),
         Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, &err.to_string()),
     }
 }

@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use serde_json::Value;
 
 use crate::sync_spec::workspace_root;
+use crate::tools;
 
 const TOTAL: u64 = 100_000;
 const PAGE_SIZE: u64 = 5_000;
@@ -40,7 +41,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     };
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    status(
+    tools::run(
         Command::new(&cargo).current_dir(&root).args([
             "build",
             "--release",
@@ -179,7 +180,7 @@ pub fn soak(args: &[String]) -> Result<(), String> {
     }
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    status(
+    tools::run(
         Command::new(cargo).current_dir(&root).args([
             "run",
             "--release",
@@ -193,38 +194,15 @@ pub fn soak(args: &[String]) -> Result<(), String> {
     )
 }
 
-fn status(command: &mut Command, what: &str) -> Result<(), String> {
-    println!("==> {what}");
-    let status = command.status().map_err(|e| format!("{what}: {e}"))?;
-    status
-        .success()
-        .then_some(())
-        .ok_or_else(|| format!("{what} failed ({status})"))
-}
-
 /// Installs Codat's Python SDK, pinned, into a venv under `target/bench/`.
 fn install_python_peer(root: &Path) -> Result<PathBuf, String> {
     let venv = root.join("target/bench/venv");
-    let python = venv.join("bin/python");
-    let requirements = root.join("xtask/bench/requirements.txt");
-    let stamp = venv.join("installed-requirements.txt");
-    let wanted = std::fs::read_to_string(&requirements)
-        .map_err(|e| format!("{}: {e}", requirements.display()))?;
-    if python.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
-        return Ok(python);
-    }
-    status(
-        Command::new("python3").args(["-m", "venv"]).arg(&venv),
-        "creating the Python SDK's venv",
+    tools::pip_venv(
+        &venv,
+        &root.join("xtask/bench/requirements.txt"),
+        "Codat's Python SDK",
     )?;
-    status(
-        Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "--no-deps", "-r"])
-            .arg(&requirements),
-        "installing Codat's Python SDK (pinned)",
-    )?;
-    std::fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
-    Ok(python)
+    Ok(venv.join("bin/python"))
 }
 
 /// Installs Codat's TypeScript SDK, pinned, under `target/bench/node/`, with
@@ -236,17 +214,7 @@ fn install_node_peer(root: &Path) -> Result<PathBuf, String> {
         std::fs::copy(root.join("xtask/bench").join(file), dir.join(file))
             .map_err(|e| format!("xtask/bench/{file}: {e}"))?;
     }
-    let lock = std::fs::read_to_string(dir.join("package-lock.json")).map_err(|e| e.to_string())?;
-    let stamp = dir.join("node_modules/.installed-package-lock.json");
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(lock.as_str()) {
-        status(
-            Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--prefix"])
-                .arg(&dir),
-            "installing Codat's TypeScript SDK (pinned)",
-        )?;
-        std::fs::write(&stamp, lock).map_err(|e| e.to_string())?;
-    }
+    tools::npm_ci(&dir, "Codat's TypeScript SDK")?;
     Ok(dir)
 }
 

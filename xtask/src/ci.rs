@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::sync_spec::workspace_root;
+use crate::tools;
 
 /// Pinned requirements of the OpenAPI validator the tests run.
 const VALIDATOR_REQUIREMENTS: &str = "xtask/validator-requirements.txt";
@@ -87,36 +88,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
 /// and returns the path of its command.
 fn install_validator(root: &Path) -> Result<String, String> {
     let venv = root.join("target/tools/validator-venv");
-    let bin = venv.join("bin/openapi-spec-validator");
-    let stamp = venv.join("installed-requirements.txt");
-    let wanted = std::fs::read_to_string(root.join(VALIDATOR_REQUIREMENTS))
-        .map_err(|e| format!("cannot read {VALIDATOR_REQUIREMENTS}: {e}"))?;
-    if bin.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
-        return Ok(bin.display().to_string());
-    }
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let venv_arg = venv.display().to_string();
-    step(
-        root,
-        "installing openapi-spec-validator (pinned)",
-        &python,
-        &["-m", "venv", &venv_arg],
-    )
-    .map_err(|e| {
-        format!(
-            "{e}\nThe validator needs Python 3 with venv (Debian: apt-get install python3-venv)."
-        )
-    })?;
-    let pip = venv.join("bin/pip").display().to_string();
-    let requirements = root.join(VALIDATOR_REQUIREMENTS).display().to_string();
-    step(
-        root,
-        "pip install",
-        &pip,
-        &["install", "--quiet", "--no-deps", "-r", &requirements],
+    tools::pip_venv(
+        &venv,
+        &root.join(VALIDATOR_REQUIREMENTS),
+        "openapi-spec-validator",
     )?;
-    std::fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
-    Ok(bin.display().to_string())
+    Ok(venv
+        .join("bin/openapi-spec-validator")
+        .display()
+        .to_string())
 }
 
 /// The cargo-deny version CI installs.
@@ -155,23 +135,8 @@ fn install_cargo_deny(root: &Path, cargo: &str) -> Result<String, String> {
 /// and returns the path of its command.
 fn install_prism(root: &Path) -> Result<String, String> {
     let dir = root.join("tests/prism");
-    let bin = dir.join("node_modules/.bin/prism");
-    let stamp = dir.join("node_modules/.installed-package-lock.json");
-    let wanted = std::fs::read_to_string(dir.join("package-lock.json"))
-        .map_err(|e| format!("cannot read tests/prism/package-lock.json: {e}"))?;
-    if bin.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
-        return Ok(bin.display().to_string());
-    }
-    let dir_arg = dir.display().to_string();
-    step(
-        root,
-        "installing Prism (pinned, npm ci)",
-        "npm",
-        &["ci", "--prefix", &dir_arg, "--no-audit", "--no-fund"],
-    )
-    .map_err(|e| format!("{e}\nThe contract tests need Node.js 20 or newer with npm (Debian: apt-get install nodejs npm)."))?;
-    std::fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
-    Ok(bin.display().to_string())
+    tools::npm_ci(&dir, "Prism, for the contract tests")?;
+    Ok(dir.join("node_modules/.bin/prism").display().to_string())
 }
 
 fn step(root: &Path, name: &str, program: &str, args: &[&str]) -> Result<(), String> {
@@ -181,14 +146,5 @@ fn step(root: &Path, name: &str, program: &str, args: &[&str]) -> Result<(), Str
 }
 
 fn run_command(root: &Path, name: &str, mut command: Command) -> Result<(), String> {
-    println!("==> {name}");
-    let status = command
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("{name}: cannot start {:?}: {e}", command.get_program()))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{name} failed ({status})"))
-    }
+    tools::run(command.current_dir(root), name)
 }

@@ -9,6 +9,7 @@ mod reliability;
 mod rewrite;
 mod schema_walk;
 mod sync_spec;
+mod tools;
 #[cfg(test)]
 mod upstream_tests;
 

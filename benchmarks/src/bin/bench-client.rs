@@ -37,7 +37,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let items: u64 = match mode.as_str() {
         "raw" => {
             let (mut bytes, mut page) = (0usize, 1);
-            while bytes < usize::MAX && page <= count.div_ceil(u64::from(PAGE_SIZE)) {
+            while page <= count.div_ceil(u64::from(PAGE_SIZE)) {
                 let body = http
                     .get(list_url(page))
                     .header("Authorization", auth)

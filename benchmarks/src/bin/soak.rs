@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use benchmarks::rss_kb;
 use codat_connections::mock::{Fault, MockCodat, MOCK_API_KEY};
 use codat_connections::{Client, ConnectionStatus, Error, RetryPolicy};
 
@@ -24,16 +25,6 @@ fn open_sockets() -> usize {
                 })
                 .count()
         })
-        .unwrap_or(0)
-}
-
-/// Resident memory now, in KiB.
-fn rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
 
