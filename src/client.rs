@@ -418,6 +418,13 @@ impl ClientBuilder {
 
     /// Sends requests with this `reqwest::Client` (its proxy, TLS and pool
     /// settings) instead of one the SDK builds.
+    ///
+    /// This crate enables reqwest's rustls support without a built-in crypto
+    /// provider (the clients it builds get a `ring` configuration of their
+    /// own). Build this client in a project whose reqwest has a TLS feature
+    /// (reqwest's default features do), or install a provider first, such
+    /// as `rustls::crypto::ring::default_provider().install_default()`;
+    /// otherwise reqwest panics when the client is built.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -438,6 +445,7 @@ impl ClientBuilder {
             Some(client) => client,
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
+                .tls_backend_preconfigured(tls_config()?)
                 .build()
                 .map_err(Error::from_reqwest)?,
         };
@@ -453,6 +461,28 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// The TLS settings of a client the SDK builds: rustls with the `ring`
+/// provider, the platform's certificate verifier (as reqwest's own default),
+/// and HTTP/2 offered through ALPN.
+///
+/// Handing reqwest a ready configuration, rather than installing `ring` as
+/// the process-wide default provider, leaves the application's own choice of
+/// provider alone.
+fn tls_config() -> Result<rustls::ClientConfig, Error> {
+    let tls_error = |reason: String| Error::Tls { reason };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
+        .map_err(|e| tls_error(e.to_string()))?;
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| tls_error(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 fn parse_base_url(text: &str) -> Result<Url, Error> {
@@ -540,6 +570,44 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    /// The client the SDK builds speaks TLS through its own configuration
+    /// (the `ring` provider, no process-wide default needed) and offers
+    /// HTTP/2 and HTTP/1.1 through ALPN.
+    #[tokio::test]
+    async fn built_client_offers_tls_with_h2_and_http11() {
+        use std::io::Read;
+
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut socket, _) = listener.accept().unwrap();
+            let mut hello = vec![0; 2048];
+            let read = socket.read(&mut hello).unwrap();
+            hello.truncate(read);
+            hello // dropping the socket ends the handshake
+        });
+        let client = Client::builder("k")
+            .base_url(format!("https://localhost:{port}"))
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let err = client
+            .connections()
+            .get(
+                "8a210b68-6988-11ed-a1eb-0242ac120002",
+                "2e9d2c44-f675-40ba-8049-353bfcb5e171",
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+        let hello = server.join().unwrap();
+        assert_eq!(hello[0], 0x16, "not a TLS handshake record: {hello:?}");
+        let contains = |needle: &[u8]| hello.windows(needle.len()).any(|w| w == needle);
+        assert!(contains(b"\x02h2"), "h2 not offered");
+        assert!(contains(b"\x08http/1.1"), "http/1.1 not offered");
+        assert!(contains(b"localhost"), "no SNI");
     }
 
     #[test]

@@ -57,6 +57,14 @@ pub enum Error {
         /// How many attempts were made.
         attempts: u32,
     },
+    /// The SDK could not set up TLS for the client it builds (for example,
+    /// the system has no CA certificates to verify Codat's with); nothing
+    /// was sent.
+    #[error("could not set up TLS: {reason}")]
+    Tls {
+        /// What rustls reported.
+        reason: String,
+    },
     /// The answer's body was larger than the configured limit
     /// (`ClientBuilder::max_response_bytes`); it was not read further.
     #[error("Codat's {status} answer is larger than the {limit}-byte limit")]

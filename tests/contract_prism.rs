@@ -175,6 +175,10 @@ async fn every_operation_passes(prism: &Prism) {
 
 /// A deliberately invalid request is rejected: the suite can fail.
 async fn invalid_requests_are_rejected(prism: &Prism) {
+    // This crate gives reqwest rustls without a built-in crypto provider
+    // (it hands its own clients a ring configuration), so a plain reqwest
+    // client needs one installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
         .build()

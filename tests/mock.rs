@@ -196,6 +196,10 @@ async fn a_request_breaking_the_contract_is_answered_400_naming_the_violation() 
     let codat = MockCodat::start().await.unwrap();
     let company = codat.add_company();
     // The SDK never sends such a request; a hand-made one shows what Codat says.
+    // This crate gives reqwest rustls without a built-in crypto provider
+    // (it hands its own clients a ring configuration), so a plain reqwest
+    // client needs one installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let url = format!("{}/companies/{company}/connections", codat.base_url());
     let answer = http

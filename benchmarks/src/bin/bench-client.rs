@@ -21,6 +21,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: bench-client <mode> <base url> <count>".into());
     };
     let count: u64 = count.parse()?;
+    // This crate gives reqwest rustls without a built-in crypto provider
+    // (it hands its own clients a ring configuration), so a plain reqwest
+    // client needs one installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let sdk = Client::builder(API_KEY)
         .base_url(base)
