@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Instant;
 
 use crate::sync_spec::workspace_root;
 use crate::tools;
@@ -17,7 +18,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
 
+    let started = Instant::now();
     step(&root, "formatting", &cargo, &["fmt", "--all", "--check"])?;
+    // Every crate of the lock file, for every platform: the cargo deny
+    // steps run offline, and `cargo metadata` under them needs the crates
+    // of platforms (Windows, Android, ...) a Linux build never downloads.
+    step(
+        &root,
+        "fetching every crate in Cargo.lock (all platforms)",
+        &cargo,
+        &["fetch", "--locked"],
+    )?;
     let deny = install_cargo_deny(&root, &cargo)?;
     step(
         &root,
@@ -25,6 +36,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         &deny,
         &["--offline", "check", "licenses", "bans", "sources"],
     )?;
+    crate::advisories::check(&root, &deny)?;
     println!("==> the checked-in OpenAPI document");
     crate::sync_spec::run(&["--check".to_owned()])?;
     let validator = install_validator(&root)?;
@@ -80,7 +92,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "mock",
         ],
     )?;
-    println!("==> all checks passed");
+    println!(
+        "==> all checks passed in {:.1} min",
+        started.elapsed().as_secs_f64() / 60.0
+    );
     Ok(())
 }
 

@@ -8,9 +8,11 @@ use std::process::Command;
 /// Runs `command`, announcing it as `what`; fails when it does.
 pub fn run(command: &mut Command, what: &str) -> Result<(), String> {
     println!("==> {what}");
+    let started = std::time::Instant::now();
     let status = command
         .status()
         .map_err(|e| format!("{what}: cannot start {:?}: {e}", command.get_program()))?;
+    println!("    ({what}: {:.1} s)", started.elapsed().as_secs_f64());
     status
         .success()
         .then_some(())
