@@ -1,8 +1,11 @@
-//! Project tasks: `cargo xtask sync-spec`, `cargo xtask spec-diff`, `cargo xtask ci`.
+//! Project tasks: `cargo xtask sync-spec`, `cargo xtask spec-diff`, `cargo xtask ci`, and the
+//! measurements (`bench`, `soak`, `first-build`).
 
+mod advisories;
 mod bench;
 mod change_report;
 mod ci;
+mod first_build;
 mod json_pointer;
 mod normalise;
 mod reliability;
@@ -30,7 +33,9 @@ usage:
   cargo xtask soak                         10,000 requests with 5 % faults through one client;
                                            prints outcomes, open sockets and memory
   cargo xtask bench [--runs N]             list 100,000 connections with every client side by
-                                           side; writes BENCHMARKS.md and BENCHMARKS.svg";
+                                           side; writes BENCHMARKS.md and BENCHMARKS.svg
+  cargo xtask first-build [--crate PATH]   time a user's first release build of the crate (a
+                                           minimal consumer, empty target directory)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -41,6 +46,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&args[1..]),
         Some("reliability") => reliability::run(&args[1..]),
         Some("soak") => bench::soak(&args[1..]),
+        Some("first-build") => first_build::run(&args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match result {
