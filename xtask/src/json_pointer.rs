@@ -38,6 +38,16 @@ pub fn resolve<'a>(doc: &'a Value, reference: &str) -> Result<&'a Value, String>
     Ok(node)
 }
 
+/// `node` itself, or what it references when it is a `$ref` object (an
+/// OpenAPI parameter, response or schema written by reference). A reference
+/// that does not resolve leaves `node` as it is.
+pub fn follow<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(reference) => resolve(doc, reference).unwrap_or(node),
+        None => node,
+    }
+}
+
 fn percent_decode(raw: &str) -> Result<String, String> {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -89,5 +99,16 @@ mod tests {
             ref_segments(&r).unwrap(),
             ["components", "schemas", "a/b~c"]
         );
+    }
+
+    #[test]
+    fn follow_reads_through_one_reference() {
+        let doc = json!({"components": {"parameters": {"page": {"name": "page"}}}});
+        let by_reference = json!({"$ref": "#/components/parameters/page"});
+        assert_eq!(follow(&doc, &by_reference), &json!({"name": "page"}));
+        let inline = json!({"name": "size"});
+        assert_eq!(follow(&doc, &inline), &inline);
+        let dangling = json!({"$ref": "#/components/parameters/gone"});
+        assert_eq!(follow(&doc, &dangling), &dangling);
     }
 }
