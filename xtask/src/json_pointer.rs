@@ -1,5 +1,6 @@
 //! JSON references (`$ref`) as OpenAPI writes them: a fragment holding a
-//! percent-encoded JSON pointer.
+//! percent-encoded JSON pointer. The one place in xtask that reads or writes
+//! them.
 
 use serde_json::Value;
 
@@ -19,9 +20,24 @@ pub fn ref_string(segments: &[&str]) -> String {
     let mut out = String::from("#");
     for segment in segments {
         out.push('/');
-        out.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+        out.push_str(&escape(segment));
     }
     out
+}
+
+/// One JSON pointer token: `~` as `~0`, `/` as `~1`.
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// The section and name of a reference to a component entry
+/// (`#/components/schemas/Connection` is `("schemas", "Connection")`);
+/// `None` for a pointer anywhere else, or deeper into an entry.
+pub fn component(reference: &str) -> Option<(String, String)> {
+    match ref_segments(reference).ok()?.as_slice() {
+        [c, section, name] if c == "components" => Some((section.clone(), name.clone())),
+        _ => None,
+    }
 }
 
 /// Follows `reference` inside `doc`.
@@ -110,5 +126,15 @@ mod tests {
         assert_eq!(follow(&doc, &inline), &inline);
         let dangling = json!({"$ref": "#/components/parameters/gone"});
         assert_eq!(follow(&doc, &dangling), &dangling);
+    }
+
+    #[test]
+    fn component_names_only_whole_entries() {
+        assert_eq!(
+            component("#/components/schemas/Connection"),
+            Some(("schemas".to_owned(), "Connection".to_owned()))
+        );
+        assert_eq!(component("#/components/parameters/page/schema"), None);
+        assert_eq!(component("#/paths/~1a/get"), None);
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::json_pointer::{ref_segments, ref_string, resolve};
+use crate::json_pointer::{component, ref_segments, ref_string, resolve};
 use crate::rewrite;
 
 /// The tag that marks Codat's Connections operations.
@@ -190,14 +190,14 @@ fn collect_components(upstream: &Value, doc: &mut Value) -> Result<Value, String
             continue;
         }
         let target = resolve(upstream, &reference)?.clone();
-        let segments = ref_segments(&reference)?;
-        let (section, name) = match segments.as_slice() {
-            [c, section, name]
-                if c == "components" && COMPONENT_SECTIONS.contains(&section.as_str()) =>
-            {
-                (section.clone(), name.clone())
+        let (section, name) = match component(&reference) {
+            Some((section, name)) if COMPONENT_SECTIONS.contains(&section.as_str()) => {
+                (section, name)
             }
-            _ => ("schemas".to_owned(), hoisted_name(&segments)?),
+            _ => (
+                "schemas".to_owned(),
+                hoisted_name(&ref_segments(&reference)?)?,
+            ),
         };
         let key = (section.clone(), name.clone());
         if let Some(existing) = copies.get(&key) {

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use crate::json_pointer::ref_segments;
+use crate::json_pointer::{component, ref_string, resolve};
 use crate::schema_walk::{for_each_schema_mut, for_each_subschema};
 
 /// The OpenAPI version the checked-in document declares.
@@ -75,11 +75,7 @@ pub fn name_inline_enums(doc: &mut Value) {
             let mut reference = Map::new();
             reference.insert(
                 "$ref".into(),
-                Value::from(crate::json_pointer::ref_string(&[
-                    "components",
-                    "schemas",
-                    &name,
-                ])),
+                Value::from(ref_string(&["components", "schemas", &name])),
             );
             for key in ["nullable", "description"] {
                 if let Some(value) = enum_schema.remove(key) {
@@ -255,14 +251,12 @@ pub fn component_schemas_reachable(doc: &Value, roots: Vec<&Value>) -> BTreeSet<
                         if !seen_refs.insert(reference.to_owned()) {
                             continue;
                         }
-                        if let Ok(segments) = ref_segments(reference) {
-                            if let [c, s, name] = segments.as_slice() {
-                                if c == "components" && s == "schemas" {
-                                    found.insert(name.clone());
-                                }
+                        if let Some((section, name)) = component(reference) {
+                            if section == "schemas" {
+                                found.insert(name);
                             }
                         }
-                        if let Ok(target) = crate::json_pointer::resolve(doc, reference) {
+                        if let Ok(target) = resolve(doc, reference) {
                             stack.push(target);
                         }
                     } else if !matches!(key.as_str(), "example" | "examples") {
