@@ -473,6 +473,7 @@ impl Scratch {
             "--package",
             "codat-connections",
             "--all-features",
+            "--no-fail-fast",
             "--lib",
         ];
         for test in tests {
@@ -597,31 +598,58 @@ pub fn build_failure(stderr: &str) -> Option<String> {
         .map(|l| (*l).to_owned())
 }
 
-/// `tests/<binary>.rs: <test> failed (and N more)` from `cargo test`'s output.
+/// Which tests failed, from `cargo test --no-fail-fast`'s output:
+/// `tests/<binary>.rs: <test> failed (and N more)` for each binary with a
+/// failure, joined by `; `.
 pub fn test_failure(stdout: &str, stderr: &str) -> String {
-    let failed: Vec<&str> = stdout
+    // cargo announces each binary on stderr ("Running tests/mock.rs (...)")
+    // and the binary then prints "running N tests" on stdout: the n-th
+    // announcement is the n-th block of stdout.
+    let binaries: Vec<String> = stderr
         .lines()
-        .filter_map(|l| l.strip_prefix("test ")?.strip_suffix(" ... FAILED"))
-        .collect();
-    // cargo names the binary that failed: "to rerun pass `--test operations`".
-    let binary = stderr.lines().find_map(|l| {
-        let rerun = l.split("to rerun pass `").nth(1)?.split('`').next()?;
-        Some(match rerun.rsplit_once("--test ") {
-            Some((_, name)) => format!("tests/{name}.rs"),
-            None => "src/ unit tests".to_owned(),
+        .filter_map(|l| l.trim().strip_prefix("Running "))
+        .map(|rest| {
+            let source = rest.split(" (").next().unwrap_or(rest);
+            match source.strip_prefix("unittests ") {
+                Some(_) => "src/ unit tests".to_owned(),
+                None => source.to_owned(),
+            }
         })
-    });
-    match (binary, failed.as_slice()) {
-        (Some(binary), [first]) => {
-            format!("{binary}: {first} failed")
+        .collect();
+    let mut failed: Vec<Vec<&str>> = Vec::new();
+    for line in stdout.lines() {
+        if line.starts_with("running ") {
+            failed.push(Vec::new());
+        } else if let Some(test) = line
+            .strip_prefix("test ")
+            .and_then(|l| l.strip_suffix(" ... FAILED"))
+        {
+            if let Some(block) = failed.last_mut() {
+                block.push(test);
+            }
         }
-        (Some(binary), [first, rest @ ..]) => {
-            format!("{binary}: {first} failed (and {} more)", rest.len())
-        }
-        _ => build_failure(stderr)
-            .map(|e| format!("the tests do not build: {e}"))
-            .unwrap_or_else(|| "cargo test failed".to_owned()),
     }
+    let parts: Vec<String> = failed
+        .iter()
+        .enumerate()
+        .filter_map(|(i, tests)| {
+            let binary = binaries.get(i).map_or("tests", String::as_str);
+            match tests.as_slice() {
+                [] => None,
+                [only] => Some(format!("{binary}: {only} failed")),
+                [first, rest @ ..] => Some(format!(
+                    "{binary}: {first} failed (and {} more)",
+                    rest.len()
+                )),
+            }
+        })
+        .collect();
+    if parts.is_empty() {
+        return build_failure(stderr)
+            .map(|e| format!("the tests do not build: {e}"))
+            .unwrap_or_else(|| "cargo test failed".to_owned());
+    }
+    parts.join("; ")
 }
 
 #[cfg(test)]
@@ -804,20 +832,35 @@ mod tests {
     }
 
     #[test]
-    fn test_failures_name_the_binary_and_the_test() {
-        let stdout = "running 3 tests\n\
+    fn test_failures_name_each_binary_and_its_tests() {
+        let stderr = "    Finished `test` profile\n\
+            \x20    Running unittests src/lib.rs (target/debug/deps/codat_connections-1)\n\
+            \x20    Running tests/mock.rs (target/debug/deps/mock-2)\n\
+            \x20    Running tests/operations.rs (target/debug/deps/operations-3)\n\
+            error: 2 targets failed:\n";
+        let stdout = "\nrunning 2 tests\n\
+            test mock::contract::tests::each_violation_is_named ... FAILED\n\
+            test status::tests::parses ... ok\n\
+            test result: FAILED. 1 passed; 1 failed\n\
+            \nrunning 1 test\n\
+            test seeds ... ok\n\
+            \nrunning 3 tests\n\
             test lists_pages ... ok\n\
             test list_sends_page_size ... FAILED\n\
             test list_sends_status ... FAILED\n";
-        let stderr = "error: test failed, to rerun pass `-p codat-connections --test operations`\n";
         assert_eq!(
             test_failure(stdout, stderr),
-            "tests/operations.rs: list_sends_page_size failed (and 1 more)"
+            "src/ unit tests: mock::contract::tests::each_violation_is_named failed; \
+             tests/operations.rs: list_sends_page_size failed (and 1 more)"
         );
-        let lib = "error: test failed, to rerun pass `-p codat-connections --lib`\n";
+    }
+
+    #[test]
+    fn tests_that_do_not_build_say_so() {
+        let stderr = "error: could not compile `codat-connections` (test \"mock\")\n";
         assert_eq!(
-            test_failure("test a::b ... FAILED\n", lib),
-            "src/ unit tests: a::b failed"
+            test_failure("", stderr),
+            "the tests do not build: error: could not compile `codat-connections` (test \"mock\")"
         );
     }
 
