@@ -565,7 +565,8 @@ fn remove_files_not_in(dir: &Path, kept: &BTreeSet<PathBuf>) -> Result<(), Strin
     Ok(())
 }
 
-/// `file:line: message` of the first error in cargo's JSON messages.
+/// `file:line: message` of the first error in cargo's JSON messages, at the
+/// place in the workspace it concerns.
 pub fn first_compile_error(json_lines: &str) -> Option<String> {
     let errors = json_lines
         .lines()
@@ -576,12 +577,21 @@ pub fn first_compile_error(json_lines: &str) -> Option<String> {
         let text = message["message"].as_str().unwrap_or("error");
         let spans = message["spans"].as_array().cloned().unwrap_or_default();
         if let Some(span) = spans.iter().find(|s| s["is_primary"] == true) {
-            let file = span["file_name"].as_str().unwrap_or("?");
-            let line = span["line_start"].as_u64().unwrap_or(0);
-            return Some(format!("{file}:{line}: {text}"));
+            return Some(format!("{}: {text}", workspace_place(span)));
         }
     }
     None
+}
+
+/// `file:line` of a span; for an error inside a macro of the standard library
+/// (an absolute path), the place in the workspace that called the macro.
+fn workspace_place(span: &Value) -> String {
+    let file = span["file_name"].as_str().unwrap_or("?");
+    let call_site = &span["expansion"]["span"];
+    if Path::new(file).is_absolute() && call_site.is_object() {
+        return workspace_place(call_site);
+    }
+    format!("{file}:{}", span["line_start"].as_u64().unwrap_or(0))
 }
 
 /// What went wrong when cargo failed before the compiler said anything (the
@@ -644,6 +654,15 @@ pub fn test_failure(stdout: &str, stderr: &str) -> String {
             }
         })
         .collect();
+    const SHOWN: usize = 3;
+    if parts.len() > SHOWN {
+        let more = parts.len() - SHOWN;
+        return format!(
+            "{}; and {more} more test binar{}",
+            parts[..SHOWN].join("; "),
+            if more == 1 { "y" } else { "ies" }
+        );
+    }
     if parts.is_empty() {
         return build_failure(stderr)
             .map(|e| format!("the tests do not build: {e}"))
@@ -820,6 +839,15 @@ mod tests {
     }
 
     #[test]
+    fn an_error_inside_a_std_macro_is_placed_where_the_macro_is_called() {
+        let message = r#"{"reason":"compiler-message","message":{"level":"error","message":"mismatched types","spans":[{"file_name":"/rustc/abc/library/alloc/src/macros.rs","line_start":114,"is_primary":true,"expansion":{"macro_decl_name":"format!","span":{"file_name":"src/mock/server.rs","line_start":72,"is_primary":false}}}]}}"#;
+        assert_eq!(
+            first_compile_error(message).as_deref(),
+            Some("src/mock/server.rs:72: mismatched types")
+        );
+    }
+
+    #[test]
     fn a_build_script_panic_is_named() {
         let stderr = "error: failed to run custom build command for `codat-connections`\n\
             --- stderr\n\
@@ -852,6 +880,24 @@ mod tests {
             test_failure(stdout, stderr),
             "src/ unit tests: mock::contract::tests::each_violation_is_named failed; \
              tests/operations.rs: list_sends_page_size failed (and 1 more)"
+        );
+    }
+
+    #[test]
+    fn at_most_three_failing_binaries_are_named() {
+        let names = ["a", "b", "c", "d", "e"];
+        let stderr: String = names
+            .iter()
+            .map(|n| format!("     Running tests/{n}.rs (target/debug/deps/{n}-1)\n"))
+            .collect();
+        let stdout: String = names
+            .iter()
+            .map(|n| format!("running 1 test\ntest {n}_works ... FAILED\n"))
+            .collect();
+        assert_eq!(
+            test_failure(&stdout, &stderr),
+            "tests/a.rs: a_works failed; tests/b.rs: b_works failed; tests/c.rs: c_works failed; \
+             and 2 more test binaries"
         );
     }
 
