@@ -64,6 +64,29 @@ pub fn follow<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
     }
 }
 
+/// Every `$ref` under `node`, outside example data (`example`, `examples`,
+/// whose contents are payloads, not references).
+pub fn refs_under(node: &Value) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match node {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    match key.as_str() {
+                        "$ref" => out.extend(child.as_str()),
+                        "example" | "examples" => {}
+                        _ => stack.push(child),
+                    }
+                }
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    out
+}
+
 fn percent_decode(raw: &str) -> Result<String, String> {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -136,5 +159,18 @@ mod tests {
         );
         assert_eq!(component("#/components/parameters/page/schema"), None);
         assert_eq!(component("#/paths/~1a/get"), None);
+    }
+
+    #[test]
+    fn refs_under_skips_examples() {
+        let node = json!({
+            "schema": {"$ref": "#/a"},
+            "allOf": [{"$ref": "#/b", "nullable": true}],
+            "example": {"$ref": "#/not-a-reference"},
+            "examples": {"e": {"value": {"$ref": "#/nor-this"}}}
+        });
+        let mut refs = refs_under(&node);
+        refs.sort();
+        assert_eq!(refs, ["#/a", "#/b"]);
     }
 }
