@@ -13,8 +13,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
+use crate::json_pointer::escape;
 use crate::normalise::to_pretty_string;
 use crate::sync_spec::{workspace_root, DOCUMENT};
 
@@ -188,11 +189,10 @@ fn add_optional_connection_field(doc: &mut Value) -> Result<(), String> {
 }
 
 fn add_history_operation(doc: &mut Value) -> Result<(), String> {
-    let get = connection_item(doc)?
+    let mut history = connection_item(doc)?
         .get("get")
         .cloned()
         .ok_or(format!("no GET {CONNECTION}"))?;
-    let mut history = get;
     history["operationId"] = json!("get-connection-history");
     history["summary"] = json!("Get connection history");
     object_at(doc, "/paths")?.insert(format!("{CONNECTION}/history"), json!({ "get": history }));
@@ -212,41 +212,32 @@ fn rename_field(doc: &mut Value, schema: &str, from: &str, to: &str) -> Result<(
     Ok(())
 }
 
-fn remove_required(schema: &mut serde_json::Map<String, Value>, field: &str) {
+fn remove_required(schema: &mut Map<String, Value>, field: &str) {
     if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
         required.retain(|name| name != field);
     }
 }
 
 fn list_parameters(doc: &mut Value) -> Result<&mut Vec<Value>, String> {
-    doc.pointer_mut(&format!(
-        "/paths/{}/get/parameters",
-        crate::json_pointer::escape(CONNECTIONS)
-    ))
-    .and_then(Value::as_array_mut)
-    .ok_or("list-connections has no parameters".to_owned())
+    doc.pointer_mut(&format!("/paths/{}/get/parameters", escape(CONNECTIONS)))
+        .and_then(Value::as_array_mut)
+        .ok_or("list-connections has no parameters".to_owned())
 }
 
-fn connection_item(doc: &mut Value) -> Result<&mut serde_json::Map<String, Value>, String> {
-    object_at(
-        doc,
-        &format!("/paths/{}", crate::json_pointer::escape(CONNECTION)),
-    )
+fn connection_item(doc: &mut Value) -> Result<&mut Map<String, Value>, String> {
+    object_at(doc, &format!("/paths/{}", escape(CONNECTION)))
 }
 
-fn object_at<'a>(
-    doc: &'a mut Value,
-    pointer: &str,
-) -> Result<&'a mut serde_json::Map<String, Value>, String> {
+fn object_at<'a>(doc: &'a mut Value, pointer: &str) -> Result<&'a mut Map<String, Value>, String> {
     doc.pointer_mut(pointer)
         .and_then(Value::as_object_mut)
         .ok_or(format!("no object at {pointer}"))
 }
 
 fn object_in<'a>(
-    map: &'a mut serde_json::Map<String, Value>,
+    map: &'a mut Map<String, Value>,
     key: &str,
-) -> Result<&'a mut serde_json::Map<String, Value>, String> {
+) -> Result<&'a mut Map<String, Value>, String> {
     map.get_mut(key)
         .and_then(Value::as_object_mut)
         .ok_or(format!("no object `{key}`"))
