@@ -7,14 +7,17 @@
 //! breaking when code written against the old document can stop compiling or
 //! stop working against the new one; which direction data flows decides that
 //! (a field becoming optional breaks readers of a response, a field becoming
-//! required breaks writers of a request).
+//! required breaks writers of a request). An operation is known by its
+//! `operationId`; its method and path are facts about it, so a request sent
+//! somewhere else is reported, and an operation added or removed is one line,
+//! not one per parameter and response.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde_json::Value;
 
-use crate::json_pointer::{ref_segments, resolve};
+use crate::json_pointer::{follow, ref_segments, resolve};
 use crate::rewrite::component_schemas_reachable;
 
 /// One line of the report.
@@ -54,6 +57,17 @@ struct Fact {
     required: bool,
     enum_values: Option<BTreeSet<String>>,
     constraints: BTreeMap<String, String>,
+    /// Where an operation is sent: its method and path.
+    endpoint: Option<Endpoint>,
+    /// The operation a fact belongs to (its parameters, body, responses).
+    operation: Option<String>,
+}
+
+/// The HTTP method (upper case) and path an operation is sent to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Endpoint {
+    method: String,
+    path: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,10 +109,20 @@ const CONSTRAINTS: [&str; 8] = [
 pub fn compare(old: &Value, new: &Value) -> Vec<Change> {
     let before = facts(old);
     let after = facts(new);
+    // The parameters, body and responses of an operation that was added or
+    // removed come and go with it: the operation's own line says it all.
+    let is_operation = |facts: &BTreeMap<String, Fact>, id: &str| {
+        facts.get(id).is_some_and(|f| f.kind == Kind::Operation)
+    };
+    let with_its_operation = |fact: &Fact| {
+        fact.operation
+            .as_deref()
+            .is_some_and(|id| !(is_operation(&before, id) && is_operation(&after, id)))
+    };
     let mut changes = Vec::new();
     for (place, fact) in &before {
         match after.get(place) {
-            None if fact.kind == Kind::ResponseBody => {}
+            None if fact.kind == Kind::ResponseBody || with_its_operation(fact) => {}
             None => changes.push(Change {
                 breaking: fact.kind != Kind::Response,
                 text: format!("{} `{place}` removed", fact.kind.noun()),
@@ -107,13 +131,20 @@ pub fn compare(old: &Value, new: &Value) -> Vec<Change> {
         }
     }
     for (place, fact) in &after {
-        if !before.contains_key(place) && fact.kind != Kind::ResponseBody {
-            let breaking = fact.required && fact.flow.request && fact.kind != Kind::Schema;
-            changes.push(Change {
-                breaking,
-                text: format!("{} `{place}` added", fact.kind.noun()),
-            });
+        if before.contains_key(place) || fact.kind == Kind::ResponseBody || with_its_operation(fact)
+        {
+            continue;
         }
+        // Something new breaks a caller only when it must be sent: a required
+        // parameter or request field. A new operation or schema is only more.
+        let breaking = fact.required
+            && fact.flow.request
+            && !matches!(fact.kind, Kind::Schema | Kind::Operation);
+        let mut text = format!("{} `{place}` added", fact.kind.noun());
+        if let Some(endpoint) = &fact.endpoint {
+            text.push_str(&format!(" ({} {})", endpoint.method, endpoint.path));
+        }
+        changes.push(Change { breaking, text });
     }
     changes.sort_by(|a, b| b.breaking.cmp(&a.breaking).then(a.text.cmp(&b.text)));
     changes
@@ -124,6 +155,28 @@ fn compare_fact(place: &str, old: &Fact, new: &Fact, out: &mut Vec<Change>) {
         request: old.flow.request || new.flow.request,
         response: old.flow.response || new.flow.response,
     };
+    if let (Some(was), Some(is)) = (&old.endpoint, &new.endpoint) {
+        // A request sent with another method or to another path reaches
+        // nothing, or something else.
+        if was.method != is.method {
+            out.push(Change {
+                breaking: true,
+                text: format!(
+                    "`{place}` method changed from {} to {}",
+                    was.method, is.method
+                ),
+            });
+        }
+        if was.path != is.path {
+            out.push(Change {
+                breaking: true,
+                text: format!(
+                    "`{place}` path changed from `{}` to `{}`",
+                    was.path, is.path
+                ),
+            });
+        }
+    }
     if old.type_label != new.type_label {
         out.push(Change {
             breaking: true,
@@ -199,73 +252,29 @@ fn facts(doc: &Value) -> BTreeMap<String, Fact> {
         .get("paths")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    for item in paths.values().filter_map(Value::as_object) {
-        let shared_params = item.get("parameters");
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
         for (method, op) in item {
             let Some(id) = op.get("operationId").and_then(Value::as_str) else {
                 continue;
             };
+            let mut own = operation_facts(doc, id, item.get("parameters"), op);
+            for fact in own.values_mut() {
+                fact.operation = Some(id.to_owned());
+            }
+            out.append(&mut own);
             let op_flow = Flow {
                 request: true,
                 response: true,
             };
-            out.insert(id.to_owned(), plain_fact(Kind::Operation, op_flow, method));
-            let request = Flow {
-                request: true,
-                response: false,
-            };
-            let params = shared_params
-                .into_iter()
-                .chain(op.get("parameters"))
-                .filter_map(Value::as_array)
-                .flatten();
-            for param in params {
-                let param = follow(doc, param);
-                let name = param.get("name").and_then(Value::as_str).unwrap_or("?");
-                let place = format!("{id} parameter {name}");
-                let schema = param.get("schema").unwrap_or(&Value::Null);
-                let mut fact = schema_fact(doc, Kind::Parameter, request, schema);
-                fact.required = param.get("required") == Some(&Value::Bool(true));
-                out.insert(place, fact);
-            }
-            if let Some(schema) = op.pointer("/requestBody/content/application~1json/schema") {
-                flatten(
-                    doc,
-                    &format!("{id} request body"),
-                    schema,
-                    request,
-                    Kind::Schema,
-                    &mut out,
-                );
-            }
-            let Some(responses) = op.get("responses").and_then(Value::as_object) else {
-                continue;
-            };
-            let response = Flow {
-                request: false,
-                response: true,
-            };
-            for (status, body) in responses {
-                let place = format!("{id} response {status}");
-                out.insert(place.clone(), plain_fact(Kind::Response, response, status));
-                let body = follow(doc, body);
-                if let Some(schema) = body.pointer("/content/application~1json/schema") {
-                    if schema.get("$ref").is_none() {
-                        flatten(
-                            doc,
-                            &format!("{place} body"),
-                            schema,
-                            response,
-                            Kind::ResponseBody,
-                            &mut out,
-                        );
-                    } else {
-                        let mut fact = schema_fact(doc, Kind::ResponseBody, response, schema);
-                        fact.required = true;
-                        out.insert(format!("{place} body"), fact);
-                    }
-                }
-            }
+            let mut operation = plain_fact(Kind::Operation, op_flow, "operation");
+            operation.endpoint = Some(Endpoint {
+                method: method.to_ascii_uppercase(),
+                path: path.clone(),
+            });
+            out.insert(id.to_owned(), operation);
         }
     }
     if let Some(schemas) = doc
@@ -280,6 +289,76 @@ fn facts(doc: &Value) -> BTreeMap<String, Fact> {
     out
 }
 
+/// The facts of operation `id`: its parameters (with those shared by its
+/// path), its request body and its responses.
+fn operation_facts(
+    doc: &Value,
+    id: &str,
+    shared_params: Option<&Value>,
+    op: &Value,
+) -> BTreeMap<String, Fact> {
+    let mut out = BTreeMap::new();
+    let request = Flow {
+        request: true,
+        response: false,
+    };
+    let params = shared_params
+        .into_iter()
+        .chain(op.get("parameters"))
+        .filter_map(Value::as_array)
+        .flatten();
+    for param in params {
+        let param = follow(doc, param);
+        let name = param.get("name").and_then(Value::as_str).unwrap_or("?");
+        let place = format!("{id} parameter {name}");
+        let schema = param.get("schema").unwrap_or(&Value::Null);
+        let mut fact = schema_fact(doc, Kind::Parameter, request, schema);
+        fact.required = param.get("required") == Some(&Value::Bool(true));
+        out.insert(place, fact);
+    }
+    if let Some(schema) = op.pointer("/requestBody/content/application~1json/schema") {
+        flatten(
+            doc,
+            &format!("{id} request body"),
+            schema,
+            request,
+            Kind::Schema,
+            &mut out,
+        );
+    }
+    let response = Flow {
+        request: false,
+        response: true,
+    };
+    let empty = serde_json::Map::new();
+    let responses = op
+        .get("responses")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    for (status, body) in responses {
+        let place = format!("{id} response {status}");
+        out.insert(place.clone(), plain_fact(Kind::Response, response, status));
+        let body = follow(doc, body);
+        if let Some(schema) = body.pointer("/content/application~1json/schema") {
+            if schema.get("$ref").is_none() {
+                flatten(
+                    doc,
+                    &format!("{place} body"),
+                    schema,
+                    response,
+                    Kind::ResponseBody,
+                    &mut out,
+                );
+            } else {
+                let mut fact = schema_fact(doc, Kind::ResponseBody, response, schema);
+                fact.required = true;
+                out.insert(format!("{place} body"), fact);
+            }
+        }
+    }
+    out
+}
+
 fn plain_fact(kind: Kind, flow: Flow, label: &str) -> Fact {
     Fact {
         kind,
@@ -289,6 +368,8 @@ fn plain_fact(kind: Kind, flow: Flow, label: &str) -> Fact {
         required: true,
         enum_values: None,
         constraints: BTreeMap::new(),
+        endpoint: None,
+        operation: None,
     }
 }
 
@@ -374,13 +455,6 @@ fn flatten(
     }
 }
 
-fn follow<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
-    match node.get("$ref").and_then(Value::as_str) {
-        Some(r) => resolve(doc, r).unwrap_or(node),
-        None => node,
-    }
-}
-
 fn schema_fact(doc: &Value, kind: Kind, flow: Flow, schema: &Value) -> Fact {
     let constraints = CONSTRAINTS
         .iter()
@@ -406,6 +480,8 @@ fn schema_fact(doc: &Value, kind: Kind, flow: Flow, schema: &Value) -> Fact {
         required: false,
         enum_values,
         constraints,
+        endpoint: None,
+        operation: None,
     }
 }
 
@@ -567,6 +643,159 @@ mod tests {
                 "breaking: `Connection` enum value `B` removed",
                 "non-breaking: `Connection` enum value `C` added"
             ]
+        );
+    }
+
+    /// Three operations on two paths, parameters written by reference as
+    /// Codat writes them.
+    fn operations() -> Value {
+        json!({
+            "paths": {
+                "/companies/{companyId}/connections": {
+                    "get": {"operationId": "list-connections",
+                        "parameters": [{"$ref": "#/components/parameters/companyId"},
+                                       {"$ref": "#/components/parameters/pageSize"}],
+                        "responses": {"200": {"description": "OK"}}},
+                    "post": {"operationId": "create-connection",
+                        "parameters": [{"$ref": "#/components/parameters/companyId"}],
+                        "requestBody": {"content": {"application/json": {"schema": {
+                            "type": "object", "required": ["platformKey"],
+                            "properties": {"platformKey": {"type": "string"}}}}}},
+                        "responses": {"200": {"description": "OK"}}}
+                },
+                "/companies/{companyId}/connections/{connectionId}": {
+                    "parameters": [{"$ref": "#/components/parameters/companyId"}],
+                    "patch": {"operationId": "unlink-connection",
+                        "responses": {"200": {"description": "OK"}}}
+                }
+            },
+            "components": {"parameters": {
+                "companyId": {"name": "companyId", "in": "path", "required": true,
+                    "schema": {"type": "string"}},
+                "pageSize": {"name": "pageSize", "in": "query",
+                    "schema": {"type": "integer"}}
+            }}
+        })
+    }
+
+    fn report(old: &Value, new: &Value) -> Vec<String> {
+        compare(old, new).iter().map(ToString::to_string).collect()
+    }
+
+    fn list_parameters(doc: &mut Value) -> &mut Vec<Value> {
+        doc["paths"]["/companies/{companyId}/connections"]["get"]["parameters"]
+            .as_array_mut()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_changed_path_is_breaking_for_every_operation_on_it() {
+        let old = operations();
+        let mut new = old.clone();
+        let paths = new["paths"].as_object_mut().unwrap();
+        let item = paths.remove("/companies/{companyId}/connections").unwrap();
+        paths.insert("/companies/{companyId}/data-connections".into(), item);
+        assert_eq!(
+            report(&old, &new),
+            [
+                "breaking: `create-connection` path changed from `/companies/{companyId}/connections` \
+                 to `/companies/{companyId}/data-connections`",
+                "breaking: `list-connections` path changed from `/companies/{companyId}/connections` \
+                 to `/companies/{companyId}/data-connections`",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_changed_method_is_breaking() {
+        let old = operations();
+        let mut new = old.clone();
+        let item = new["paths"]["/companies/{companyId}/connections/{connectionId}"]
+            .as_object_mut()
+            .unwrap();
+        let unlink = item.remove("patch").unwrap();
+        item.insert("post".into(), unlink);
+        assert_eq!(
+            report(&old, &new),
+            ["breaking: `unlink-connection` method changed from PATCH to POST"]
+        );
+    }
+
+    #[test]
+    fn a_renamed_query_parameter_is_breaking() {
+        let old = operations();
+        let mut new = old.clone();
+        new["components"]["parameters"]["pageSize"]["name"] = json!("size");
+        assert_eq!(
+            report(&old, &new),
+            [
+                "breaking: parameter `list-connections parameter pageSize` removed",
+                "non-breaking: parameter `list-connections parameter size` added",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_removed_query_parameter_is_breaking() {
+        let old = operations();
+        let mut new = old.clone();
+        list_parameters(&mut new).pop();
+        assert_eq!(
+            report(&old, &new),
+            ["breaking: parameter `list-connections parameter pageSize` removed"]
+        );
+    }
+
+    #[test]
+    fn a_new_query_parameter_breaks_only_when_required() {
+        let old = operations();
+        let mut optional = old.clone();
+        list_parameters(&mut optional)
+            .push(json!({"name": "status", "in": "query", "schema": {"type": "string"}}));
+        assert_eq!(
+            report(&old, &optional),
+            ["non-breaking: parameter `list-connections parameter status` added"]
+        );
+        let mut required = old.clone();
+        list_parameters(&mut required).push(
+            json!({"name": "status", "in": "query", "required": true, "schema": {"type": "string"}}),
+        );
+        assert_eq!(
+            report(&old, &required),
+            ["breaking: parameter `list-connections parameter status` added"]
+        );
+    }
+
+    #[test]
+    fn a_removed_operation_is_one_breaking_line() {
+        let old = operations();
+        let mut new = old.clone();
+        new["paths"]["/companies/{companyId}/connections"]
+            .as_object_mut()
+            .unwrap()
+            .remove("post");
+        assert_eq!(
+            report(&old, &new),
+            ["breaking: operation `create-connection` removed"]
+        );
+    }
+
+    #[test]
+    fn a_new_operation_is_one_non_breaking_line() {
+        // Its required body field and parameters are new to everyone: nothing
+        // written against the old document sends them.
+        let mut old = operations();
+        let create = old["paths"]["/companies/{companyId}/connections"]
+            .as_object_mut()
+            .unwrap()
+            .remove("post")
+            .unwrap();
+        let mut new = old.clone();
+        new["paths"]["/companies/{companyId}/connections"]["post"] = create;
+        assert_eq!(
+            report(&old, &new),
+            ["non-breaking: operation `create-connection` added \
+                 (POST /companies/{companyId}/connections)"]
         );
     }
 }

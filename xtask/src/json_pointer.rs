@@ -1,5 +1,6 @@
 //! JSON references (`$ref`) as OpenAPI writes them: a fragment holding a
-//! percent-encoded JSON pointer.
+//! percent-encoded JSON pointer. The one place in xtask that reads or writes
+//! them.
 
 use serde_json::Value;
 
@@ -19,9 +20,24 @@ pub fn ref_string(segments: &[&str]) -> String {
     let mut out = String::from("#");
     for segment in segments {
         out.push('/');
-        out.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+        out.push_str(&escape(segment));
     }
     out
+}
+
+/// One JSON pointer token: `~` as `~0`, `/` as `~1`.
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// The section and name of a reference to a component entry
+/// (`#/components/schemas/Connection` is `("schemas", "Connection")`);
+/// `None` for a pointer anywhere else, or deeper into an entry.
+pub fn component(reference: &str) -> Option<(String, String)> {
+    match ref_segments(reference).ok()?.as_slice() {
+        [c, section, name] if c == "components" => Some((section.clone(), name.clone())),
+        _ => None,
+    }
 }
 
 /// Follows `reference` inside `doc`.
@@ -36,6 +52,39 @@ pub fn resolve<'a>(doc: &'a Value, reference: &str) -> Result<&'a Value, String>
         .ok_or_else(|| format!("`{reference}` does not resolve (no `{segment}`)"))?;
     }
     Ok(node)
+}
+
+/// `node` itself, or what it references when it is a `$ref` object (an
+/// OpenAPI parameter, response or schema written by reference). A reference
+/// that does not resolve leaves `node` as it is.
+pub fn follow<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(reference) => resolve(doc, reference).unwrap_or(node),
+        None => node,
+    }
+}
+
+/// Every `$ref` under `node`, outside example data (`example`, `examples`,
+/// whose contents are payloads, not references).
+pub fn refs_under(node: &Value) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match node {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    match key.as_str() {
+                        "$ref" => out.extend(child.as_str()),
+                        "example" | "examples" => {}
+                        _ => stack.push(child),
+                    }
+                }
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    out
 }
 
 fn percent_decode(raw: &str) -> Result<String, String> {
@@ -89,5 +138,39 @@ mod tests {
             ref_segments(&r).unwrap(),
             ["components", "schemas", "a/b~c"]
         );
+    }
+
+    #[test]
+    fn follow_reads_through_one_reference() {
+        let doc = json!({"components": {"parameters": {"page": {"name": "page"}}}});
+        let by_reference = json!({"$ref": "#/components/parameters/page"});
+        assert_eq!(follow(&doc, &by_reference), &json!({"name": "page"}));
+        let inline = json!({"name": "size"});
+        assert_eq!(follow(&doc, &inline), &inline);
+        let dangling = json!({"$ref": "#/components/parameters/gone"});
+        assert_eq!(follow(&doc, &dangling), &dangling);
+    }
+
+    #[test]
+    fn component_names_only_whole_entries() {
+        assert_eq!(
+            component("#/components/schemas/Connection"),
+            Some(("schemas".to_owned(), "Connection".to_owned()))
+        );
+        assert_eq!(component("#/components/parameters/page/schema"), None);
+        assert_eq!(component("#/paths/~1a/get"), None);
+    }
+
+    #[test]
+    fn refs_under_skips_examples() {
+        let node = json!({
+            "schema": {"$ref": "#/a"},
+            "allOf": [{"$ref": "#/b", "nullable": true}],
+            "example": {"$ref": "#/not-a-reference"},
+            "examples": {"e": {"value": {"$ref": "#/nor-this"}}}
+        });
+        let mut refs = refs_under(&node);
+        refs.sort();
+        assert_eq!(refs, ["#/a", "#/b"]);
     }
 }

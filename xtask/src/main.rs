@@ -1,10 +1,12 @@
-//! Project tasks: `cargo xtask sync-spec`, `cargo xtask spec-diff`, `cargo xtask ci`, and the
-//! measurements (`bench`, `soak`, `first-build`).
+//! Project tasks: `cargo xtask sync-spec`, `cargo xtask spec-diff`,
+//! `cargo xtask spec-drill`, `cargo xtask ci`, and the measurements (`bench`,
+//! `soak`, `first-build`).
 
 mod advisories;
 mod bench;
 mod change_report;
 mod ci;
+mod drill;
 mod first_build;
 mod json_pointer;
 mod normalise;
@@ -26,6 +28,14 @@ usage:
                                            --check only verifies the checked-in document
   cargo xtask spec-diff OLD NEW            print what changed for users between two of
                                            Codat's documents, classified breaking / non-breaking
+  cargo xtask spec-drill [--only TEXT]... [--list]
+                                           make each of a set of breaking and non-breaking
+                                           changes to openapi/connections.json in a copy of the
+                                           workspace (target/spec-drill/), build and test it, and
+                                           print `caught: CHANGE: HOW` or `passes: CHANGE`; fails
+                                           when a breaking change passes or a non-breaking one
+                                           is caught. --only runs the changes whose description
+                                           contains TEXT; --list prints them
   cargo xtask ci                           everything CI runs: formatting, the spec check,
                                            clippy and every test
   cargo xtask reliability                  run the tests and write RELIABILITY.md from the
@@ -42,6 +52,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("sync-spec") => sync_spec::run(&args[1..]),
         Some("spec-diff") => sync_spec::run_diff(&args[1..]),
+        Some("spec-drill") => drill::run(&args[1..]),
         Some("ci") => ci::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("reliability") => reliability::run(&args[1..]),

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::json_pointer::{ref_segments, ref_string, resolve};
+use crate::json_pointer::{component, ref_segments, ref_string, refs_under, resolve};
 use crate::rewrite;
 
 /// The tag that marks Codat's Connections operations.
@@ -183,21 +183,21 @@ fn collect_components(upstream: &Value, doc: &mut Value) -> Result<Value, String
     let mut renamed: BTreeMap<String, String> = BTreeMap::new();
     let mut copies: BTreeMap<(String, String), Value> = BTreeMap::new();
     let mut pending: Vec<String> = Vec::new();
-    collect_refs(&doc["paths"], &mut pending);
+    pending.extend(refs_under(&doc["paths"]).into_iter().map(str::to_owned));
 
     while let Some(reference) = pending.pop() {
         if renamed.contains_key(&reference) {
             continue;
         }
         let target = resolve(upstream, &reference)?.clone();
-        let segments = ref_segments(&reference)?;
-        let (section, name) = match segments.as_slice() {
-            [c, section, name]
-                if c == "components" && COMPONENT_SECTIONS.contains(&section.as_str()) =>
-            {
-                (section.clone(), name.clone())
+        let (section, name) = match component(&reference) {
+            Some((section, name)) if COMPONENT_SECTIONS.contains(&section.as_str()) => {
+                (section, name)
             }
-            _ => ("schemas".to_owned(), hoisted_name(&segments)?),
+            _ => (
+                "schemas".to_owned(),
+                hoisted_name(&ref_segments(&reference)?)?,
+            ),
         };
         let key = (section.clone(), name.clone());
         if let Some(existing) = copies.get(&key) {
@@ -207,7 +207,7 @@ fn collect_components(upstream: &Value, doc: &mut Value) -> Result<Value, String
                 ));
             }
         }
-        collect_refs(&target, &mut pending);
+        pending.extend(refs_under(&target).into_iter().map(str::to_owned));
         copies.insert(key, target);
         renamed.insert(reference, ref_string(&["components", &section, &name]));
     }
@@ -287,27 +287,6 @@ pub fn hoisted_name(segments: &[String]) -> Result<String, String> {
         return Err(format!("cannot name a schema for `{}`", segments.join("/")));
     }
     Ok(name)
-}
-
-/// Pushes every `$ref` under `node` (outside example data) onto `out`.
-fn collect_refs(node: &Value, out: &mut Vec<String>) {
-    match node {
-        Value::Object(map) => {
-            for (key, child) in map {
-                match key.as_str() {
-                    "$ref" => {
-                        if let Some(r) = child.as_str() {
-                            out.push(r.to_owned());
-                        }
-                    }
-                    "example" | "examples" => {}
-                    _ => collect_refs(child, out),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|item| collect_refs(item, out)),
-        _ => {}
-    }
 }
 
 fn rename_refs(node: &mut Value, renamed: &BTreeMap<String, String>) {

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use crate::json_pointer::ref_segments;
+use crate::json_pointer::{component, ref_string, refs_under, resolve};
 use crate::schema_walk::{for_each_schema_mut, for_each_subschema};
 
 /// The OpenAPI version the checked-in document declares.
@@ -75,11 +75,7 @@ pub fn name_inline_enums(doc: &mut Value) {
             let mut reference = Map::new();
             reference.insert(
                 "$ref".into(),
-                Value::from(crate::json_pointer::ref_string(&[
-                    "components",
-                    "schemas",
-                    &name,
-                ])),
+                Value::from(ref_string(&["components", "schemas", &name])),
             );
             for key in ["nullable", "description"] {
                 if let Some(value) = enum_schema.remove(key) {
@@ -242,36 +238,19 @@ pub fn component_schemas_reachable_from_responses(doc: &Value) -> BTreeSet<Strin
 /// (responses are followed through their own `$ref`s too).
 pub fn component_schemas_reachable(doc: &Value, roots: Vec<&Value>) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
-    let mut seen_refs = BTreeSet::new();
-    let mut stack = roots;
-    while let Some(node) = stack.pop() {
-        match node {
-            Value::Object(map) => {
-                for (key, child) in map {
-                    if key == "$ref" {
-                        let Some(reference) = child.as_str() else {
-                            continue;
-                        };
-                        if !seen_refs.insert(reference.to_owned()) {
-                            continue;
-                        }
-                        if let Ok(segments) = ref_segments(reference) {
-                            if let [c, s, name] = segments.as_slice() {
-                                if c == "components" && s == "schemas" {
-                                    found.insert(name.clone());
-                                }
-                            }
-                        }
-                        if let Ok(target) = crate::json_pointer::resolve(doc, reference) {
-                            stack.push(target);
-                        }
-                    } else if !matches!(key.as_str(), "example" | "examples") {
-                        stack.push(child);
-                    }
-                }
+    let mut seen = BTreeSet::new();
+    let mut pending: Vec<&str> = roots.into_iter().flat_map(refs_under).collect();
+    while let Some(reference) = pending.pop() {
+        if !seen.insert(reference) {
+            continue;
+        }
+        if let Some((section, name)) = component(reference) {
+            if section == "schemas" {
+                found.insert(name);
             }
-            Value::Array(items) => stack.extend(items),
-            _ => {}
+        }
+        if let Ok(target) = resolve(doc, reference) {
+            pending.extend(refs_under(target));
         }
     }
     found

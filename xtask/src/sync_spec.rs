@@ -154,7 +154,7 @@ fn diff_values(at: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
         (Value::Object(a), Value::Object(b)) => {
             let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
             for key in keys {
-                let place = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
+                let place = format!("{at}/{}", crate::json_pointer::escape(key));
                 match (a.get(key), b.get(key)) {
                     (Some(x), Some(y)) => diff_values(&place, x, y, out),
                     _ => out.push(place),
