@@ -59,12 +59,14 @@ pub enum Error {
     },
     /// The answer's body was larger than the configured limit
     /// (`ClientBuilder::max_response_bytes`); it was not read further.
-    #[error("Codat's {status} answer is larger than the {limit}-byte limit")]
+    #[error("Codat's {status} answer is larger than the {limit}-byte limit{}", after(*attempts))]
     ResponseTooLarge {
         /// The status of the answer.
         status: StatusCode,
         /// The limit, in bytes.
         limit: usize,
+        /// How many attempts were made.
+        attempts: u32,
     },
     /// Codat's pages contradict each other (an empty page that claims a
     /// successor, the same page twice, more pages than `totalResults`
@@ -77,14 +79,18 @@ pub enum Error {
         reason: &'static str,
     },
     /// Codat answered with success, but not with what its contract describes.
-    #[error("could not decode Codat's {status} response: {message} (body starts {snippet:?})")]
+    #[error("could not decode {}: {message} (starts {snippet:?}){}", decoded(*status), after(*attempts))]
     Decode {
-        /// The status of the response.
-        status: StatusCode,
+        /// The status of the answer, when the value came in an HTTP answer
+        /// (`None` for a value checked later, such as a connection's
+        /// `linkUrl` in [`crate::Reauthorization::of`]).
+        status: Option<StatusCode>,
         /// What did not match.
         message: String,
-        /// The start of the body, at most [`BODY_SNIPPET_LIMIT`] bytes.
+        /// The start of the body or value, at most [`BODY_SNIPPET_LIMIT`] bytes.
         snippet: String,
+        /// How many attempts were made (0 when nothing was sent).
+        attempts: u32,
     },
 }
 
@@ -102,6 +108,14 @@ pub struct ApiError {
     pub retry_after: Option<String>,
     /// How many attempts were made (more than one when retried).
     pub attempts: u32,
+}
+
+/// What a decode error is about.
+fn decoded(status: Option<StatusCode>) -> String {
+    match status {
+        Some(status) => format!("Codat's {status} response"),
+        None => "a value from Codat".to_owned(),
+    }
 }
 
 /// ` after N attempts` when a request was retried.
@@ -168,10 +182,13 @@ impl Error {
     pub(crate) fn with_attempts(mut self, count: u32) -> Self {
         match &mut self {
             Error::Api(api) => api.attempts = count,
-            Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => {
+            Error::Timeout { attempts, .. }
+            | Error::Transport { attempts, .. }
+            | Error::Decode { attempts, .. }
+            | Error::ResponseTooLarge { attempts, .. } => {
                 *attempts = count;
             }
-            _ => {}
+            Error::InvalidInput { .. } | Error::InconsistentPaging { .. } => {}
         }
         self
     }
@@ -181,9 +198,11 @@ impl Error {
     pub fn attempts(&self) -> u32 {
         match self {
             Error::Api(api) => api.attempts,
-            Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => *attempts,
-            Error::Decode { .. } | Error::ResponseTooLarge { .. } => 1,
-            _ => 0,
+            Error::Timeout { attempts, .. }
+            | Error::Transport { attempts, .. }
+            | Error::Decode { attempts, .. }
+            | Error::ResponseTooLarge { attempts, .. } => *attempts,
+            Error::InvalidInput { .. } | Error::InconsistentPaging { .. } => 0,
         }
     }
 
@@ -191,7 +210,8 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api(api) => Some(api.status),
-            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(*status),
+            Error::Decode { status, .. } => *status,
+            Error::ResponseTooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }

@@ -186,11 +186,12 @@ async fn list_sends_page_page_size_query_and_order_by_exactly_when_set() {
     let request = only_request(&server).await;
     assert_eq!(
         query_pairs(&request),
+        // In the order the generated client writes them.
         [
+            ("orderBy".to_owned(), "-created".to_owned()),
             ("page".to_owned(), "2".to_owned()),
             ("pageSize".to_owned(), "50".to_owned()),
             ("query".to_owned(), "sourceType=Banking".to_owned()),
-            ("orderBy".to_owned(), "-created".to_owned()),
         ]
     );
     server.verify().await;
@@ -930,11 +931,12 @@ async fn success_with_a_body_that_is_not_a_connection_is_a_decode_error() {
         status,
         message,
         snippet,
+        ..
     } = &err
     else {
         panic!("expected Error::Decode, got {err:?}");
     };
-    assert_eq!(status.as_u16(), 200);
+    assert_eq!(status.map(|s| s.as_u16()), Some(200));
     assert!(!message.is_empty());
     assert_eq!(snippet, r#"{"hello":"world"}"#);
     assert_eq!(err.status().map(|s| s.as_u16()), Some(200));
@@ -956,7 +958,7 @@ async fn success_with_a_page_that_is_not_a_page_is_a_decode_error() {
         .await
         .expect_err("a Connection is not a page");
     assert!(
-        matches!(&err, Error::Decode { status, snippet, .. }
+        matches!(&err, Error::Decode { status: Some(status), snippet, .. }
             if status.as_u16() == 200 && snippet.contains("Basiq")),
         "{err:?}"
     );
@@ -989,7 +991,7 @@ async fn success_with_an_empty_body_where_json_is_expected_is_a_decode_error() {
         else {
             panic!("{operation:?}: expected Error::Decode, got {err:?}");
         };
-        assert_eq!(status.as_u16(), 200, "{operation:?}");
+        assert_eq!(status.map(|s| s.as_u16()), Some(200), "{operation:?}");
         assert_eq!(snippet, "", "{operation:?}");
         server.verify().await;
     }

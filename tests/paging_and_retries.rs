@@ -59,9 +59,9 @@ async fn three_pages_stream_in_order_and_stop_after_the_last() {
     assert_eq!(
         queries,
         [
-            "pageSize=2&page=1",
-            "pageSize=2&page=2",
-            "pageSize=2&page=3"
+            "page=1&pageSize=2",
+            "page=2&pageSize=2",
+            "page=3&pageSize=2"
         ]
     );
 }
