@@ -295,12 +295,15 @@ impl Pager {
                 "codat listing repeated connections from an earlier page; they were skipped"
             );
         }
-        if let Some(href) = next_href {
-            match request.follow(&href) {
-                Ok(next) => self.next = Some(Ok(next)),
-                Err(reason) => return self.inconsistent(number, reason),
-            }
-        }
+        // A link that cannot be followed ends the listing after this page.
+        self.next = next_href.map(|href| {
+            request
+                .follow(&href)
+                .map_err(|reason| Error::InconsistentPaging {
+                    page: number,
+                    reason,
+                })
+        });
         Some(Ok(page))
     }
 }
