@@ -92,31 +92,31 @@ impl Transport {
         let limit = self.settings.max_response_bytes;
         let version = response.version();
         let headers = std::mem::take(response.headers_mut());
-        let rebuilt = |body: Bytes| {
-            let mut rebuilt = http::Response::new(body);
-            *rebuilt.status_mut() = status;
-            *rebuilt.version_mut() = version;
-            *rebuilt.headers_mut() = headers.clone();
-            rebuilt
+        let answer = |body: Bytes| {
+            let mut answer = http::Response::new(body);
+            *answer.status_mut() = status;
+            *answer.version_mut() = version;
+            answer
         };
-        let too_large = || {
-            self.record(Recorded::TooLarge { status, limit });
-            let mut refused = rebuilt(Bytes::new());
-            refused.extensions_mut().insert(TooLarge { limit });
-            Ok(reqwest::Response::from(refused))
-        };
-        if response
-            .content_length()
-            .is_some_and(|length| length > limit as u64)
-        {
-            return too_large();
-        }
         let mut body = BytesMut::new();
-        while let Some(chunk) = response.chunk().await? {
-            if body.len() + chunk.len() > limit {
-                return too_large();
+        let mut too_large = response
+            .content_length()
+            .is_some_and(|length| length > limit as u64);
+        while !too_large {
+            let Some(chunk) = response.chunk().await? else {
+                break;
+            };
+            too_large = body.len() + chunk.len() > limit;
+            if !too_large {
+                body.extend_from_slice(&chunk);
             }
-            body.extend_from_slice(&chunk);
+        }
+        if too_large {
+            self.record(Recorded::TooLarge { status, limit });
+            let mut refused = answer(Bytes::new());
+            *refused.headers_mut() = headers;
+            refused.extensions_mut().insert(TooLarge { limit });
+            return Ok(reqwest::Response::from(refused));
         }
         let body = body.freeze();
         tracing::debug!(
@@ -135,7 +135,9 @@ impl Transport {
                 body: body.clone(),
             });
         }
-        Ok(reqwest::Response::from(rebuilt(body)))
+        let mut answer = answer(body);
+        *answer.headers_mut() = headers;
+        Ok(reqwest::Response::from(answer))
     }
 }
 

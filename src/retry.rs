@@ -285,6 +285,67 @@ mod tests {
         assert_eq!(parse_retry_after("-1", now), None);
     }
 
+    fn answered(status: u16) -> Error {
+        Error::Api(Box::new(crate::ApiError {
+            status: StatusCode::from_u16(status).unwrap(),
+            message: None,
+            body: String::new(),
+            retry_after: None,
+            attempts: 1,
+        }))
+    }
+
+    /// Runs `outcomes` in turn through the runner; returns the result and
+    /// how many attempts were made.
+    async fn run_through(
+        repeatable: Repeatable,
+        outcomes: Vec<Result<(), Error>>,
+    ) -> (Result<(), Error>, usize) {
+        let mut outcomes = outcomes.into_iter();
+        let mut made = 0;
+        let result = run(&RetryPolicy::default(), repeatable, "test", || {
+            made += 1;
+            let next = outcomes.next().unwrap_or(Ok(()));
+            async move { next }
+        })
+        .await;
+        (result, made)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn idempotent_calls_are_repeated_and_every_attempt_counted() {
+        let (result, made) = run_through(
+            Repeatable::Idempotent,
+            vec![Err(answered(503)), Err(answered(503)), Ok(())],
+        )
+        .await;
+        assert!(result.is_ok());
+        assert_eq!(made, 3);
+
+        let (result, made) = run_through(
+            Repeatable::Idempotent,
+            vec![Err(answered(503)), Err(answered(404))],
+        )
+        .await;
+        assert_eq!(made, 2);
+        assert_eq!(result.unwrap_err().attempts(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_that_may_act_twice_are_repeated_only_after_429() {
+        let (result, made) =
+            run_through(Repeatable::OnlyIfNotProcessed, vec![Err(answered(503))]).await;
+        assert_eq!((made, result.unwrap_err().attempts()), (1, 1));
+
+        let (result, made) = run_through(
+            Repeatable::OnlyIfNotProcessed,
+            vec![Err(answered(429)), Ok(())],
+        )
+        .await;
+        assert!(result.is_ok());
+        assert_eq!(made, 2);
+    }
+
     #[test]
     fn never_retrying_policy_makes_one_attempt() {
         assert_eq!(RetryPolicy::none().attempts(), 1);
