@@ -68,6 +68,8 @@ pub fn generation_settings() -> GenerationSettings {
         // Every request goes through `src/hooks.rs` (authorization, user
         // agent, timeout, tracing, bounded body); `Expected` makes a missing
         // `impl ClientHooks` a compile error instead of a silent default.
+        // progenitor always writes an `api-version` header; the hooks remove
+        // it (Codat documents no such header; see `src/hooks.rs`).
         .with_inner_type(
             TRANSPORT
                 .parse()
