@@ -332,6 +332,32 @@ mod tests {
     }
 
     #[test]
+    fn decode_error_has_a_status_only_when_it_came_in_an_answer() {
+        let answered = Error::Decode {
+            status: Some(StatusCode::OK),
+            message: "expected value".into(),
+            snippet: "{".into(),
+            attempts: 1,
+        }
+        .with_attempts(3);
+        assert_eq!(answered.status(), Some(StatusCode::OK));
+        assert_eq!(answered.attempts(), 3);
+        assert_eq!(
+            answered.to_string(),
+            "could not decode Codat's 200 OK response: expected value (starts \"{\") after 3 attempts"
+        );
+        let checked = Error::Decode {
+            status: None,
+            message: "linkUrl is not a URL".into(),
+            snippet: "nope".into(),
+            attempts: 0,
+        };
+        assert_eq!(checked.status(), None);
+        assert_eq!(checked.attempts(), 0);
+        assert!(!checked.to_string().contains("200"), "{checked}");
+    }
+
+    #[test]
     fn invalid_secret_keeps_no_value() {
         let err = Error::invalid_secret("apiKey", "must not be empty");
         assert_eq!(err.to_string(), "invalid apiKey: must not be empty");

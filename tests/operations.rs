@@ -1574,3 +1574,21 @@ async fn paging_stops_at_a_next_href_with_an_unusable_page() {
     );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
+
+#[test]
+fn a_link_url_that_is_not_a_url_is_a_decode_error_with_no_status() {
+    let mut value = connection_json("Deauthorized");
+    value["linkUrl"] = json!("not a url");
+    let connection: codat_connections::Connection =
+        serde_json::from_value(value).expect("a connection");
+    let err = Reauthorization::of(connection).expect_err("the link is not a URL");
+    assert!(
+        matches!(&err, Error::Decode { status: None, attempts: 0, snippet, .. } if snippet == "not a url"),
+        "{err:?}"
+    );
+    assert_eq!(err.status(), None, "no HTTP answer is involved");
+    // A real link is a URL.
+    let connection: codat_connections::Connection =
+        serde_json::from_value(connection_json("Deauthorized")).expect("a connection");
+    assert!(Reauthorization::of(connection).is_ok());
+}
