@@ -8,10 +8,15 @@
 
 use std::path::Path;
 
-use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+use progenitor_impl::{
+    GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl,
+};
 
 /// The document the client is generated from.
 const DOCUMENT: &str = "openapi/connections.json";
+
+/// The inner value of the generated client: the settings its hooks apply.
+const TRANSPORT: &str = "crate::hooks::Transport";
 
 /// Schemas of the document replaced by our own types, with the traits those
 /// types implement (typify needs to know, to derive traits for types that
@@ -58,8 +63,19 @@ const REPLACEMENTS: [(&str, &str, &[TypeImpl]); 7] = [
 pub fn generation_settings() -> GenerationSettings {
     let mut settings = GenerationSettings::default();
     settings
-        .with_interface(InterfaceStyle::Positional)
+        .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
+        // Every request goes through `src/hooks.rs` (authorization, user
+        // agent, timeout, tracing, bounded body); `Expected` makes a missing
+        // `impl ClientHooks` a compile error instead of a silent default.
+        // progenitor always writes an `api-version` header; the hooks remove
+        // it (Codat documents no such header; see `src/hooks.rs`).
+        .with_inner_type(
+            TRANSPORT
+                .parse()
+                .expect("the transport's path is Rust tokens"),
+        )
+        .with_hooks(HooksMode::Expected)
         .with_derive("PartialEq")
         .with_derive("schemars::JsonSchema");
     for (schema, replacement, impls) in REPLACEMENTS {

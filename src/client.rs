@@ -1,5 +1,5 @@
-//! The [`Client`]: how to reach Codat (base URL, API key, timeouts), and the
-//! one place where requests are sent and answers decoded.
+//! The [`Client`]: how to reach Codat (base URL, API key, timeouts, retry
+//! policy), built once and shared.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -7,16 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
-use bytes::Bytes;
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
-use reqwest::{Method, StatusCode};
-use serde::de::DeserializeOwned;
-use tracing::Instrument;
+use reqwest::header::HeaderValue;
 use url::Url;
 
-use crate::error::{snippet, ApiError};
-use crate::retry::{self, Repeatable};
-use crate::{Connections, Error, RetryPolicy};
+use crate::hooks::Transport;
+use crate::{raw, Error, RetryPolicy};
 
 /// Codat's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.codat.io";
@@ -55,24 +50,17 @@ pub struct Client {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    raw: raw::Client,
     base_url: Url,
-    authorization: HeaderValue,
-    user_agent: HeaderValue,
-    timeout: Duration,
     retry: RetryPolicy,
-    max_response_bytes: usize,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url.as_str())
-            .field("api_key", &"<redacted>")
-            .field("user_agent", &self.inner.user_agent)
-            .field("timeout", &self.inner.timeout)
+            .field("transport", &self.inner.raw.inner)
             .field("retry", &self.inner.retry)
-            .field("max_response_bytes", &self.inner.max_response_bytes)
             .finish()
     }
 }
@@ -124,9 +112,20 @@ impl Client {
         builder.build()
     }
 
-    /// The Connections operations.
-    pub fn connections(&self) -> Connections<'_> {
-        Connections::new(self)
+    /// The client generated from Codat's OpenAPI document, for what the rest
+    /// of this crate does not cover. It is the very client this crate sends
+    /// with: the same base URL, Authorization header, user agent, timeout,
+    /// body limit and tracing (retries are the crate's own, and not applied).
+    ///
+    /// ```no_run
+    /// # async fn run(client: codat_connections::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let company = "8a210b68-6988-11ed-a1eb-0242ac120002".parse::<codat_connections::CompanyId>()?;
+    /// let page = client.raw().list_connections().company_id(company).send().await?;
+    /// println!("{} connections", page.total_results);
+    /// # Ok(()) }
+    /// ```
+    pub fn raw(&self) -> &raw::Client {
+        &self.inner.raw
     }
 
     /// The base URL requests go to.
@@ -138,188 +137,6 @@ impl Client {
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
     }
-
-    /// Sends a request, retrying as `policy` (or the client's own) allows.
-    pub(crate) async fn send(
-        &self,
-        request: &Request,
-        policy: Option<&RetryPolicy>,
-    ) -> Result<Answer, Error> {
-        let policy = policy.unwrap_or(&self.inner.retry);
-        retry::send(self, request, policy, request.repeatable).await
-    }
-
-    /// Sends a request and decodes the JSON body of its success answer.
-    pub(crate) async fn send_json<T: DeserializeOwned>(
-        &self,
-        request: &Request,
-        policy: Option<&RetryPolicy>,
-    ) -> Result<T, Error> {
-        let answer = self.send(request, policy).await?;
-        decode(answer.status, &answer.body)
-    }
-
-    /// Sends one request, once, and returns the raw answer of a success
-    /// status, or the error an error status means.
-    pub(crate) async fn send_once(&self, request: &Request) -> Result<Answer, Error> {
-        let url = self.url(request)?;
-        let mut builder = self
-            .inner
-            .http
-            .request(request.method.clone(), url)
-            .timeout(self.inner.timeout)
-            .header(AUTHORIZATION, self.inner.authorization.clone())
-            .header(USER_AGENT, self.inner.user_agent.clone())
-            .header(ACCEPT, HeaderValue::from_static("application/json"));
-        if let Some(body) = &request.body {
-            builder = builder
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .body(body.clone());
-        }
-        let span = tracing::debug_span!(
-            "codat.request",
-            operation = request.operation,
-            method = %request.method,
-            path = %request.path,
-        );
-        // Instrumenting the future (not entering the span across awaits)
-        // keeps other tasks' events out of this request's span.
-        async {
-            let response = builder.send().await.map_err(Error::from_reqwest)?;
-            let status = response.status();
-            // Only an error answer's Retry-After is used; successes keep nothing.
-            let retry_after = (!status.is_success())
-                .then(|| {
-                    response
-                        .headers()
-                        .get(RETRY_AFTER)?
-                        .to_str()
-                        .ok()
-                        .map(str::to_owned)
-                })
-                .flatten();
-            let body = read_body(response, self.inner.max_response_bytes).await?;
-            tracing::debug!(
-                status = status.as_u16(),
-                bytes = body.len(),
-                "codat.response"
-            );
-            if status.is_success() {
-                return Ok(Answer { status, body });
-            }
-            Err(api_error(status, retry_after, &body))
-        }
-        .instrument(span)
-        .await
-    }
-
-    fn url(&self, request: &Request) -> Result<Url, Error> {
-        let base = self.inner.base_url.as_str().trim_end_matches('/');
-        let mut url = Url::parse(&format!("{base}{}", request.path)).map_err(|_| {
-            Error::invalid_input("path", &request.path, "must form a URL with the base URL")
-        })?;
-        if !request.query.is_empty() {
-            let mut pairs = url.query_pairs_mut();
-            for (name, value) in &request.query {
-                pairs.append_pair(name, value);
-            }
-        }
-        Ok(url)
-    }
-}
-
-/// Reads a whole body, refusing one larger than `limit` bytes without
-/// holding more than that in memory.
-async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Bytes, Error> {
-    let status = response.status();
-    let too_large = || Error::ResponseTooLarge { status, limit };
-    if response
-        .content_length()
-        .is_some_and(|length| length > limit as u64)
-    {
-        return Err(too_large());
-    }
-    let mut body = bytes::BytesMut::new();
-    while let Some(chunk) = response.chunk().await.map_err(Error::from_reqwest)? {
-        if body.len() + chunk.len() > limit {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
-
-/// One request, described before it is sent (so it can be sent again).
-#[derive(Debug, Clone)]
-pub(crate) struct Request {
-    pub operation: &'static str,
-    pub method: Method,
-    /// Starts with `/`; every dynamic segment is a validated identifier.
-    pub path: String,
-    pub query: Vec<(&'static str, String)>,
-    pub body: Option<Bytes>,
-    pub repeatable: Repeatable,
-}
-
-impl Request {
-    pub(crate) fn new(operation: &'static str, method: Method, path: String) -> Self {
-        let method_is_post = method == Method::POST;
-        Self {
-            operation,
-            method,
-            path,
-            query: Vec::new(),
-            body: None,
-            // Only POST (create) can act twice when repeated.
-            repeatable: if method_is_post {
-                Repeatable::OnlyIfNotProcessed
-            } else {
-                Repeatable::Idempotent
-            },
-        }
-    }
-
-    pub(crate) fn json_body(mut self, body: &impl serde::Serialize) -> Result<Self, Error> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|_| Error::invalid_input("body", "", "must serialise to JSON"))?;
-        self.body = Some(Bytes::from(bytes));
-        Ok(self)
-    }
-}
-
-/// A success answer.
-#[derive(Debug)]
-pub(crate) struct Answer {
-    pub status: StatusCode,
-    pub body: Bytes,
-}
-
-fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|err| Error::Decode {
-        status,
-        message: if body.is_empty() {
-            "the body is empty".to_owned()
-        } else {
-            err.to_string()
-        },
-        snippet: snippet(body),
-    })
-}
-
-fn api_error(status: StatusCode, retry_after: Option<String>, body: &[u8]) -> Error {
-    // Only a JSON object is Codat's ErrorMessage (serde would also accept an
-    // array for a struct).
-    let message = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .filter(serde_json::Value::is_object)
-        .and_then(|value| serde_json::from_value(value).ok());
-    Error::Api(Box::new(ApiError {
-        status,
-        message,
-        body: snippet(body),
-        retry_after,
-        attempts: 1,
-    }))
 }
 
 /// An API key that never shows itself in `Debug` output.
@@ -449,15 +266,20 @@ impl ClientBuilder {
                 .build()
                 .map_err(Error::from_reqwest)?,
         };
+        let transport = Transport::new(
+            authorization,
+            user_agent,
+            self.timeout,
+            self.max_response_bytes,
+        );
+        // The generated paths start with `/`.
+        let raw =
+            raw::Client::new_with_client(base_url.as_str().trim_end_matches('/'), http, transport);
         Ok(Client {
             inner: Arc::new(Inner {
-                http,
+                raw,
                 base_url,
-                authorization,
-                user_agent,
-                timeout: self.timeout,
                 retry: self.retry,
-                max_response_bytes: self.max_response_bytes,
             }),
         })
     }

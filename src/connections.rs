@@ -1,16 +1,44 @@
-//! The Connections operations: list, create, get, unlink, delete, update
-//! authorization, and the re-authorization helper.
+//! The Connections operations (list, create, get, unlink, delete, update
+//! authorization), each a call of the generated client's builder, and the
+//! re-authorization helpers built on them.
 
 use std::collections::HashMap;
+use std::future::{Future, IntoFuture};
+use std::num::NonZeroU32;
+use std::pin::Pin;
 
-use reqwest::Method;
+use futures::stream::TryStreamExt;
 use url::Url;
 
-use crate::client::Request;
+use crate::hooks::{self, Answer};
 use crate::ids::{IntoCompanyId, IntoConnectionId, IntoPlatformKey};
-use crate::paging::ListConnections;
+use crate::paging::{self, FetchPage, PageRequest};
 use crate::raw::types::{Connection, CreateConnectionBody, UpdateConnectionStatus};
-use crate::{Client, CompanyId, ConnectionId, ConnectionStatus, Error, RetryPolicy};
+use crate::retry::{self, Repeatable};
+use crate::{
+    Client, CompanyId, ConnectionStatus, ConnectionStream, Error, Page, PageStream, RetryPolicy,
+    MAX_PAGE_SIZE, MAX_QUERY_LENGTH,
+};
+
+impl Client {
+    /// The Connections operations.
+    pub fn connections(&self) -> Connections<'_> {
+        Connections {
+            client: self,
+            retry: None,
+        }
+    }
+}
+
+/// A success answer's JSON, for a 2xx the document does not list.
+fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
+    serde_json::from_slice(body)
+}
+
+/// Any 2xx answer to a delete is a success, whatever its body.
+fn nothing(_body: &[u8]) -> serde_json::Result<()> {
+    Ok(())
+}
 
 /// The Connections operations of a [`Client`]; see [`Client::connections`].
 ///
@@ -76,18 +104,7 @@ impl Reauthorization {
     }
 }
 
-fn connection_path(company: &CompanyId, connection: &ConnectionId) -> String {
-    format!("/companies/{company}/connections/{connection}")
-}
-
 impl<'a> Connections<'a> {
-    pub(crate) fn new(client: &'a Client) -> Self {
-        Self {
-            client,
-            retry: None,
-        }
-    }
-
     /// These calls retry with `policy` instead of the client's policy.
     ///
     /// ```no_run
@@ -103,11 +120,10 @@ impl<'a> Connections<'a> {
         self
     }
 
-    async fn send_json<T: serde::de::DeserializeOwned>(
-        &self,
-        request: Request,
-    ) -> Result<T, Error> {
-        self.client.send_json(&request, self.retry.as_ref()).await
+    fn policy(&self) -> &RetryPolicy {
+        self.retry
+            .as_ref()
+            .unwrap_or_else(|| self.client.retry_policy())
     }
 
     /// Lists a company's connections, one page per request (`list-connections`).
@@ -132,23 +148,13 @@ impl<'a> Connections<'a> {
         )
     }
 
-    /// Gets one connection (`get-connection`).
-    pub async fn get(
-        &self,
-        company_id: impl IntoCompanyId,
-        connection_id: impl IntoConnectionId,
-    ) -> Result<Connection, Error> {
-        let path = connection_path(
-            &company_id.into_company_id()?,
-            &connection_id.into_connection_id()?,
-        );
-        self.send_json(Request::new("get-connection", Method::GET, path))
-            .await
-    }
-
     /// Creates a connection to the platform `platform_key` (four lowercase
     /// letters, such as `gbol`) for a company (`create-connection`). The new
     /// connection is `PendingAuth`; send the customer to its `link_url`.
+    ///
+    /// It is retried only when Codat provably did not process it (429, or no
+    /// connection could be made): a repeated create can make a second
+    /// connection.
     ///
     /// ```no_run
     /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
@@ -168,13 +174,50 @@ impl<'a> Connections<'a> {
         let body = CreateConnectionBody {
             platform_key: Some(platform_key.into_platform_key()?),
         };
-        let request = Request::new(
+        let attempt = || async {
+            let (raw, recorder) = hooks::recording(self.client.raw());
+            let sent = raw
+                .create_connection()
+                .company_id(company_id)
+                .body(body.clone())
+                .send()
+                .await;
+            recorder.answer(sent, json)
+        };
+        let run = retry::run(
+            self.policy(),
+            Repeatable::OnlyIfNotProcessed,
             "create-connection",
-            Method::POST,
-            format!("/companies/{company_id}/connections"),
-        )
-        .json_body(&body)?;
-        self.send_json(request).await
+            attempt,
+        );
+        run.await.map(|answer| answer.value)
+    }
+
+    /// Gets one connection (`get-connection`).
+    pub async fn get(
+        &self,
+        company_id: impl IntoCompanyId,
+        connection_id: impl IntoConnectionId,
+    ) -> Result<Connection, Error> {
+        let company_id = company_id.into_company_id()?;
+        let connection_id = connection_id.into_connection_id()?;
+        let attempt = || async {
+            let (raw, recorder) = hooks::recording(self.client.raw());
+            let sent = raw
+                .get_connection()
+                .company_id(company_id)
+                .connection_id(connection_id)
+                .send()
+                .await;
+            recorder.answer(sent, json)
+        };
+        let run = retry::run(
+            self.policy(),
+            Repeatable::Idempotent,
+            "get-connection",
+            attempt,
+        );
+        run.await.map(|answer| answer.value)
     }
 
     /// Deletes a connection and the data synced through it (`delete-connection`).
@@ -184,15 +227,25 @@ impl<'a> Connections<'a> {
         company_id: impl IntoCompanyId,
         connection_id: impl IntoConnectionId,
     ) -> Result<(), Error> {
-        let path = connection_path(
-            &company_id.into_company_id()?,
-            &connection_id.into_connection_id()?,
+        let company_id = company_id.into_company_id()?;
+        let connection_id = connection_id.into_connection_id()?;
+        let attempt = || async {
+            let (raw, recorder) = hooks::recording(self.client.raw());
+            let sent = raw
+                .delete_connection()
+                .company_id(company_id)
+                .connection_id(connection_id)
+                .send()
+                .await;
+            recorder.answer(sent, nothing)
+        };
+        let run = retry::run(
+            self.policy(),
+            Repeatable::Idempotent,
+            "delete-connection",
+            attempt,
         );
-        let request = Request::new("delete-connection", Method::DELETE, path);
-        self.client
-            .send(&request, self.retry.as_ref())
-            .await
-            .map(drop)
+        run.await.map(drop)
     }
 
     /// Unlinks a connection: Codat stops syncing but keeps the data, and the
@@ -202,15 +255,28 @@ impl<'a> Connections<'a> {
         company_id: impl IntoCompanyId,
         connection_id: impl IntoConnectionId,
     ) -> Result<Connection, Error> {
-        let path = connection_path(
-            &company_id.into_company_id()?,
-            &connection_id.into_connection_id()?,
-        );
-        let body = UpdateConnectionStatus {
-            status: Some(ConnectionStatus::Unlinked),
+        let company_id = company_id.into_company_id()?;
+        let connection_id = connection_id.into_connection_id()?;
+        let attempt = || async {
+            let (raw, recorder) = hooks::recording(self.client.raw());
+            let sent = raw
+                .unlink_connection()
+                .company_id(company_id)
+                .connection_id(connection_id)
+                .body(UpdateConnectionStatus {
+                    status: Some(ConnectionStatus::Unlinked),
+                })
+                .send()
+                .await;
+            recorder.answer(sent, json)
         };
-        let request = Request::new("unlink-connection", Method::PATCH, path).json_body(&body)?;
-        self.send_json(request).await
+        let run = retry::run(
+            self.policy(),
+            Repeatable::Idempotent,
+            "unlink-connection",
+            attempt,
+        );
+        run.await.map(|answer| answer.value)
     }
 
     /// Updates a connection's authorization with the platform-specific
@@ -221,16 +287,26 @@ impl<'a> Connections<'a> {
         connection_id: impl IntoConnectionId,
         authorization: &HashMap<String, String>,
     ) -> Result<Connection, Error> {
-        let path = format!(
-            "{}/authorization",
-            connection_path(
-                &company_id.into_company_id()?,
-                &connection_id.into_connection_id()?
-            )
+        let company_id = company_id.into_company_id()?;
+        let connection_id = connection_id.into_connection_id()?;
+        let attempt = || async {
+            let (raw, recorder) = hooks::recording(self.client.raw());
+            let sent = raw
+                .update_connection_authorization()
+                .company_id(company_id)
+                .connection_id(connection_id)
+                .body(authorization.clone())
+                .send()
+                .await;
+            recorder.answer(sent, json)
+        };
+        let run = retry::run(
+            self.policy(),
+            Repeatable::Idempotent,
+            "update-connection-authorization",
+            attempt,
         );
-        let request = Request::new("update-connection-authorization", Method::PUT, path)
-            .json_body(authorization)?;
-        self.send_json(request).await
+        run.await.map(|answer| answer.value)
     }
 
     /// Finds out whether the customer must re-authorize a connection, and
@@ -266,6 +342,349 @@ impl<'a> Connections<'a> {
     }
 }
 
+/// A request for one page of a company's connections; `.await` it to send.
+///
+/// ```no_run
+/// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
+/// use codat_connections::ConnectionStatus;
+///
+/// let linked = client
+///     .connections()
+///     .list("8a210b68-6988-11ed-a1eb-0242ac120002")
+///     .status(ConnectionStatus::Linked)
+///     .page_size(500)
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a list request does nothing until awaited"]
+pub struct ListConnections<'a> {
+    client: &'a Client,
+    company_id: Result<CompanyId, Rejected>,
+    page: Option<u32>,
+    page_size: Option<u32>,
+    query: Option<String>,
+    order_by: Option<String>,
+    status: Option<ConnectionStatus>,
+    retry: Option<RetryPolicy>,
+    read_ahead: usize,
+}
+
+/// An invalid company ID, kept (the request is `Clone`, and `Error` is not)
+/// to be reported when the request is sent.
+#[derive(Debug, Clone)]
+struct Rejected {
+    field: &'static str,
+    value: Option<String>,
+    reason: &'static str,
+}
+
+impl From<Error> for Rejected {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::InvalidInput {
+                field,
+                value,
+                reason,
+            } => Rejected {
+                field,
+                value,
+                reason,
+            },
+            // Converting into a CompanyId only ever refuses input.
+            other => Rejected {
+                field: CompanyId::FIELD,
+                value: Some(other.to_string()),
+                reason: "must be a company ID",
+            },
+        }
+    }
+}
+
+impl From<Rejected> for Error {
+    fn from(rejected: Rejected) -> Self {
+        Error::InvalidInput {
+            field: rejected.field,
+            value: rejected.value,
+            reason: rejected.reason,
+        }
+    }
+}
+
+impl<'a> ListConnections<'a> {
+    pub(crate) fn new(
+        client: &'a Client,
+        company_id: Result<CompanyId, Error>,
+        retry: Option<RetryPolicy>,
+    ) -> Self {
+        Self {
+            client,
+            company_id: company_id.map_err(Rejected::from),
+            page: None,
+            page_size: None,
+            query: None,
+            order_by: None,
+            status: None,
+            retry,
+            read_ahead: 0,
+        }
+    }
+
+    /// With [`pages`](Self::pages) and [`connections`](Self::connections):
+    /// fetch up to `pages` pages ahead of the caller, in a background task,
+    /// so that Codat's latency overlaps the caller's work. At most `pages`
+    /// fetched pages wait for the caller (plus the one being fetched), so a
+    /// slow caller never makes memory grow past that. 0 (the default)
+    /// fetches a page only when the caller asks for it.
+    pub fn read_ahead(mut self, pages: usize) -> Self {
+        self.read_ahead = pages;
+        self
+    }
+
+    /// Retries with `policy` instead of the client's policy.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// The page to fetch, from 1 (default 1).
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = Some(page);
+        self
+    }
+
+    /// How many connections a page holds, 1 to [`MAX_PAGE_SIZE`] (Codat's default is 100).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = Some(page_size);
+        self
+    }
+
+    /// A filter in [Codat's query language](https://docs.codat.io/using-the-api/querying),
+    /// such as `sourceType=Banking`.
+    pub fn query(mut self, query: impl Into<String>) -> Self {
+        self.query = Some(query.into());
+        self
+    }
+
+    /// The field to order by, such as `-created` for newest first.
+    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
+        self.order_by = Some(order_by.into());
+        self
+    }
+
+    /// Only connections with this status (added to any [`query`](Self::query) with `&&`).
+    pub fn status(mut self, status: ConnectionStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// The query parameter actually sent: the query and the status filter combined.
+    fn combined_query(&self) -> Option<String> {
+        let status = self.status.as_ref().map(|s| format!("status={s}"));
+        match (self.query.as_deref(), status) {
+            (None, status) => status,
+            (Some(query), None) => Some(query.to_owned()),
+            // Braces group in Codat's query language, so an `||` in the
+            // caller's query cannot swallow the status filter.
+            (Some(query), Some(status)) if query.contains("||") => {
+                Some(format!("{{{query}}}&&{status}"))
+            }
+            (Some(query), Some(status)) => Some(format!("{query}&&{status}")),
+        }
+    }
+
+    /// Validates everything and says what the first page request asks
+    /// for, or what is wrong.
+    fn first_request(&self) -> Result<PageRequest, Error> {
+        if let Err(rejected) = &self.company_id {
+            return Err(rejected.clone().into());
+        }
+        let page = match self.page {
+            None => None,
+            Some(page) => Some(
+                NonZeroU32::new(page)
+                    .ok_or_else(|| Error::invalid_input("page", "0", "must be 1 or more"))?,
+            ),
+        };
+        let page_size = match self.page_size {
+            None => None,
+            Some(size) => Some(
+                NonZeroU32::new(size)
+                    .filter(|size| size.get() <= MAX_PAGE_SIZE)
+                    .ok_or_else(|| {
+                        Error::invalid_input(
+                            "pageSize",
+                            &size.to_string(),
+                            "must be from 1 to 5000",
+                        )
+                    })?,
+            ),
+        };
+        let query = self.combined_query();
+        if let Some(query) = &query {
+            if query.chars().count() > MAX_QUERY_LENGTH {
+                return Err(Error::invalid_input(
+                    "query",
+                    query,
+                    "must be at most 2048 characters",
+                ));
+            }
+            if query.is_empty() {
+                return Err(Error::invalid_input(
+                    "query",
+                    "",
+                    "must not be empty when given",
+                ));
+            }
+        }
+        if self.order_by.as_deref() == Some("") {
+            return Err(Error::invalid_input(
+                "orderBy",
+                "",
+                "must not be empty when given",
+            ));
+        }
+        Ok(PageRequest {
+            page,
+            page_size,
+            query,
+            order_by: self.order_by.clone(),
+        })
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<Page<Connection>, Error> {
+        let request = self.first_request()?;
+        let company_id = self.company_id.clone().map_err(Error::from)?;
+        let policy = self.retry.as_ref().unwrap_or(self.client.retry_policy());
+        list_page(self.client, company_id, &request, policy).await
+    }
+}
+
+/// Fetches one page of a company's connections (`list-connections`).
+async fn list_page(
+    client: &Client,
+    company_id: CompanyId,
+    request: &PageRequest,
+    policy: &RetryPolicy,
+) -> Result<Page<Connection>, Error> {
+    let attempt = || async {
+        let (raw, recorder) = hooks::recording(client.raw());
+        let mut list = raw.list_connections().company_id(company_id);
+        if let Some(page) = request.page {
+            list = list.page(page);
+        }
+        if let Some(page_size) = request.page_size {
+            list = list.page_size(page_size);
+        }
+        if let Some(query) = &request.query {
+            list = list.query(query.clone());
+        }
+        if let Some(order_by) = &request.order_by {
+            list = list.order_by(order_by.clone());
+        }
+        recorder.answer(list.send().await, json)
+    };
+    let answer: Answer<_> =
+        retry::run(policy, Repeatable::Idempotent, "list-connections", attempt).await?;
+    Page::from_answer(answer.value, answer.status)
+}
+
+impl ListConnections<'_> {
+    /// Every page from the requested one (default the first) to the last, in
+    /// order, fetched lazily.
+    ///
+    /// It follows Codat's `_links.next` and stops on the last page. A server
+    /// that misbehaves (an empty page that claims a successor, the same page
+    /// twice, more pages than `totalResults` allows) ends the stream with
+    /// [`Error::InconsistentPaging`] instead of looping; a connection already
+    /// seen on an earlier page is not yielded again.
+    ///
+    /// ```no_run
+    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut pages = client
+    ///     .connections()
+    ///     .list("8a210b68-6988-11ed-a1eb-0242ac120002")
+    ///     .page_size(1000)
+    ///     .pages();
+    /// while let Some(page) = pages.try_next().await? {
+    ///     println!("page {}: {} connections", page.page_number, page.results.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn pages(self) -> PageStream {
+        // A stream asks for its first page by number too.
+        let first = self.first_request().map(|mut first| {
+            first.page = first.page.or(NonZeroU32::new(1));
+            first
+        });
+        let client = self.client.clone();
+        let company_id = self.company_id.clone();
+        let policy = self.retry.unwrap_or_else(|| client.retry_policy().clone());
+        let fetch: FetchPage = Box::new(move |request| {
+            let client = client.clone();
+            let company_id = company_id.clone();
+            let policy = policy.clone();
+            Box::pin(async move {
+                let company_id = company_id.map_err(Error::from)?;
+                list_page(&client, company_id, &request, &policy).await
+            })
+        });
+        paging::page_stream(first, fetch, self.read_ahead)
+    }
+
+    /// Every connection of every page, in order; see [`pages`](Self::pages).
+    ///
+    /// ```no_run
+    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut all = client
+    ///     .connections()
+    ///     .list("8a210b68-6988-11ed-a1eb-0242ac120002")
+    ///     .read_ahead(2)
+    ///     .connections();
+    /// while let Some(connection) = all.try_next().await? {
+    ///     println!("{} {}", connection.id, connection.status);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn connections(self) -> ConnectionStream {
+        self.pages().connections()
+    }
+
+    /// Every connection of every page, in one `Vec` (for small listings).
+    pub async fn collect_all(self) -> Result<Vec<Connection>, Error> {
+        self.connections().try_collect().await
+    }
+
+    /// The first connection, in listing order, for which `predicate` holds;
+    /// stops fetching as soon as it is found.
+    pub async fn find(
+        self,
+        mut predicate: impl FnMut(&Connection) -> bool,
+    ) -> Result<Option<Connection>, Error> {
+        let mut all = self.connections();
+        while let Some(connection) = all.try_next().await? {
+            if predicate(&connection) {
+                return Ok(Some(connection));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl<'a> IntoFuture for ListConnections<'a> {
+    type Output = Result<Page<Connection>, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
 /// A connection the customer must authorize again, and where; see
 /// [`Connections::needing_reauthorization`].
 #[derive(Debug, Clone, PartialEq)]
@@ -297,8 +716,6 @@ impl Connections<'_> {
         &self,
         company_id: impl IntoCompanyId,
     ) -> Result<Vec<NeedsReauthorization>, Error> {
-        use futures::TryStreamExt;
-
         let mut all = self
             .list(company_id)
             .page_size(crate::MAX_PAGE_SIZE)
@@ -327,10 +744,12 @@ impl Reauthorization {
     /// What `connection` needs, from its status.
     pub fn of(connection: Connection) -> Result<Self, Error> {
         let link_url = |c: &Connection| {
+            // Not an answer of its own: the connection may come from anywhere.
             Url::parse(&c.link_url).map_err(|e| Error::Decode {
-                status: reqwest::StatusCode::OK,
+                status: None,
                 message: format!("linkUrl is not a URL: {e}"),
                 snippet: crate::error::snippet(c.link_url.as_bytes()),
+                attempts: 0,
             })
         };
         let connection = Box::new(connection);
@@ -348,5 +767,92 @@ impl Reauthorization {
             },
             _ => Reauthorization::UnknownStatus { connection },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(client: &Client) -> ListConnections<'_> {
+        client
+            .connections()
+            .list("8a210b68-6988-11ed-a1eb-0242ac120002")
+    }
+
+    fn query_of(request: ListConnections<'_>) -> Option<String> {
+        request.first_request().unwrap().query
+    }
+
+    #[test]
+    fn status_filter_is_written_into_the_query() {
+        let client = Client::new("k").unwrap();
+        assert_eq!(
+            query_of(list(&client).status(ConnectionStatus::Linked)).as_deref(),
+            Some("status=Linked")
+        );
+        assert_eq!(
+            query_of(
+                list(&client)
+                    .query("sourceType=Banking")
+                    .status(ConnectionStatus::Deauthorized)
+            )
+            .as_deref(),
+            Some("sourceType=Banking&&status=Deauthorized")
+        );
+        assert_eq!(
+            query_of(
+                list(&client)
+                    .query("a=1||b=2")
+                    .status(ConnectionStatus::Linked)
+            )
+            .as_deref(),
+            Some("{a=1||b=2}&&status=Linked")
+        );
+    }
+
+    #[test]
+    fn page_size_must_be_within_codats_limits() {
+        let client = Client::new("k").unwrap();
+        for bad in [0, 5001, u32::MAX] {
+            let err = list(&client).page_size(bad).first_request().unwrap_err();
+            assert_eq!(err.invalid_field(), Some("pageSize"), "{bad}");
+        }
+        for good in [1, 100, 5000] {
+            assert!(list(&client).page_size(good).first_request().is_ok());
+        }
+        assert_eq!(
+            list(&client)
+                .page(0)
+                .first_request()
+                .unwrap_err()
+                .invalid_field(),
+            Some("page")
+        );
+    }
+
+    #[test]
+    fn query_longer_than_2048_characters_is_refused() {
+        let client = Client::new("k").unwrap();
+        assert!(list(&client)
+            .query("é".repeat(2048))
+            .first_request()
+            .is_ok());
+        let err = list(&client)
+            .query("a".repeat(2049))
+            .first_request()
+            .unwrap_err();
+        assert_eq!(err.invalid_field(), Some("query"));
+    }
+
+    #[test]
+    fn invalid_company_id_is_reported_when_sent() {
+        let client = Client::new("k").unwrap();
+        let err = client
+            .connections()
+            .list("../x")
+            .first_request()
+            .unwrap_err();
+        assert_eq!(err.invalid_field(), Some("companyId"));
     }
 }

@@ -67,12 +67,14 @@ pub enum Error {
     },
     /// The answer's body was larger than the configured limit
     /// (`ClientBuilder::max_response_bytes`); it was not read further.
-    #[error("Codat's {status} answer is larger than the {limit}-byte limit")]
+    #[error("Codat's {status} answer is larger than the {limit}-byte limit{}", after(*attempts))]
     ResponseTooLarge {
         /// The status of the answer.
         status: StatusCode,
         /// The limit, in bytes.
         limit: usize,
+        /// How many attempts were made.
+        attempts: u32,
     },
     /// Codat's pages contradict each other (an empty page that claims a
     /// successor, the same page twice, more pages than `totalResults`
@@ -85,14 +87,18 @@ pub enum Error {
         reason: &'static str,
     },
     /// Codat answered with success, but not with what its contract describes.
-    #[error("could not decode Codat's {status} response: {message} (body starts {snippet:?})")]
+    #[error("could not decode {}: {message} (starts {snippet:?}){}", decoded(*status), after(*attempts))]
     Decode {
-        /// The status of the response.
-        status: StatusCode,
+        /// The status of the answer, when the value came in an HTTP answer
+        /// (`None` for a value checked later, such as a connection's
+        /// `linkUrl` in [`crate::Reauthorization::of`]).
+        status: Option<StatusCode>,
         /// What did not match.
         message: String,
-        /// The start of the body, at most [`BODY_SNIPPET_LIMIT`] bytes.
+        /// The start of the body or value, at most [`BODY_SNIPPET_LIMIT`] bytes.
         snippet: String,
+        /// How many attempts were made (0 when nothing was sent).
+        attempts: u32,
     },
 }
 
@@ -110,6 +116,14 @@ pub struct ApiError {
     pub retry_after: Option<String>,
     /// How many attempts were made (more than one when retried).
     pub attempts: u32,
+}
+
+/// What a decode error is about.
+fn decoded(status: Option<StatusCode>) -> String {
+    match status {
+        Some(status) => format!("Codat's {status} response"),
+        None => "a value from Codat".to_owned(),
+    }
 }
 
 /// ` after N attempts` when a request was retried.
@@ -176,10 +190,13 @@ impl Error {
     pub(crate) fn with_attempts(mut self, count: u32) -> Self {
         match &mut self {
             Error::Api(api) => api.attempts = count,
-            Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => {
+            Error::Timeout { attempts, .. }
+            | Error::Transport { attempts, .. }
+            | Error::Decode { attempts, .. }
+            | Error::ResponseTooLarge { attempts, .. } => {
                 *attempts = count;
             }
-            _ => {}
+            Error::InvalidInput { .. } | Error::InconsistentPaging { .. } => {}
         }
         self
     }
@@ -189,9 +206,11 @@ impl Error {
     pub fn attempts(&self) -> u32 {
         match self {
             Error::Api(api) => api.attempts,
-            Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => *attempts,
-            Error::Decode { .. } | Error::ResponseTooLarge { .. } => 1,
-            _ => 0,
+            Error::Timeout { attempts, .. }
+            | Error::Transport { attempts, .. }
+            | Error::Decode { attempts, .. }
+            | Error::ResponseTooLarge { attempts, .. } => *attempts,
+            Error::InvalidInput { .. } | Error::InconsistentPaging { .. } => 0,
         }
     }
 
@@ -199,7 +218,8 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api(api) => Some(api.status),
-            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(*status),
+            Error::Decode { status, .. } => *status,
+            Error::ResponseTooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -317,6 +337,32 @@ mod tests {
         assert!(cut.len() <= BODY_SNIPPET_LIMIT);
         assert!(cut.chars().all(|c| c == 'é'));
         assert_eq!(snippet(b"<html>"), "<html>");
+    }
+
+    #[test]
+    fn decode_error_has_a_status_only_when_it_came_in_an_answer() {
+        let answered = Error::Decode {
+            status: Some(StatusCode::OK),
+            message: "expected value".into(),
+            snippet: "{".into(),
+            attempts: 1,
+        }
+        .with_attempts(3);
+        assert_eq!(answered.status(), Some(StatusCode::OK));
+        assert_eq!(answered.attempts(), 3);
+        assert_eq!(
+            answered.to_string(),
+            "could not decode Codat's 200 OK response: expected value (starts \"{\") after 3 attempts"
+        );
+        let checked = Error::Decode {
+            status: None,
+            message: "linkUrl is not a URL".into(),
+            snippet: "nope".into(),
+            attempts: 0,
+        };
+        assert_eq!(checked.status(), None);
+        assert_eq!(checked.attempts(), 0);
+        assert!(!checked.to_string().contains("200"), "{checked}");
     }
 
     #[test]

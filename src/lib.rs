@@ -55,6 +55,7 @@ mod client;
 mod connections;
 mod datetime;
 mod error;
+mod hooks;
 mod ids;
 #[cfg(feature = "mock")]
 pub mod mock;
@@ -67,15 +68,14 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
 };
-pub use connections::{Connections, NeedsReauthorization, Reauthorization};
+pub use connections::{Connections, ListConnections, NeedsReauthorization, Reauthorization};
 pub use datetime::{DateTime, DateTimeParseError};
 pub use error::{ApiError, Error, BODY_SNIPPET_LIMIT};
+pub use hooks::Transport;
 pub use ids::{
     CompanyId, ConnectionId, IntoCompanyId, IntoConnectionId, IntoPlatformKey, PlatformKey,
 };
-pub use paging::{
-    ConnectionStream, ListConnections, Page, PageStream, MAX_PAGE_SIZE, MAX_QUERY_LENGTH,
-};
+pub use paging::{ConnectionStream, Page, PageStream, MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
 pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
 pub use retry::RetryPolicy;
 pub use status::{ConnectionStatus, DataConnectionErrorStatus, SourceType};

@@ -1,16 +1,18 @@
-//! One page of a listing, and the request that lists connections.
+//! One page of a listing, and the streams that walk a listing page by page
+//! by following Codat's `_links.next`.
 
 use std::collections::HashSet;
-use std::future::{Future, IntoFuture};
+use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures::future::BoxFuture;
 use futures::stream::{self, Stream, TryStreamExt};
-use reqwest::Method;
+use reqwest::StatusCode;
+use url::Url;
 
-use crate::client::Request;
 use crate::raw::types::{Connection, Connections as RawPage, HalLinks};
-use crate::{Client, CompanyId, ConnectionId, ConnectionStatus, Error, RetryPolicy};
+use crate::{ConnectionId, Error};
 
 /// The largest page Codat serves.
 pub const MAX_PAGE_SIZE: u32 = 5000;
@@ -46,15 +48,19 @@ impl<T> Page<T> {
     }
 }
 
-impl TryFrom<RawPage> for Page<Connection> {
-    type Error = Error;
+impl Page<Connection> {
+    /// The page Codat answered with `status`.
+    pub(crate) fn from_answer(raw: RawPage, status: StatusCode) -> Result<Self, Error> {
+        Self::from_raw(raw, Some(status))
+    }
 
-    fn try_from(raw: RawPage) -> Result<Self, Error> {
+    fn from_raw(raw: RawPage, status: Option<StatusCode>) -> Result<Self, Error> {
         let count = |name: &str, value: i64| {
             u64::try_from(value).map_err(|_| Error::Decode {
-                status: reqwest::StatusCode::OK,
+                status,
                 message: format!("{name} is negative ({value})"),
                 snippet: String::new(),
+                attempts: u32::from(status.is_some()),
             })
         };
         Ok(Page {
@@ -67,321 +73,124 @@ impl TryFrom<RawPage> for Page<Connection> {
     }
 }
 
-/// A request for one page of a company's connections; `.await` it to send.
-///
-/// ```no_run
-/// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
-/// use codat_connections::ConnectionStatus;
-///
-/// let linked = client
-///     .connections()
-///     .list("8a210b68-6988-11ed-a1eb-0242ac120002")
-///     .status(ConnectionStatus::Linked)
-///     .page_size(500)
-///     .await?;
-/// # Ok(()) }
-/// ```
-#[derive(Debug, Clone)]
-#[must_use = "a list request does nothing until awaited"]
-pub struct ListConnections<'a> {
-    client: &'a Client,
-    company_id: Result<CompanyId, Rejected>,
-    page: Option<u32>,
-    page_size: Option<u32>,
-    query: Option<String>,
-    order_by: Option<String>,
-    status: Option<ConnectionStatus>,
-    retry: Option<RetryPolicy>,
+impl TryFrom<RawPage> for Page<Connection> {
+    type Error = Error;
+
+    fn try_from(raw: RawPage) -> Result<Self, Error> {
+        Self::from_raw(raw, None)
+    }
+}
+
+/// What one page request asks for, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PageRequest {
+    pub page: Option<NonZeroU32>,
+    pub page_size: Option<NonZeroU32>,
+    pub query: Option<String>,
+    pub order_by: Option<String>,
+}
+
+impl PageRequest {
+    /// The page number asked for (Codat starts at 1).
+    fn number(&self) -> u64 {
+        self.page.map_or(1, |page| u64::from(page.get()))
+    }
+
+    /// The request for the page Codat's `_links.next` names: the `page`,
+    /// `pageSize`, `query` and `orderBy` the link carries replace this
+    /// request's, and a link without `page` means the page after this one.
+    ///
+    /// Only those values are taken from the link, never its host or path:
+    /// the API key goes nowhere but the configured base URL.
+    fn follow(&self, href: &str) -> Result<Self, &'static str> {
+        const UNREADABLE: &str = "the next page's link is not a URL";
+        let base = Url::parse(crate::DEFAULT_BASE_URL).map_err(|_| UNREADABLE)?;
+        let link = base.join(href).map_err(|_| UNREADABLE)?;
+        let number = |value: &str| {
+            value.parse::<NonZeroU32>().map_err(|_| {
+                "the next page's link has a page or pageSize that is not a positive number"
+            })
+        };
+        let mut next = self.clone();
+        let mut page = None;
+        for (name, value) in link.query_pairs() {
+            match &*name {
+                "page" => page = Some(number(&value)?),
+                "pageSize" => next.page_size = Some(number(&value)?),
+                "query" => next.query = Some(value.into_owned()),
+                "orderBy" => next.order_by = Some(value.into_owned()),
+                _ => {}
+            }
+        }
+        next.page = match page {
+            Some(page) => Some(page),
+            None => u32::try_from(self.number() + 1)
+                .ok()
+                .and_then(NonZeroU32::new)
+                .map(Some)
+                .ok_or("the next page's number is out of range")?,
+        };
+        Ok(next)
+    }
+}
+
+/// Fetches one page (with retries); the streams call it for every page.
+pub(crate) type FetchPage =
+    Box<dyn FnMut(PageRequest) -> BoxFuture<'static, Result<Page<Connection>, Error>> + Send>;
+
+/// The pages of a listing from `first` on, fetched with `fetch`, up to
+/// `read_ahead` pages ahead of the caller.
+pub(crate) fn page_stream(
+    first: Result<PageRequest, Error>,
+    fetch: FetchPage,
     read_ahead: usize,
-}
-
-/// An invalid company ID, kept (the request is `Clone`, and `Error` is not)
-/// to be reported when the request is sent.
-#[derive(Debug, Clone)]
-struct Rejected {
-    field: &'static str,
-    value: Option<String>,
-    reason: &'static str,
-}
-
-impl From<Error> for Rejected {
-    fn from(error: Error) -> Self {
-        match error {
-            Error::InvalidInput {
-                field,
-                value,
-                reason,
-            } => Rejected {
-                field,
-                value,
-                reason,
-            },
-            // Converting into a CompanyId only ever refuses input.
-            other => Rejected {
-                field: CompanyId::FIELD,
-                value: Some(other.to_string()),
-                reason: "must be a company ID",
-            },
+) -> PageStream {
+    let pager = Pager {
+        fetch,
+        next: Some(first),
+        fetched: 0,
+        seen: HashSet::new(),
+    };
+    if read_ahead == 0 {
+        return PageStream {
+            inner: Box::pin(stream::unfold(pager, |mut pager| async move {
+                pager.next_page().await.map(|page| (page, pager))
+            })),
+            _producer: None,
+        };
+    }
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(read_ahead);
+    let producer = tokio::spawn(async move {
+        let mut pager = pager;
+        while let Some(page) = pager.next_page().await {
+            if sender.send(page).await.is_err() {
+                break; // the caller dropped the stream
+            }
         }
+    });
+    PageStream {
+        inner: Box::pin(stream::poll_fn(move |cx| receiver.poll_recv(cx))),
+        _producer: Some(AbortOnDrop(producer)),
     }
 }
 
-impl From<Rejected> for Error {
-    fn from(rejected: Rejected) -> Self {
-        Error::InvalidInput {
-            field: rejected.field,
-            value: rejected.value,
-            reason: rejected.reason,
-        }
-    }
-}
-
-impl<'a> ListConnections<'a> {
-    pub(crate) fn new(
-        client: &'a Client,
-        company_id: Result<CompanyId, Error>,
-        retry: Option<RetryPolicy>,
-    ) -> Self {
-        Self {
-            client,
-            company_id: company_id.map_err(Rejected::from),
-            page: None,
-            page_size: None,
-            query: None,
-            order_by: None,
-            status: None,
-            retry,
-            read_ahead: 0,
-        }
-    }
-
-    /// With [`pages`](Self::pages) and [`connections`](Self::connections):
-    /// fetch up to `pages` pages ahead of the caller, in a background task,
-    /// so that Codat's latency overlaps the caller's work. At most `pages`
-    /// fetched pages wait for the caller (plus the one being fetched), so a
-    /// slow caller never makes memory grow past that. 0 (the default)
-    /// fetches a page only when the caller asks for it.
-    pub fn read_ahead(mut self, pages: usize) -> Self {
-        self.read_ahead = pages;
-        self
-    }
-
-    /// Retries with `policy` instead of the client's policy.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// The page to fetch, from 1 (default 1).
-    pub fn page(mut self, page: u32) -> Self {
-        self.page = Some(page);
-        self
-    }
-
-    /// How many connections a page holds, 1 to [`MAX_PAGE_SIZE`] (Codat's default is 100).
-    pub fn page_size(mut self, page_size: u32) -> Self {
-        self.page_size = Some(page_size);
-        self
-    }
-
-    /// A filter in [Codat's query language](https://docs.codat.io/using-the-api/querying),
-    /// such as `sourceType=Banking`.
-    pub fn query(mut self, query: impl Into<String>) -> Self {
-        self.query = Some(query.into());
-        self
-    }
-
-    /// The field to order by, such as `-created` for newest first.
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.order_by = Some(order_by.into());
-        self
-    }
-
-    /// Only connections with this status (added to any [`query`](Self::query) with `&&`).
-    pub fn status(mut self, status: ConnectionStatus) -> Self {
-        self.status = Some(status);
-        self
-    }
-
-    /// The query parameter actually sent: the query and the status filter combined.
-    fn combined_query(&self) -> Option<String> {
-        let status = self.status.as_ref().map(|s| format!("status={s}"));
-        match (self.query.as_deref(), status) {
-            (None, status) => status,
-            (Some(query), None) => Some(query.to_owned()),
-            // Braces group in Codat's query language, so an `||` in the
-            // caller's query cannot swallow the status filter.
-            (Some(query), Some(status)) if query.contains("||") => {
-                Some(format!("{{{query}}}&&{status}"))
-            }
-            (Some(query), Some(status)) => Some(format!("{query}&&{status}")),
-        }
-    }
-
-    /// Validates everything and describes the request, or says what is wrong.
-    pub(crate) fn to_request(&self) -> Result<Request, Error> {
-        let company_id = self.company_id.clone().map_err(Error::from)?;
-        let mut request = Request::new(
-            "list-connections",
-            Method::GET,
-            format!("/companies/{company_id}/connections"),
-        );
-        if let Some(page) = self.page {
-            if page == 0 {
-                return Err(Error::invalid_input("page", "0", "must be 1 or more"));
-            }
-            request.query.push(("page", page.to_string()));
-        }
-        if let Some(size) = self.page_size {
-            if !(1..=MAX_PAGE_SIZE).contains(&size) {
-                return Err(Error::invalid_input(
-                    "pageSize",
-                    &size.to_string(),
-                    "must be from 1 to 5000",
-                ));
-            }
-            request.query.push(("pageSize", size.to_string()));
-        }
-        if let Some(query) = self.combined_query() {
-            if query.chars().count() > MAX_QUERY_LENGTH {
-                return Err(Error::invalid_input(
-                    "query",
-                    &query,
-                    "must be at most 2048 characters",
-                ));
-            }
-            if query.is_empty() {
-                return Err(Error::invalid_input(
-                    "query",
-                    "",
-                    "must not be empty when given",
-                ));
-            }
-            request.query.push(("query", query));
-        }
-        if let Some(order_by) = &self.order_by {
-            if order_by.is_empty() {
-                return Err(Error::invalid_input(
-                    "orderBy",
-                    "",
-                    "must not be empty when given",
-                ));
-            }
-            request.query.push(("orderBy", order_by.clone()));
-        }
-        Ok(request)
-    }
-
-    /// Sends the request.
-    pub async fn send(self) -> Result<Page<Connection>, Error> {
-        let request = self.to_request()?;
-        let raw: RawPage = self.client.send_json(&request, self.retry.as_ref()).await?;
-        Page::try_from(raw)
-    }
-}
-
-impl ListConnections<'_> {
-    /// Every page from the requested one (default the first) to the last, in
-    /// order, fetched lazily.
-    ///
-    /// It follows Codat's `_links.next` and stops on the last page. A server
-    /// that misbehaves (an empty page that claims a successor, the same page
-    /// twice, more pages than `totalResults` allows) ends the stream with
-    /// [`Error::InconsistentPaging`] instead of looping; a connection already
-    /// seen on an earlier page is not yielded again.
-    ///
-    /// ```no_run
-    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
-    /// use futures::TryStreamExt;
-    ///
-    /// let mut pages = client
-    ///     .connections()
-    ///     .list("8a210b68-6988-11ed-a1eb-0242ac120002")
-    ///     .page_size(1000)
-    ///     .pages();
-    /// while let Some(page) = pages.try_next().await? {
-    ///     println!("page {}: {} connections", page.page_number, page.results.len());
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn pages(self) -> PageStream {
-        let read_ahead = self.read_ahead;
-        let pager = Pager::new(self);
-        if read_ahead == 0 {
-            return PageStream {
-                inner: Box::pin(stream::unfold(pager, |mut pager| async move {
-                    pager.next_page().await.map(|page| (page, pager))
-                })),
-                _producer: None,
-            };
-        }
-        let (sender, mut receiver) = tokio::sync::mpsc::channel(read_ahead);
-        let producer = tokio::spawn(async move {
-            let mut pager = pager;
-            while let Some(page) = pager.next_page().await {
-                if sender.send(page).await.is_err() {
-                    break; // the caller dropped the stream
-                }
-            }
-        });
-        PageStream {
-            inner: Box::pin(stream::poll_fn(move |cx| receiver.poll_recv(cx))),
-            _producer: Some(AbortOnDrop(producer)),
-        }
-    }
-
-    /// Every connection of every page, in order; see [`pages`](Self::pages).
-    ///
-    /// ```no_run
-    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
-    /// use futures::TryStreamExt;
-    ///
-    /// let mut all = client
-    ///     .connections()
-    ///     .list("8a210b68-6988-11ed-a1eb-0242ac120002")
-    ///     .read_ahead(2)
-    ///     .connections();
-    /// while let Some(connection) = all.try_next().await? {
-    ///     println!("{} {}", connection.id, connection.status);
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn connections(self) -> ConnectionStream {
-        ConnectionStream {
-            inner: Box::pin(
-                self.pages()
-                    .map_ok(|page| stream::iter(page.results.into_iter().map(Ok)))
-                    .try_flatten(),
-            ),
-        }
-    }
-
-    /// Every connection of every page, in one `Vec` (for small listings).
-    pub async fn collect_all(self) -> Result<Vec<Connection>, Error> {
-        self.connections().try_collect().await
-    }
-
-    /// The first connection, in listing order, for which `predicate` holds;
-    /// stops fetching as soon as it is found.
-    pub async fn find(
-        self,
-        mut predicate: impl FnMut(&Connection) -> bool,
-    ) -> Result<Option<Connection>, Error> {
-        let mut all = self.connections();
-        while let Some(connection) = all.try_next().await? {
-            if predicate(&connection) {
-                return Ok(Some(connection));
-            }
-        }
-        Ok(None)
-    }
-}
-
-/// A stream of pages; see [`ListConnections::pages`].
+/// A stream of pages; see [`ListConnections::pages`](crate::ListConnections::pages).
 #[must_use = "streams do nothing unless polled"]
 pub struct PageStream {
     inner: Pin<Box<dyn Stream<Item = Result<Page<Connection>, Error>> + Send>>,
     _producer: Option<AbortOnDrop>,
+}
+
+impl PageStream {
+    /// Every connection of every page, in order.
+    pub(crate) fn connections(self) -> ConnectionStream {
+        ConnectionStream {
+            inner: Box::pin(
+                self.map_ok(|page| stream::iter(page.results.into_iter().map(Ok)))
+                    .try_flatten(),
+            ),
+        }
+    }
 }
 
 impl std::fmt::Debug for PageStream {
@@ -400,7 +209,8 @@ impl Stream for PageStream {
     }
 }
 
-/// A stream of connections; see [`ListConnections::connections`].
+/// A stream of connections; see
+/// [`ListConnections::connections`](crate::ListConnections::connections).
 #[must_use = "streams do nothing unless polled"]
 pub struct ConnectionStream {
     inner: Pin<Box<dyn Stream<Item = Result<Connection, Error>> + Send>>,
@@ -431,37 +241,15 @@ impl Drop for AbortOnDrop {
 
 /// Walks the pages of one listing, and notices a server that misbehaves.
 struct Pager {
-    client: Client,
-    request: Request,
-    /// Why the request cannot be sent, reported as the stream's only item.
-    invalid: Option<Error>,
-    retry: Option<RetryPolicy>,
-    next: Option<u64>,
+    fetch: FetchPage,
+    /// The next page to fetch, or why the listing cannot be sent (reported
+    /// as the stream's only item); `None` once the listing is over.
+    next: Option<Result<PageRequest, Error>>,
     fetched: u64,
     seen: HashSet<ConnectionId>,
 }
 
 impl Pager {
-    fn new(list: ListConnections<'_>) -> Self {
-        let (request, invalid) = match list.to_request() {
-            Ok(request) => (request, None),
-            Err(err) => (
-                Request::new("list-connections", Method::GET, String::new()),
-                Some(err),
-            ),
-        };
-        let first = u64::from(list.page.unwrap_or(1));
-        Self {
-            client: list.client.clone(),
-            request,
-            invalid,
-            retry: list.retry,
-            next: Some(first),
-            fetched: 0,
-            seen: HashSet::new(),
-        }
-    }
-
     fn inconsistent(
         &mut self,
         page: u64,
@@ -472,26 +260,18 @@ impl Pager {
     }
 
     async fn next_page(&mut self) -> Option<Result<Page<Connection>, Error>> {
-        let number = self.next?;
-        if let Some(err) = self.invalid.take() {
-            self.next = None;
-            return Some(Err(err));
-        }
-        let mut request = self.request.clone();
-        request.query.retain(|(name, _)| *name != "page");
-        request.query.push(("page", number.to_string()));
-        let raw: Result<RawPage, Error> =
-            self.client.send_json(&request, self.retry.as_ref()).await;
-        let mut page = match raw.and_then(Page::try_from) {
+        let request = match self.next.take()? {
+            Ok(request) => request,
+            Err(invalid) => return Some(Err(invalid)),
+        };
+        let number = request.number();
+        let mut page = match (self.fetch)(request.clone()).await {
             Ok(page) => page,
-            Err(err) => {
-                self.next = None;
-                return Some(Err(err));
-            }
+            Err(err) => return Some(Err(err)),
         };
         self.fetched += 1;
-        let has_next = page.has_next_page();
-        if page.results.is_empty() && has_next {
+        let next_href = page.next_href().map(str::to_owned);
+        if page.results.is_empty() && next_href.is_some() {
             return self.inconsistent(number, "an empty page claims that another page follows");
         }
         let size = page.page_size.max(1);
@@ -515,17 +295,16 @@ impl Pager {
                 "codat listing repeated connections from an earlier page; they were skipped"
             );
         }
-        self.next = has_next.then_some(number + 1);
+        // A link that cannot be followed ends the listing after this page.
+        self.next = next_href.map(|href| {
+            request
+                .follow(&href)
+                .map_err(|reason| Error::InconsistentPaging {
+                    page: number,
+                    reason,
+                })
+        });
         Some(Ok(page))
-    }
-}
-
-impl<'a> IntoFuture for ListConnections<'a> {
-    type Output = Result<Page<Connection>, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
     }
 }
 
@@ -533,79 +312,62 @@ impl<'a> IntoFuture for ListConnections<'a> {
 mod tests {
     use super::*;
 
-    fn list(client: &Client) -> ListConnections<'_> {
-        client
-            .connections()
-            .list("8a210b68-6988-11ed-a1eb-0242ac120002")
-    }
-
-    fn query_of(request: ListConnections<'_>) -> Vec<(&'static str, String)> {
-        request.to_request().unwrap().query
-    }
-
-    #[test]
-    fn status_filter_is_written_into_the_query() {
-        let client = Client::new("k").unwrap();
-        assert_eq!(
-            query_of(list(&client).status(ConnectionStatus::Linked)),
-            [("query", "status=Linked".to_owned())]
-        );
-        assert_eq!(
-            query_of(
-                list(&client)
-                    .query("sourceType=Banking")
-                    .status(ConnectionStatus::Deauthorized)
-            ),
-            [(
-                "query",
-                "sourceType=Banking&&status=Deauthorized".to_owned()
-            )]
-        );
-        assert_eq!(
-            query_of(
-                list(&client)
-                    .query("a=1||b=2")
-                    .status(ConnectionStatus::Linked)
-            ),
-            [("query", "{a=1||b=2}&&status=Linked".to_owned())]
-        );
-    }
-
-    #[test]
-    fn page_size_must_be_within_codats_limits() {
-        let client = Client::new("k").unwrap();
-        for bad in [0, 5001, u32::MAX] {
-            let err = list(&client).page_size(bad).to_request().unwrap_err();
-            assert_eq!(err.invalid_field(), Some("pageSize"), "{bad}");
+    fn request() -> PageRequest {
+        PageRequest {
+            page: None,
+            page_size: NonZeroU32::new(2),
+            query: Some("status=Linked".into()),
+            order_by: None,
         }
-        for good in [1, 100, 5000] {
-            assert!(list(&client).page_size(good).to_request().is_ok());
-        }
+    }
+
+    #[test]
+    fn a_relative_link_gives_its_page_size_query_and_order() {
+        let next = request()
+            .follow("/listing?page=3&pageSize=50&query=sourceType%3DBanking&orderBy=-created")
+            .unwrap();
         assert_eq!(
-            list(&client)
-                .page(0)
-                .to_request()
-                .unwrap_err()
-                .invalid_field(),
-            Some("page")
+            next,
+            PageRequest {
+                page: NonZeroU32::new(3),
+                page_size: NonZeroU32::new(50),
+                query: Some("sourceType=Banking".into()),
+                order_by: Some("-created".into()),
+            }
         );
     }
 
     #[test]
-    fn query_longer_than_2048_characters_is_refused() {
-        let client = Client::new("k").unwrap();
-        assert!(list(&client).query("é".repeat(2048)).to_request().is_ok());
-        let err = list(&client)
-            .query("a".repeat(2049))
-            .to_request()
-            .unwrap_err();
-        assert_eq!(err.invalid_field(), Some("query"));
+    fn a_link_without_values_keeps_the_request_and_asks_for_the_next_page() {
+        let next = request().follow("/x").unwrap();
+        assert_eq!(next.page, NonZeroU32::new(2));
+        assert_eq!(next.page_size, request().page_size);
+        assert_eq!(next.query, request().query);
+        assert_eq!(
+            next.follow("x?orderBy=id").unwrap().page,
+            NonZeroU32::new(3)
+        );
     }
 
     #[test]
-    fn invalid_company_id_is_reported_when_sent() {
-        let client = Client::new("k").unwrap();
-        let err = client.connections().list("../x").to_request().unwrap_err();
-        assert_eq!(err.invalid_field(), Some("companyId"));
+    fn an_absolute_link_gives_its_values_only() {
+        let next = request()
+            .follow("https://elsewhere.example/steal?page=2")
+            .unwrap();
+        assert_eq!(next.page, NonZeroU32::new(2));
+        assert_eq!(next.page_size, request().page_size);
+    }
+
+    #[test]
+    fn a_link_with_an_unusable_page_is_refused() {
+        for href in [
+            "/x?page=0",
+            "/x?page=-1",
+            "/x?page=two",
+            "/x?pageSize=0",
+            "/x?page=99999999999",
+        ] {
+            assert!(request().follow(href).is_err(), "{href}");
+        }
     }
 }

@@ -21,13 +21,13 @@
 //!   second connection.
 
 use std::collections::hash_map::RandomState;
+use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::client::{Answer, Request};
-use crate::{Client, Error};
+use crate::Error;
 
 /// When and how often failed requests are retried.
 ///
@@ -167,35 +167,40 @@ fn full_jitter(ceiling: Duration) -> Duration {
     ceiling.mul_f64(unit)
 }
 
-/// Sends `request`, retrying as `policy` and `repeatable` allow.
-pub(crate) async fn send(
-    client: &Client,
-    request: &Request,
+/// Runs `attempt` until it succeeds or `policy` and `repeatable` allow no
+/// more attempts; the error returned says how many attempts were made.
+///
+/// It knows nothing of what is attempted: `operation` only names it in the
+/// log, and each call of `attempt` produces one complete exchange.
+pub(crate) async fn run<T, F, Fut>(
     policy: &RetryPolicy,
     repeatable: Repeatable,
-) -> Result<Answer, Error> {
+    operation: &'static str,
+    mut attempt: F,
+) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
     let started = tokio::time::Instant::now();
-    let mut attempt = 1;
+    let mut number = 1;
     loop {
-        let result = client.send_once(request).await;
-        let error = match result {
-            Ok(answer) => {
-                tracing::debug!(
-                    operation = request.operation,
-                    method = %request.method,
-                    path = %request.path,
-                    attempt,
-                    status = answer.status.as_u16(),
-                    "codat request succeeded"
-                );
-                return Ok(answer);
+        let error = match attempt().await {
+            Ok(value) => {
+                tracing::debug!(operation, attempt = number, "codat request succeeded");
+                return Ok(value);
             }
-            Err(error) => error,
+            Err(error) => error.with_attempts(number),
         };
         let status = error.status().map(|s| s.as_u16());
-        if attempt >= policy.max_attempts || !may_retry(&error, repeatable) {
-            tracing::debug!(operation = request.operation, method = %request.method, path = %request.path, attempt, status, "codat request failed: {error}");
-            return Err(error.with_attempts(attempt));
+        if number >= policy.max_attempts || !may_retry(&error, repeatable) {
+            tracing::debug!(
+                operation,
+                attempt = number,
+                status,
+                "codat request failed: {error}"
+            );
+            return Err(error);
         }
         let requested = match &error {
             Error::Api(api) => api
@@ -206,23 +211,27 @@ pub(crate) async fn send(
         };
         let wait = match requested {
             Some(wait) => wait.min(policy.max_delay),
-            None => full_jitter(policy.backoff_ceiling(attempt)),
+            None => full_jitter(policy.backoff_ceiling(number)),
         };
         if started.elapsed() + wait > policy.max_elapsed {
-            tracing::debug!(operation = request.operation, method = %request.method, path = %request.path, attempt, status, wait_ms = wait.as_millis() as u64, "codat request failed; no time left to retry: {error}");
-            return Err(error.with_attempts(attempt));
+            tracing::debug!(
+                operation,
+                attempt = number,
+                status,
+                wait_ms = wait.as_millis() as u64,
+                "codat request failed; no time left to retry: {error}"
+            );
+            return Err(error);
         }
         tracing::info!(
-            operation = request.operation,
-            method = %request.method,
-            path = %request.path,
-            attempt,
+            operation,
+            attempt = number,
             status,
             wait_ms = wait.as_millis() as u64,
             "codat request failed, retrying: {error}"
         );
         tokio::time::sleep(wait).await;
-        attempt += 1;
+        number += 1;
     }
 }
 
@@ -274,6 +283,67 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-1", now), None);
+    }
+
+    fn answered(status: u16) -> Error {
+        Error::Api(Box::new(crate::ApiError {
+            status: StatusCode::from_u16(status).unwrap(),
+            message: None,
+            body: String::new(),
+            retry_after: None,
+            attempts: 1,
+        }))
+    }
+
+    /// Runs `outcomes` in turn through the runner; returns the result and
+    /// how many attempts were made.
+    async fn run_through(
+        repeatable: Repeatable,
+        outcomes: Vec<Result<(), Error>>,
+    ) -> (Result<(), Error>, usize) {
+        let mut outcomes = outcomes.into_iter();
+        let mut made = 0;
+        let result = run(&RetryPolicy::default(), repeatable, "test", || {
+            made += 1;
+            let next = outcomes.next().unwrap_or(Ok(()));
+            async move { next }
+        })
+        .await;
+        (result, made)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn idempotent_calls_are_repeated_and_every_attempt_counted() {
+        let (result, made) = run_through(
+            Repeatable::Idempotent,
+            vec![Err(answered(503)), Err(answered(503)), Ok(())],
+        )
+        .await;
+        assert!(result.is_ok());
+        assert_eq!(made, 3);
+
+        let (result, made) = run_through(
+            Repeatable::Idempotent,
+            vec![Err(answered(503)), Err(answered(404))],
+        )
+        .await;
+        assert_eq!(made, 2);
+        assert_eq!(result.unwrap_err().attempts(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_that_may_act_twice_are_repeated_only_after_429() {
+        let (result, made) =
+            run_through(Repeatable::OnlyIfNotProcessed, vec![Err(answered(503))]).await;
+        assert_eq!((made, result.unwrap_err().attempts()), (1, 1));
+
+        let (result, made) = run_through(
+            Repeatable::OnlyIfNotProcessed,
+            vec![Err(answered(429)), Ok(())],
+        )
+        .await;
+        assert!(result.is_ok());
+        assert_eq!(made, 2);
     }
 
     #[test]

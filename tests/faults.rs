@@ -84,10 +84,30 @@ fn rows() -> Vec<Row> {
             },
         },
         Row {
+            case: "HTML error page with status 503 (a documented status), every time",
+            faults: vec![respond(503, "text/html", "<html><body>Service unavailable</body></html>"); 8],
+            create: false,
+            expect: Expect::Fails {
+                requests: 8,
+                error: |e| matches!(e, Error::Api(api) if api.status == 503 && api.message.is_none() && api.body.starts_with("<html>") && api.attempts == 8),
+                described: "Error::Api 503 with the HTML kept as the body snippet, after 8 attempts",
+            },
+        },
+        Row {
+            case: "503, 503, then a truncated JSON body on a 200",
+            faults: vec![status(503, None), status(503, None), respond(200, "application/json", "{\"results\": [{\"id\": \"ee2eb431")],
+            create: false,
+            expect: Expect::Fails {
+                requests: 3,
+                error: |e| matches!(e, Error::Decode { status: Some(status), attempts: 3, .. } if *status == 200) && e.attempts() == 3,
+                described: "Error::Decode after 3 attempts (every attempt counted)",
+            },
+        },
+        Row {
             case: "truncated JSON body on a 200",
             faults: vec![respond(200, "application/json", "{\"results\": [{\"id\": \"ee2eb431")],
             create: false,
-            expect: Expect::Fails { requests: 1, error: |e| matches!(e, Error::Decode { status, .. } if *status == 200), described: "Error::Decode with a snippet of the body (not retried: a 200 will not change)" },
+            expect: Expect::Fails { requests: 1, error: |e| matches!(e, Error::Decode { status: Some(status), .. } if *status == 200), described: "Error::Decode with a snippet of the body (not retried: a 200 will not change)" },
         },
         Row {
             case: "empty body on a 200 that should carry JSON",

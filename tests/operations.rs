@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use futures::StreamExt;
+
 use codat_connections::{
     Client, ConnectionStatus, Error, Reauthorization, RetryPolicy, SourceType,
 };
@@ -186,11 +188,12 @@ async fn list_sends_page_page_size_query_and_order_by_exactly_when_set() {
     let request = only_request(&server).await;
     assert_eq!(
         query_pairs(&request),
+        // In the order the generated client writes them.
         [
+            ("orderBy".to_owned(), "-created".to_owned()),
             ("page".to_owned(), "2".to_owned()),
             ("pageSize".to_owned(), "50".to_owned()),
             ("query".to_owned(), "sourceType=Banking".to_owned()),
-            ("orderBy".to_owned(), "-created".to_owned()),
         ]
     );
     server.verify().await;
@@ -930,11 +933,12 @@ async fn success_with_a_body_that_is_not_a_connection_is_a_decode_error() {
         status,
         message,
         snippet,
+        ..
     } = &err
     else {
         panic!("expected Error::Decode, got {err:?}");
     };
-    assert_eq!(status.as_u16(), 200);
+    assert_eq!(status.map(|s| s.as_u16()), Some(200));
     assert!(!message.is_empty());
     assert_eq!(snippet, r#"{"hello":"world"}"#);
     assert_eq!(err.status().map(|s| s.as_u16()), Some(200));
@@ -956,7 +960,7 @@ async fn success_with_a_page_that_is_not_a_page_is_a_decode_error() {
         .await
         .expect_err("a Connection is not a page");
     assert!(
-        matches!(&err, Error::Decode { status, snippet, .. }
+        matches!(&err, Error::Decode { status: Some(status), snippet, .. }
             if status.as_u16() == 200 && snippet.contains("Basiq")),
         "{err:?}"
     );
@@ -989,7 +993,7 @@ async fn success_with_an_empty_body_where_json_is_expected_is_a_decode_error() {
         else {
             panic!("{operation:?}: expected Error::Decode, got {err:?}");
         };
-        assert_eq!(status.as_u16(), 200, "{operation:?}");
+        assert_eq!(status.map(|s| s.as_u16()), Some(200), "{operation:?}");
         assert_eq!(snippet, "", "{operation:?}");
         server.verify().await;
     }
@@ -1222,4 +1226,369 @@ async fn an_answer_slower_than_the_timeout_is_a_timeout_error() {
         .mount(&server)
         .await;
     assert!(patient.connections().get(COMPANY, CONNECTION).await.is_ok());
+}
+
+// ---------------------------------------------------------------- documented status, foreign body
+
+#[tokio::test]
+async fn html_503_from_a_proxy_keeps_status_retry_after_and_snippet() {
+    let html = "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>";
+    for operation in Operation::ALL {
+        // 503 is a documented status of every operation, but this body is
+        // not Codat's ErrorMessage.
+        let server = MockServer::start().await;
+        Mock::given(method(operation.method()))
+            .and(path(operation.path()))
+            .respond_with(
+                ResponseTemplate::new(503)
+                    .insert_header("content-type", "text/html")
+                    .insert_header("retry-after", "7")
+                    .set_body_string(html),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+
+        let err = operation
+            .run(&client(&server))
+            .await
+            .expect_err("503 is an error");
+        let Error::Api(api) = &err else {
+            panic!("{operation:?}: expected Error::Api, got {err:?}");
+        };
+        assert_eq!(api.status.as_u16(), 503, "{operation:?}");
+        assert_eq!(api.retry_after.as_deref(), Some("7"), "{operation:?}");
+        assert_eq!(api.body, html, "{operation:?}");
+        assert_eq!(api.message, None, "{operation:?}");
+        assert_eq!(api.attempts, 1, "{operation:?}");
+        assert_eq!(err.correlation_id(), None, "{operation:?}");
+        assert!(err.is_retryable(), "{operation:?}");
+        server.verify().await;
+    }
+}
+
+#[tokio::test]
+async fn json_503_keeps_the_message_beside_status_and_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(connection_path()))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("retry-after", "7")
+                .set_body_json(codat_error(503, "Service unavailable", "5e7f")),
+        )
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .connections()
+        .get(COMPANY, CONNECTION)
+        .await
+        .expect_err("503 is an error");
+    let Error::Api(api) = &err else {
+        panic!("expected Error::Api, got {err:?}");
+    };
+    assert_eq!(api.status.as_u16(), 503);
+    assert_eq!(api.retry_after.as_deref(), Some("7"));
+    assert!(api.message.is_some());
+    assert_eq!(err.correlation_id(), Some("5e7f"));
+}
+
+// ---------------------------------------------------------------- the raw client
+
+#[tokio::test]
+async fn raw_client_sends_the_authorization_header_and_user_agent() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(connection_path()))
+        .and(header("authorization", AUTHORIZATION))
+        .and(header_regex("user-agent", "^codat-connections-rust/"))
+        .respond_with(ok_json(connection_json("Linked")))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let client = client(&server);
+    let connection = client
+        .raw()
+        .get_connection()
+        .company_id(COMPANY.parse::<codat_connections::CompanyId>().unwrap())
+        .connection_id(
+            CONNECTION
+                .parse::<codat_connections::ConnectionId>()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("the raw client is authorized too")
+        .into_inner();
+    assert_is_codat_example(&connection, ConnectionStatus::Linked);
+
+    let request = only_request(&server).await;
+    assert_standard_headers(&request);
+    assert_eq!(header_of(&request, "api-version"), None);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn raw_client_sends_another_user_agent_when_configured() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ok_json(page_json()))
+        .mount(&server)
+        .await;
+    let client = Client::builder("other-key")
+        .base_url(server.uri())
+        .user_agent("my-app/2")
+        .build()
+        .unwrap();
+    client
+        .raw()
+        .list_connections()
+        .company_id(COMPANY.parse::<codat_connections::CompanyId>().unwrap())
+        .send()
+        .await
+        .expect("listing succeeds");
+    let request = only_request(&server).await;
+    assert_eq!(
+        header_of(&request, "authorization"),
+        Some("Basic b3RoZXIta2V5")
+    );
+    let user_agent = header_of(&request, "user-agent").unwrap();
+    assert!(
+        user_agent.starts_with("my-app/2 codat-connections-rust/"),
+        "{user_agent}"
+    );
+}
+
+#[tokio::test]
+async fn raw_client_refuses_an_answer_over_the_body_limit() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ok_json(connection_json("Linked")))
+        .mount(&server)
+        .await;
+    let small = Client::builder("test-key")
+        .base_url(server.uri())
+        .max_response_bytes(64)
+        .build()
+        .unwrap();
+    let company = COMPANY.parse::<codat_connections::CompanyId>().unwrap();
+    let connection = CONNECTION
+        .parse::<codat_connections::ConnectionId>()
+        .unwrap();
+    let err = small
+        .raw()
+        .get_connection()
+        .company_id(company)
+        .connection_id(connection)
+        .send()
+        .await
+        .expect_err("the answer is over 64 bytes");
+    assert!(err.to_string().contains("64-byte limit"), "{err}");
+    // The crate's own call says the same, typed.
+    let err = small
+        .connections()
+        .get(company, connection)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ResponseTooLarge {
+                limit: 64,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // With room to spare, the same answer is read.
+    assert!(client(&server)
+        .raw()
+        .get_connection()
+        .company_id(company)
+        .connection_id(connection)
+        .send()
+        .await
+        .is_ok());
+}
+
+#[tokio::test]
+async fn no_operation_sends_the_undocumented_api_version_header() {
+    for operation in Operation::ALL {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(404).set_body_json(codat_error(
+                404,
+                "Not found",
+                "c0ffee",
+            )))
+            .mount(&server)
+            .await;
+        let _ = operation.run(&client(&server)).await;
+        let request = only_request(&server).await;
+        assert_eq!(header_of(&request, "api-version"), None, "{operation:?}");
+        assert_standard_headers(&request);
+    }
+}
+
+// ---------------------------------------------------------------- following _links.next
+
+fn connection_with_id(id: &str) -> Value {
+    let mut connection = connection_json("Linked");
+    connection["id"] = json!(id);
+    connection
+}
+
+fn page_with(page: u64, ids: &[&str], total: u64, next: Option<&str>) -> Value {
+    let mut links =
+        json!({"self": {"href": connections_path()}, "current": {"href": connections_path()}});
+    if let Some(next) = next {
+        links["next"] = json!({ "href": next });
+    }
+    json!({
+        "results": ids.iter().map(|id| connection_with_id(id)).collect::<Vec<_>>(),
+        "pageNumber": page,
+        "pageSize": 2,
+        "totalResults": total,
+        "_links": links,
+    })
+}
+
+const OTHER: [&str; 3] = [
+    "2e9d2c44-f675-40ba-8049-353bfcb5e171",
+    "51baa045-4836-4317-a42e-3542e991e581",
+    "6b0e1b7d-3d95-4c6a-9f7d-2d7a3c0c9a11",
+];
+
+#[tokio::test]
+async fn paging_follows_a_relative_next_href() {
+    let server = MockServer::start().await;
+    // Codat's link names the page and may carry other values than asked.
+    let next = format!(
+        "{}?page=3&pageSize=2&query=sourceType%3DBanking&orderBy=-created",
+        connections_path()
+    );
+    Mock::given(method("GET"))
+        .and(path(connections_path()))
+        .and(query_param("page", "3"))
+        .and(query_param("query", "sourceType=Banking"))
+        .and(query_param("orderBy", "-created"))
+        .respond_with(ok_json(page_with(3, &[OTHER[2]], 5, None)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(connections_path()))
+        .and(query_param("page", "1"))
+        .respond_with(ok_json(page_with(1, &[OTHER[0], OTHER[1]], 5, Some(&next))))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let pages: Vec<_> = client(&server)
+        .connections()
+        .list(COMPANY)
+        .page_size(2)
+        .pages()
+        .collect::<Vec<_>>()
+        .await;
+    let counts: Vec<usize> = pages
+        .into_iter()
+        .map(|page| page.expect("every page is served").results.len())
+        .collect();
+    assert_eq!(counts, [2, 1]);
+
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].url.path(), connections_path());
+    assert_eq!(
+        query_pairs(&requests[1]),
+        [
+            ("orderBy".to_owned(), "-created".to_owned()),
+            ("page".to_owned(), "3".to_owned()),
+            ("pageSize".to_owned(), "2".to_owned()),
+            ("query".to_owned(), "sourceType=Banking".to_owned()),
+        ]
+    );
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn paging_takes_only_the_values_of_a_next_href_not_its_host_or_path() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(query_param("page", "2"))
+        .respond_with(ok_json(page_with(2, &[OTHER[2]], 3, None)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(query_param("page", "1"))
+        .respond_with(ok_json(page_with(
+            1,
+            &[OTHER[0], OTHER[1]],
+            3,
+            Some("https://elsewhere.example/steal?page=2"),
+        )))
+        .mount(&server)
+        .await;
+
+    let all = client(&server)
+        .connections()
+        .list(COMPANY)
+        .collect_all()
+        .await
+        .expect("both pages are served by the configured server");
+    assert_eq!(all.len(), 3);
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2);
+    for request in &requests {
+        assert_eq!(request.url.path(), connections_path());
+        assert_standard_headers(request);
+    }
+}
+
+#[tokio::test]
+async fn paging_stops_at_a_next_href_with_an_unusable_page() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ok_json(page_with(
+            1,
+            &[OTHER[0], OTHER[1]],
+            5,
+            Some("/x?page=0"),
+        )))
+        .mount(&server)
+        .await;
+    let pages: Vec<_> = client(&server)
+        .connections()
+        .list(COMPANY)
+        .pages()
+        .collect::<Vec<_>>()
+        .await;
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    assert_eq!(pages[0].as_ref().map(|p| p.results.len()).ok(), Some(2));
+    assert!(
+        matches!(pages[1], Err(Error::InconsistentPaging { page: 1, .. })),
+        "{pages:?}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[test]
+fn a_link_url_that_is_not_a_url_is_a_decode_error_with_no_status() {
+    let mut value = connection_json("Deauthorized");
+    value["linkUrl"] = json!("not a url");
+    let connection: codat_connections::Connection =
+        serde_json::from_value(value).expect("a connection");
+    let err = Reauthorization::of(connection).expect_err("the link is not a URL");
+    assert!(
+        matches!(&err, Error::Decode { status: None, attempts: 0, snippet, .. } if snippet == "not a url"),
+        "{err:?}"
+    );
+    assert_eq!(err.status(), None, "no HTTP answer is involved");
+    // A real link is a URL.
+    let connection: codat_connections::Connection =
+        serde_json::from_value(connection_json("Deauthorized")).expect("a connection");
+    assert!(Reauthorization::of(connection).is_ok());
 }

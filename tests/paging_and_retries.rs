@@ -59,9 +59,9 @@ async fn three_pages_stream_in_order_and_stop_after_the_last() {
     assert_eq!(
         queries,
         [
-            "pageSize=2&page=1",
-            "pageSize=2&page=2",
-            "pageSize=2&page=3"
+            "page=1&pageSize=2",
+            "page=2&pageSize=2",
+            "page=3&pageSize=2"
         ]
     );
 }
@@ -555,4 +555,50 @@ async fn needing_reauthorization_returns_deauthorized_and_unlinked_with_their_li
         codat.requests().iter().all(|r| r.method == "GET"),
         "only reads"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn attempts_count_every_attempt_before_a_malformed_success() {
+    let codat = MockCodat::start().await.unwrap();
+    let (company, _) = company_with(&codat, 1).await;
+    codat.inject(
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+        },
+        2,
+    );
+    codat.inject(
+        Fault::Respond {
+            status: 200,
+            content_type: "application/json".into(),
+            body: b"{\"results\": [".to_vec(),
+        },
+        1,
+    );
+    let client = codat.client().unwrap();
+    let err = client
+        .connections()
+        .retry(fast_policy())
+        .list(company)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { status: Some(status), .. } if *status == 200),
+        "{err:?}"
+    );
+    assert_eq!(err.attempts(), 3);
+    assert!(err.to_string().ends_with("after 3 attempts"), "{err}");
+    assert_eq!(codat.request_count(), 3);
+    // Without the failures before it, the same malformed answer is one attempt.
+    codat.inject(
+        Fault::Respond {
+            status: 200,
+            content_type: "application/json".into(),
+            body: b"{\"results\": [".to_vec(),
+        },
+        1,
+    );
+    let err = client.connections().list(company).await.unwrap_err();
+    assert_eq!(err.attempts(), 1);
 }

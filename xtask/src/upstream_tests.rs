@@ -200,7 +200,7 @@ fn every_history_version_normalises_validates_and_generates() {
         std::fs::write(&out, &text).unwrap();
         assert_valid_openapi_3_0(&out);
         let code = build_script::generate(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(code.contains("pub async fn list_connections"), "{name}");
+        assert!(code.contains("pub fn list_connections("), "{name}");
         assert!(
             code.contains("crate::ConnectionStatus"),
             "{name}: status not replaced"
