@@ -196,7 +196,7 @@ impl Error {
             | Error::ResponseTooLarge { attempts, .. } => {
                 *attempts = count;
             }
-            Error::InvalidInput { .. } | Error::InconsistentPaging { .. } => {}
+            Error::InvalidInput { .. } | Error::InconsistentPaging { .. } | Error::Tls { .. } => {}
         }
         self
     }
@@ -210,7 +210,7 @@ impl Error {
             | Error::Transport { attempts, .. }
             | Error::Decode { attempts, .. }
             | Error::ResponseTooLarge { attempts, .. } => *attempts,
-            Error::InvalidInput { .. } | Error::InconsistentPaging { .. } => 0,
+            Error::InvalidInput { .. } | Error::InconsistentPaging { .. } | Error::Tls { .. } => 0,
         }
     }
 
