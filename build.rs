@@ -16,7 +16,7 @@ use progenitor_impl::{
 const DOCUMENT: &str = "openapi/connections.json";
 
 /// The inner value of the generated client: the settings its hooks apply.
-const TRANSPORT: &str = "crate::hooks::Transport";
+const TRANSPORT: &str = "crate::transport::Transport";
 
 /// Schemas of the document replaced by our own types, with the traits those
 /// types implement (typify needs to know, to derive traits for types that
@@ -65,11 +65,11 @@ pub fn generation_settings() -> GenerationSettings {
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
-        // Every request goes through `src/hooks.rs` (authorization, user
+        // Every request goes through `src/hooks.rs` and `src/transport.rs` (authorization, user
         // agent, timeout, tracing, bounded body); `Expected` makes a missing
         // `impl ClientHooks` a compile error instead of a silent default.
         // progenitor always writes an `api-version` header; the hooks remove
-        // it (Codat documents no such header; see `src/hooks.rs`).
+        // it (Codat documents no such header; see `src/transport.rs`).
         .with_inner_type(
             TRANSPORT
                 .parse()

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use reqwest::header::HeaderValue;
 use url::Url;
 
-use crate::hooks::Transport;
+use crate::transport::Transport;
 use crate::{raw, Error, RetryPolicy};
 
 /// Codat's production API.

@@ -63,6 +63,7 @@ mod paging;
 pub mod raw;
 mod retry;
 mod status;
+mod transport;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
@@ -71,7 +72,6 @@ pub use client::{
 pub use connections::{Connections, ListConnections, NeedsReauthorization, Reauthorization};
 pub use datetime::{DateTime, DateTimeParseError};
 pub use error::{ApiError, Error, BODY_SNIPPET_LIMIT};
-pub use hooks::Transport;
 pub use ids::{
     CompanyId, ConnectionId, IntoCompanyId, IntoConnectionId, IntoPlatformKey, PlatformKey,
 };
@@ -79,6 +79,7 @@ pub use paging::{ConnectionStream, Page, PageStream, MAX_PAGE_SIZE, MAX_QUERY_LE
 pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
 pub use retry::RetryPolicy;
 pub use status::{ConnectionStatus, DataConnectionErrorStatus, SourceType};
+pub use transport::Transport;
 pub use url::Url;
 
 /// The README's examples, compiled as doctests.
