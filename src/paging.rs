@@ -102,6 +102,11 @@ impl PageRequest {
     ///
     /// Only those values are taken from the link, never its host or path:
     /// the API key goes nowhere but the configured base URL.
+    ///
+    /// The names are the ones Codat writes in its links, the same the
+    /// generated `list_connections` builder sends; when the document renames
+    /// one, the builder call in `src/connections.rs` stops compiling, and
+    /// this is the other place to follow it.
     fn follow(&self, href: &str) -> Result<Self, &'static str> {
         const UNREADABLE: &str = "the next page's link is not a URL";
         let base = Url::parse(crate::DEFAULT_BASE_URL).map_err(|_| UNREADABLE)?;
