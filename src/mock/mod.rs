@@ -180,7 +180,9 @@ impl MockCodat {
     /// if it had been created and linked earlier.
     ///
     /// # Panics
-    /// If the company does not exist in the mock (a mistake in the test).
+    /// If the company does not exist in the mock (a mistake in the test), or
+    /// if the document's `Connection` can no longer hold the connections the
+    /// mock makes (a change of the document the mock must follow).
     pub fn add_connection(
         &self,
         company: CompanyId,
@@ -188,7 +190,9 @@ impl MockCodat {
         status: ConnectionStatus,
     ) -> ConnectionId {
         let mut state = self.state();
-        let connection = state.new_connection(company, platform_key, status);
+        let connection = state
+            .new_connection(company, platform_key, status)
+            .unwrap_or_else(|message| panic!("{message}"));
         let id = connection.id;
         state
             .companies
