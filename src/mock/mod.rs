@@ -7,6 +7,12 @@
 //! connections only, delete, and authorization updates. Errors come in
 //! Codat's `ErrorMessage` shape.
 //!
+//! Its paths, methods and parameter names are those of
+//! `openapi/connections.json`, the document the client is generated from:
+//! a method and path the document lacks is answered 404, a query parameter
+//! it does not declare, a value or a body its schemas refuse, 400 naming
+//! each violation.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
