@@ -85,6 +85,9 @@ impl Contract {
         let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
         let mut schemas = doc.clone();
         nullable_to_json_schema(&mut schemas);
+        // OpenAPI 3.0's schemas are those of JSON Schema's draft 5 era; draft 7
+        // reads them alike and has the `if`/`else` that `nullable` becomes.
+        // Its formats lack `uuid`, which the document uses for IDs.
         let registry = Registry::new()
             .draft(Draft::Draft7)
             .add(DOCUMENT_URI, Draft::Draft7.create_resource(schemas))
@@ -180,10 +183,13 @@ impl Contract {
     /// when the document has no operation for its method and path.
     pub(super) fn route(&self, method: &str, path: &str, query: Option<&str>) -> Option<Call<'_>> {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let (operation, path_values) = self.operations.iter().find_map(|op| {
-            (op.method == method).then_some(())?;
-            op.matches(&segments).map(|values| (op, values))
-        })?;
+        let (operation, path_values) = self
+            .operations
+            .iter()
+            .filter(|op| op.method == method)
+            .filter_map(|op| op.matches(&segments).map(|values| (op, values)))
+            // A path written out wins over a templated one, as OpenAPI says.
+            .min_by_key(|(_, values)| values.len())?;
         let mut values = Vec::new();
         for (name, value) in path_values {
             if let Some(p) = operation.parameter("path", &name) {
@@ -745,5 +751,26 @@ mod tests {
             .route(&op.method, &format!("/undeclared{path}"), None)
             .is_none());
         assert!(contract.route(&op.method, "/", None).is_none());
+    }
+
+    #[test]
+    fn a_path_written_out_wins_over_a_template() {
+        let doc = json!({"paths": {
+            "/things/{id}": {"get": {"operationId": "templated", "parameters": [
+                {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}
+            ]}},
+            "/things/mine": {"get": {"operationId": "written"}},
+        }});
+        let contract = Contract::load(&doc.to_string()).unwrap();
+        let id = |path| {
+            contract
+                .route("GET", path, None)
+                .unwrap()
+                .operation
+                .id
+                .clone()
+        };
+        assert_eq!(id("/things/mine"), "written");
+        assert_eq!(id("/things/yours"), "templated");
     }
 }
