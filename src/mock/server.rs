@@ -1,4 +1,5 @@
-//! The mock's HTTP side: routes, Codat's behaviour, and its error shape.
+//! The mock's HTTP side: requests dispatched by the document's operations,
+//! Codat's behaviour for each, and its error shape.
 // Handlers return the error response itself; the size of an error path in a
 // test server does not matter, and boxing every response would only add noise.
 #![allow(clippy::result_large_err)]
@@ -115,7 +116,7 @@ const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Records every request, applies the configured latency, and answers with
 /// the next injected fault instead of Codat's behaviour while any is queued.
-/// Otherwise refuses what Codat would refuse before looking at data (401, 400).
+/// Otherwise answers as Codat would ([`serve`]).
 async fn record_and_inject(Extract(shared): Extract<Shared>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
