@@ -724,17 +724,14 @@ mod tests {
         let old_call = contract
             .route(&op.method, &path, Some(&format!("{old}=1")))
             .unwrap();
-        assert_eq!(
-            old_call.violations(b""),
-            [format!(
-                "query parameter {old} is not a parameter of {}",
-                op.id
-            )]
-        );
+        let refused = format!("query parameter {old} is not a parameter of {}", op.id);
+        assert!(old_call.violations(b"").contains(&refused));
         let new_call = contract
             .route(&op.method, &path, Some(&format!("{new}=1")))
             .unwrap();
-        assert_eq!(new_call.violations(b""), Vec::<String>::new());
+        // Other parameters the operation requires are not this test's business.
+        let found = new_call.violations(b"");
+        assert!(!found.iter().any(|v| v.contains(&new)), "{found:?}");
         assert_eq!(new_call.value(&key), Some("1"));
         assert_eq!(new_call.name(&key), Some(new.as_str()));
     }
