@@ -329,3 +329,160 @@ async fn order_by_sorts_ascending_or_descending_and_refuses_unknown_fields() {
     let err = listed("favouriteColour").await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
 }
+
+/// A plain HTTP client, for requests the SDK never makes.
+fn http() -> reqwest::Client {
+    // See a_request_breaking_the_contract_is_answered_400_naming_the_violation.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// The body of an answer, checked to be Codat's `ErrorMessage` for `status`.
+async fn codat_error(answer: reqwest::Response, status: StatusCode) -> serde_json::Value {
+    assert_eq!(answer.status(), status);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(body["statusCode"], status.as_u16(), "{body}");
+    assert_eq!(body["service"], "PublicApi", "{body}");
+    assert!(
+        body["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{body}"
+    );
+    assert!(body["correlationId"].is_string(), "{body}");
+    assert!(body["canBeRetried"].is_string(), "{body}");
+    assert!(body["detailedErrorCode"].is_i64(), "{body}");
+    body
+}
+
+/// The URL the SDK reads one connection at, as the mock received it: the
+/// tests below send their own requests where the SDK does.
+async fn connection_url(codat: &MockCodat) -> (codat_connections::CompanyId, String) {
+    let company = codat.add_company();
+    let id = codat.add_connection(company, gbol(), ConnectionStatus::PendingAuth);
+    let client = codat.client().unwrap();
+    client.connections().get(company, id).await.unwrap();
+    let path = codat.requests().last().unwrap().path.clone();
+    (company, format!("{}{path}", codat.base_url()))
+}
+
+#[tokio::test]
+async fn a_path_the_document_lacks_is_404_in_codats_shape() {
+    let codat = MockCodat::start().await.unwrap();
+    let (_, url) = connection_url(&codat).await;
+    let answer = http()
+        .get(format!("{url}/no-such-resource"))
+        .header("Authorization", authorization())
+        .send()
+        .await
+        .unwrap();
+    let body = codat_error(answer, StatusCode::NOT_FOUND).await;
+    assert!(body["error"].as_str().unwrap().contains("no-such-resource"));
+    // The path the SDK used is found.
+    let answer = http()
+        .get(&url)
+        .header("Authorization", authorization())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_method_the_document_lacks_on_a_known_path_is_404_not_405() {
+    // Codat answers a route it does not have with 404, and the document
+    // lists 404 for every operation but 405 for none.
+    let codat = MockCodat::start().await.unwrap();
+    let (_, url) = connection_url(&codat).await;
+    let answer = http()
+        .post(&url)
+        .header("Authorization", authorization())
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    let body = codat_error(answer, StatusCode::NOT_FOUND).await;
+    assert!(body["error"].as_str().unwrap().contains("POST"), "{body}");
+}
+
+#[tokio::test]
+async fn a_query_parameter_the_document_lacks_is_400_naming_it() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    let client = codat.client().unwrap();
+    client
+        .connections()
+        .list(company)
+        .page_size(10)
+        .await
+        .unwrap();
+    let sent = codat.requests().last().unwrap().clone();
+    let url = format!("{}{}", codat.base_url(), sent.path);
+    let query = sent.query.unwrap();
+    // What the SDK sent passes; one parameter more does not.
+    let answer = http()
+        .get(format!("{url}?{query}"))
+        .header("Authorization", authorization())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let answer = http()
+        .get(format!("{url}?{query}&favouriteColour=blue"))
+        .header("Authorization", authorization())
+        .send()
+        .await
+        .unwrap();
+    let body = codat_error(answer, StatusCode::BAD_REQUEST).await;
+    let message = body["validation"]["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("query parameter favouriteColour"),
+        "{message}"
+    );
+    assert!(body["error"].as_str().unwrap().contains("favouriteColour"));
+}
+
+#[tokio::test]
+async fn a_body_breaking_the_schema_is_400_naming_the_violation() {
+    let codat = MockCodat::start().await.unwrap();
+    let (company, url) = connection_url(&codat).await;
+    let answer = http()
+        .patch(&url)
+        .header("Authorization", authorization())
+        .json(&serde_json::json!({"status": "Gone"}))
+        .send()
+        .await
+        .unwrap();
+    let body = codat_error(answer, StatusCode::BAD_REQUEST).await;
+    let message = body["validation"]["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("/status") && message.contains("\"Gone\"") && message.ends_with("(enum)"),
+        "{message}"
+    );
+    // The connection was left as it was; a body within the schema is served.
+    let id = unchanged_connection(&codat, company).await;
+    codat.set_status(company, id, ConnectionStatus::Linked);
+    let answer = http()
+        .patch(&url)
+        .header("Authorization", authorization())
+        .json(&serde_json::json!({"status": "Unlinked"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+}
+
+/// The one connection of `company`, after checking it is unchanged.
+async fn unchanged_connection(
+    codat: &MockCodat,
+    company: codat_connections::CompanyId,
+) -> codat_connections::ConnectionId {
+    let page = codat
+        .client()
+        .unwrap()
+        .connections()
+        .list(company)
+        .await
+        .unwrap();
+    assert_eq!(page.results.len(), 1);
+    assert_eq!(page.results[0].status, ConnectionStatus::PendingAuth);
+    page.results[0].id
+}

@@ -1,26 +1,32 @@
-//! Checks each request against the checked-in OpenAPI document, so that a
-//! request Codat would refuse is refused by the mock too, with the violation
-//! named.
+//! The checked-in OpenAPI document, read as the mock's routing table and
+//! request contract: which operation a request calls, by the document's paths
+//! and methods, and what the document refuses in it, each violation named.
 
-use regex::Regex;
-use serde_json::{Map, Value};
+use jsonschema::{Draft, Registry, Validator};
+use serde_json::{json, Value};
 
 /// The document the SDK is generated from.
 const DOCUMENT: &str = include_str!("../../openapi/connections.json");
 
+/// Where the document sits in the schema registry; `$ref`s into it are
+/// resolved there and nowhere else.
+const DOCUMENT_URI: &str = "urn:codat-connections:openapi";
+
 /// The operations of the document, ready to match requests against.
 #[derive(Debug)]
 pub(super) struct Contract {
-    doc: Value,
     operations: Vec<Operation>,
 }
 
+/// One operation of the document.
 #[derive(Debug)]
-struct Operation {
+pub(super) struct Operation {
+    /// The document's `operationId`.
+    pub(super) id: String,
     method: String,
     segments: Vec<Segment>,
-    parameters: Vec<Value>,
-    body: Option<(bool, Value)>,
+    parameters: Vec<Parameter>,
+    body: Option<Body>,
 }
 
 #[derive(Debug)]
@@ -29,36 +35,131 @@ enum Segment {
     Parameter(String),
 }
 
+/// A path or query parameter of an operation.
+#[derive(Debug)]
+struct Parameter {
+    /// Its key under `components/parameters`, which stays when Codat renames
+    /// the parameter; its name for a parameter written in place.
+    key: String,
+    name: String,
+    location: String,
+    required: bool,
+    /// The schema's `type`: a query or path value is text on the wire.
+    kind: String,
+    default: Option<String>,
+    validator: Validator,
+}
+
+#[derive(Debug)]
+struct Body {
+    required: bool,
+    validator: Validator,
+}
+
+/// A request matched to the operation it calls.
+#[derive(Debug)]
+pub(super) struct Call<'c> {
+    pub(super) operation: &'c Operation,
+    /// The path as sent.
+    pub(super) path: String,
+    /// Each parameter sent, decoded.
+    values: Vec<(&'c Parameter, String)>,
+    /// Query parameters the operation does not declare.
+    undeclared: Vec<String>,
+}
+
 impl Contract {
-    /// The contract, read from the document once per process.
+    /// The contract of the embedded document, read once per process.
     pub(super) fn shared() -> &'static Contract {
         static CONTRACT: std::sync::OnceLock<Contract> = std::sync::OnceLock::new();
-        CONTRACT.get_or_init(Contract::load)
+        CONTRACT.get_or_init(|| {
+            // The document is part of this crate: the build generates the
+            // client from it and this module's tests load it, so it cannot
+            // fail here without failing them first.
+            Contract::load(DOCUMENT).expect("openapi/connections.json is a valid contract")
+        })
     }
 
-    pub(super) fn load() -> Self {
-        // The document is part of this crate and checked by its tests; an
-        // unreadable one is a build defect, not a runtime condition.
-        let doc: Value = serde_json::from_str(DOCUMENT).unwrap_or(Value::Null);
+    /// Reads the operations of an OpenAPI 3.0 document.
+    pub(super) fn load(text: &str) -> Result<Self, String> {
+        let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let mut schemas = doc.clone();
+        nullable_to_json_schema(&mut schemas);
+        // OpenAPI 3.0's schemas are those of JSON Schema's draft 5 era; draft 7
+        // reads them alike and has the `if`/`else` that `nullable` becomes.
+        // Its formats lack `uuid`, which the document uses for IDs.
+        let registry = Registry::new()
+            .draft(Draft::Draft7)
+            .add(DOCUMENT_URI, Draft::Draft7.create_resource(schemas))
+            .and_then(|registry| registry.prepare())
+            .map_err(|e| e.to_string())?;
+        let validator = |pointer: &str| {
+            jsonschema::options()
+                .with_draft(Draft::Draft7)
+                .with_registry(&registry)
+                .with_format("uuid", |text: &str| uuid::Uuid::try_parse(text).is_ok())
+                .should_validate_formats(true)
+                .build(&json!({ "$ref": format!("{DOCUMENT_URI}#{}", fragment(pointer)) }))
+                .map_err(|e| format!("{pointer}: {e}"))
+        };
         let mut operations = Vec::new();
-        let empty = Map::new();
+        let empty = serde_json::Map::new();
         for (path, item) in doc["paths"].as_object().unwrap_or(&empty) {
-            let shared: Vec<Value> = item["parameters"].as_array().cloned().unwrap_or_default();
+            let at = format!("/paths/{}", escape(path));
             for (method, op) in item.as_object().unwrap_or(&empty) {
-                if method == "parameters" {
+                if !op.is_object() || method == "parameters" {
                     continue;
                 }
-                let mut parameters = shared.clone();
-                parameters.extend(op["parameters"].as_array().cloned().unwrap_or_default());
-                let body = op.get("requestBody").map(|b| {
-                    let body = resolve(&doc, b).clone();
-                    let required = body["required"].as_bool().unwrap_or(false);
-                    (
-                        required,
-                        body["content"]["application/json"]["schema"].clone(),
-                    )
-                });
+                let shared = (0..item["parameters"].as_array().map_or(0, Vec::len))
+                    .map(|i| format!("{at}/parameters/{i}"));
+                let own = (0..op["parameters"].as_array().map_or(0, Vec::len))
+                    .map(|i| format!("{at}/{method}/parameters/{i}"));
+                let mut parameters: Vec<Parameter> = Vec::new();
+                for pointer in shared.chain(own) {
+                    let Some((pointer, parameter)) = resolve(&doc, &pointer) else {
+                        return Err(format!("{pointer} points nowhere"));
+                    };
+                    let text = |field: &str| parameter[field].as_str().unwrap_or("").to_owned();
+                    let schema = format!("{pointer}/schema");
+                    let typed = resolve(&doc, &schema).map(|(_, schema)| schema);
+                    let name = text("name");
+                    // An operation's own parameter overrides a shared one.
+                    parameters.retain(|p| !(p.name == name && p.location == text("in")));
+                    parameters.push(Parameter {
+                        key: match pointer.strip_prefix("/components/parameters/") {
+                            Some(key) => key.replace("~1", "/").replace("~0", "~"),
+                            None => name.clone(),
+                        },
+                        location: text("in"),
+                        required: parameter["required"].as_bool().unwrap_or(false),
+                        kind: typed
+                            .and_then(|s| s["type"].as_str())
+                            .unwrap_or("string")
+                            .to_owned(),
+                        default: typed.and_then(|s| match &s["default"] {
+                            Value::Null => None,
+                            Value::String(text) => Some(text.clone()),
+                            other => Some(other.to_string()),
+                        }),
+                        validator: validator(&schema)?,
+                        name,
+                    });
+                }
+                let body = match resolve(&doc, &format!("{at}/{method}/requestBody")) {
+                    None => None,
+                    Some((pointer, body)) => Some(Body {
+                        required: body["required"].as_bool().unwrap_or(false),
+                        validator: validator(&format!(
+                            "{pointer}/content/{}/schema",
+                            escape("application/json")
+                        ))?,
+                    }),
+                };
                 operations.push(Operation {
+                    id: op["operationId"].as_str().map_or_else(
+                        || format!("{} {path}", method.to_uppercase()),
+                        str::to_owned,
+                    ),
                     method: method.to_uppercase(),
                     segments: path
                         .split('/')
@@ -70,189 +171,44 @@ impl Contract {
                             },
                         )
                         .collect(),
-                    parameters: parameters
-                        .iter()
-                        .map(|p| resolve(&doc, p).clone())
-                        .collect(),
+                    parameters,
                     body,
                 });
             }
         }
-        Self { doc, operations }
+        Ok(Self { operations })
     }
 
-    /// The violations of a request, empty when it satisfies the document. A
-    /// request for no operation of the document is left to the router.
-    pub(super) fn violations(
-        &self,
-        method: &str,
-        path: &str,
-        query: Option<&str>,
-        body: &[u8],
-    ) -> Vec<String> {
+    /// The operation a request calls, with the parameters it sends; `None`
+    /// when the document has no operation for its method and path.
+    pub(super) fn route(&self, method: &str, path: &str, query: Option<&str>) -> Option<Call<'_>> {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let Some((operation, path_values)) = self.operations.iter().find_map(|op| {
-            (op.method == method).then_some(())?;
-            op.matches(&segments).map(|values| (op, values))
-        }) else {
-            return Vec::new();
-        };
-        let query: Vec<(String, String)> =
-            url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
-                .into_owned()
-                .collect();
-        let mut out = Vec::new();
-        for parameter in &operation.parameters {
-            let name = parameter["name"].as_str().unwrap_or("");
-            let location = parameter["in"].as_str().unwrap_or("");
-            let value = match location {
-                "path" => path_values
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.clone()),
-                "query" => query
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.clone()),
-                _ => continue,
-            };
-            let Some(value) = value else {
-                if parameter["required"].as_bool().unwrap_or(false) {
-                    out.push(format!("{location} parameter {name} is required"));
-                }
-                continue;
-            };
-            let schema = &parameter["schema"];
-            let typed = match resolve(&self.doc, schema)["type"].as_str() {
-                Some("integer") => match value.parse::<i64>() {
-                    Ok(n) => Value::from(n),
-                    Err(_) => {
-                        out.push(format!(
-                            "{location} parameter {name}: {value:?} is not an integer"
-                        ));
-                        continue;
-                    }
-                },
-                _ => Value::String(value),
-            };
-            self.check(
-                schema,
-                &typed,
-                &format!("{location} parameter {name}"),
-                &mut out,
-            );
-        }
-        if let Some((required, schema)) = &operation.body {
-            if body.is_empty() {
-                if *required {
-                    out.push("the request body is required".to_owned());
-                }
-            } else {
-                match serde_json::from_slice::<Value>(body) {
-                    Ok(value) => self.check(schema, &value, "request body", &mut out),
-                    Err(err) => out.push(format!("the request body is not JSON: {err}")),
-                }
+        let (operation, path_values) = self
+            .operations
+            .iter()
+            .filter(|op| op.method == method)
+            .filter_map(|op| op.matches(&segments).map(|values| (op, values)))
+            // A path written out wins over a templated one, as OpenAPI says.
+            .min_by_key(|(_, values)| values.len())?;
+        let mut values = Vec::new();
+        for (name, value) in path_values {
+            if let Some(p) = operation.parameter("path", &name) {
+                values.push((p, value));
             }
         }
-        out
-    }
-
-    /// Checks `value` against `schema` (the JSON Schema subset OpenAPI 3.0
-    /// documents use), pushing each violation found at `at`.
-    fn check(&self, schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
-        let schema = resolve(&self.doc, schema);
-        if value.is_null() {
-            if schema["nullable"].as_bool() != Some(true) {
-                out.push(format!("{at} must not be null"));
-            }
-            return;
-        }
-        if let Some(parts) = schema["allOf"].as_array() {
-            for part in parts {
-                self.check(part, value, at, out);
+        let mut undeclared = Vec::new();
+        for (name, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            match operation.parameter("query", &name) {
+                Some(p) => values.push((p, value.into_owned())),
+                None => undeclared.push(name.into_owned()),
             }
         }
-        if let Some(allowed) = schema["enum"].as_array() {
-            if !allowed.contains(value) {
-                out.push(format!(
-                    "{at}: {value} is not one of {}",
-                    Value::Array(allowed.clone())
-                ));
-            }
-        }
-        let type_ok = match schema["type"].as_str() {
-            Some("string") => value.is_string(),
-            Some("integer") => value.is_i64() || value.is_u64(),
-            Some("number") => value.is_number(),
-            Some("boolean") => value.is_boolean(),
-            Some("object") => value.is_object(),
-            Some("array") => value.is_array(),
-            _ => true,
-        };
-        if !type_ok {
-            out.push(format!("{at}: {value} is not of type {}", schema["type"]));
-            return;
-        }
-        if let Some(text) = value.as_str() {
-            let length = text.chars().count() as u64;
-            if let Some(min) = schema["minLength"].as_u64().filter(|min| length < *min) {
-                out.push(format!("{at}: {text:?} is shorter than {min} characters"));
-            }
-            if let Some(max) = schema["maxLength"].as_u64().filter(|max| length > *max) {
-                out.push(format!("{at}: {text:?} is longer than {max} characters"));
-            }
-            if let Some(pattern) = schema["pattern"].as_str() {
-                // JSON Schema patterns are unanchored, as Regex::is_match is.
-                if !Regex::new(pattern).is_ok_and(|re| re.is_match(text)) {
-                    out.push(format!(
-                        "{at}: {text:?} does not match the pattern {pattern:?}"
-                    ));
-                }
-            }
-            if schema["format"] == "uuid" && uuid::Uuid::try_parse(text).is_err() {
-                out.push(format!("{at}: {text:?} is not a UUID"));
-            }
-        }
-        if let Some(number) = value.as_f64() {
-            if let Some(min) = schema["minimum"].as_f64().filter(|min| number < *min) {
-                out.push(format!("{at}: {value} is less than the minimum {min}"));
-            }
-            if let Some(max) = schema["maximum"].as_f64().filter(|max| number > *max) {
-                out.push(format!("{at}: {value} is greater than the maximum {max}"));
-            }
-        }
-        if let Some(object) = value.as_object() {
-            let properties = schema["properties"].as_object();
-            for name in schema["required"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-            {
-                if !object.contains_key(name) {
-                    out.push(format!("{at}: property {name} is required"));
-                }
-            }
-            for (name, field) in object {
-                match properties.and_then(|p| p.get(name)) {
-                    Some(sub) => self.check(sub, field, &format!("{at}.{name}"), out),
-                    None => match &schema["additionalProperties"] {
-                        Value::Bool(false) => {
-                            out.push(format!("{at}: property {name} is not allowed"))
-                        }
-                        extra @ Value::Object(_) => {
-                            self.check(extra, field, &format!("{at}.{name}"), out)
-                        }
-                        _ => {}
-                    },
-                }
-            }
-        }
-        if let (Some(items), Some(values)) = (schema.get("items"), value.as_array()) {
-            for (i, item) in values.iter().enumerate() {
-                self.check(items, item, &format!("{at}[{i}]"), out);
-            }
-        }
+        Some(Call {
+            operation,
+            path: path.to_owned(),
+            values,
+            undeclared,
+        })
     }
 }
 
@@ -266,14 +222,154 @@ impl Operation {
             match expected {
                 Segment::Literal(text) if text == segment => {}
                 Segment::Literal(_) => return None,
-                Segment::Parameter(name) => {
-                    let decoded = percent_decode(segment);
-                    values.push((name.clone(), decoded));
-                }
+                Segment::Parameter(name) => values.push((name.clone(), percent_decode(segment))),
             }
         }
         Some(values)
     }
+
+    fn parameter(&self, location: &str, name: &str) -> Option<&Parameter> {
+        self.parameters
+            .iter()
+            .find(|p| p.location == location && p.name == name)
+    }
+}
+
+impl Call<'_> {
+    /// The value of the parameter the document keeps under
+    /// `components/parameters/{key}`, as sent, or else its default.
+    pub(super) fn value(&self, key: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(p, _)| p.key == key)
+            .map(|(_, value)| value.as_str())
+            .or_else(|| self.declared(key)?.default.as_deref())
+    }
+
+    /// The name on the wire of the parameter the document keeps under
+    /// `components/parameters/{key}`, when the operation has it.
+    pub(super) fn name(&self, key: &str) -> Option<&str> {
+        self.declared(key).map(|p| p.name.as_str())
+    }
+
+    fn declared(&self, key: &str) -> Option<&Parameter> {
+        self.operation.parameters.iter().find(|p| p.key == key)
+    }
+
+    /// Every way the request breaks the document, empty when it does not.
+    pub(super) fn violations(&self, body: &[u8]) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .undeclared
+            .iter()
+            .map(|name| {
+                format!(
+                    "query parameter {name} is not a parameter of {}",
+                    self.operation.id
+                )
+            })
+            .collect();
+        // Header and cookie parameters are not read: the one header the
+        // mock knows, Authorization, is checked before the contract.
+        let checked = self
+            .operation
+            .parameters
+            .iter()
+            .filter(|p| p.location == "path" || p.location == "query");
+        for parameter in checked {
+            let at = format!("{} parameter {}", parameter.location, parameter.name);
+            let sent: Vec<&str> = self
+                .values
+                .iter()
+                .filter(|(p, _)| std::ptr::eq(*p, parameter))
+                .map(|(_, value)| value.as_str())
+                .collect();
+            if sent.is_empty() && parameter.required {
+                out.push(format!("{at} is required"));
+            }
+            for text in sent {
+                let value = match parameter.kind.as_str() {
+                    // Text that is no number stays text, and fails as such.
+                    "integer" | "number" | "boolean" => serde_json::from_str(text)
+                        .ok()
+                        .filter(|v: &Value| !v.is_string())
+                        .unwrap_or_else(|| Value::from(text)),
+                    _ => Value::from(text),
+                };
+                for error in parameter.validator.iter_errors(&value) {
+                    out.push(format!("{at}: {error} ({})", error.kind().keyword()));
+                }
+            }
+        }
+        if let Some(expected) = &self.operation.body {
+            if body.is_empty() {
+                if expected.required {
+                    out.push("the request body is required".to_owned());
+                }
+            } else {
+                match serde_json::from_slice::<Value>(body) {
+                    Ok(value) => {
+                        for error in expected.validator.iter_errors(&value) {
+                            let at = match error.instance_path().as_str() {
+                                "" => String::new(),
+                                path => format!(" at {path}"),
+                            };
+                            let keyword = error.kind().keyword();
+                            out.push(format!("request body{at}: {error} ({keyword})"));
+                        }
+                    }
+                    Err(err) => out.push(format!("the request body is not JSON: {err}")),
+                }
+            }
+        }
+        out
+    }
+}
+
+/// OpenAPI 3.0's `nullable: true` as JSON Schema says it: null, or else
+/// whatever the rest of the schema allows (so that the violations of a value
+/// that is not null are named as without `nullable`).
+fn nullable_to_json_schema(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            map.values_mut().for_each(nullable_to_json_schema);
+            if map.get("nullable") == Some(&Value::Bool(true)) {
+                map.remove("nullable");
+                let rest = std::mem::take(map);
+                map.insert("if".to_owned(), json!({"type": "null"}));
+                map.insert("else".to_owned(), Value::Object(rest));
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(nullable_to_json_schema),
+        _ => {}
+    }
+}
+
+/// The node at `pointer` in the document, after any local `$ref`s it holds
+/// are followed, with the pointer it was found at.
+fn resolve<'d>(doc: &'d Value, pointer: &str) -> Option<(String, &'d Value)> {
+    let node = doc.pointer(pointer)?;
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(reference) => resolve(doc, reference.strip_prefix('#')?),
+        None => Some((pointer.to_owned(), node)),
+    }
+}
+
+/// A key as one token of a JSON pointer.
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// A JSON pointer as a URI fragment: `{companyId}` is no URI text.
+fn fragment(pointer: &str) -> String {
+    pointer
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn percent_decode(segment: &str) -> String {
@@ -283,125 +379,395 @@ fn percent_decode(segment: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Follows a local `$ref` (`#/components/...`) to what it points at.
-fn resolve<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
-    match node["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
-        Some(pointer) => doc
-            .pointer(pointer)
-            .map_or(node, |target| resolve(doc, target)),
-        None => node,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const COMPANY: &str = "/companies/8a210b68-6988-11ed-a1eb-0242ac120002/connections";
+    /// An operation of the document as a test reads it.
+    struct Described {
+        id: String,
+        method: String,
+        template: String,
+        /// Each parameter, `$ref` followed, with its schema resolved.
+        parameters: Vec<(Value, Value)>,
+        body: Option<Value>,
+    }
+
+    fn described(doc: &Value) -> Vec<Described> {
+        let mut out = Vec::new();
+        for (template, item) in doc["paths"].as_object().unwrap() {
+            let at = format!("/paths/{}", escape(template));
+            for (method, op) in item.as_object().unwrap() {
+                if method == "parameters" {
+                    continue;
+                }
+                let count = |p: &str| doc.pointer(p).and_then(Value::as_array).map_or(0, Vec::len);
+                let shared =
+                    (0..count(&format!("{at}/parameters"))).map(|i| format!("{at}/parameters/{i}"));
+                let own = (0..count(&format!("{at}/{method}/parameters")))
+                    .map(|i| format!("{at}/{method}/parameters/{i}"));
+                let parameters = shared
+                    .chain(own)
+                    .map(|p| {
+                        let (p, parameter) = resolve(doc, &p).unwrap();
+                        let schema = resolve(doc, &format!("{p}/schema")).unwrap().1;
+                        (parameter.clone(), schema.clone())
+                    })
+                    .collect();
+                let body = resolve(doc, &format!("{at}/{method}/requestBody")).map(|(p, _)| {
+                    let schema = format!("{p}/content/{}/schema", escape("application/json"));
+                    resolve(doc, &schema).unwrap().1.clone()
+                });
+                out.push(Described {
+                    id: op["operationId"].as_str().unwrap().to_owned(),
+                    method: method.to_uppercase(),
+                    template: template.clone(),
+                    parameters,
+                    body,
+                });
+            }
+        }
+        out
+    }
+
+    /// A value the schema accepts, from the document's examples.
+    fn example(doc: &Value, schema: &Value) -> Value {
+        let schema = match schema["$ref"].as_str() {
+            Some(r) => resolve(doc, r.trim_start_matches('#')).unwrap().1,
+            None => schema,
+        };
+        if let Some(value) = schema.get("example").or(schema.get("default")) {
+            return value.clone();
+        }
+        if let Some(first) = schema["enum"].get(0).or(schema["allOf"].get(0)) {
+            return match schema["enum"].get(0) {
+                Some(value) => value.clone(),
+                None => example(doc, first),
+            };
+        }
+        match schema["properties"].as_object() {
+            Some(properties) => properties
+                .iter()
+                .map(|(name, property)| (name.clone(), example(doc, property)))
+                .collect(),
+            None if schema["type"] == "object" => json!({}),
+            None => json!("text"),
+        }
+    }
+
+    /// What to send for a parameter: its example, as text.
+    fn text(doc: &Value, parameter: &Value, schema: &Value) -> String {
+        match parameter
+            .get("example")
+            .cloned()
+            .unwrap_or_else(|| example(doc, schema))
+        {
+            Value::String(text) => text,
+            other => other.to_string(),
+        }
+    }
+
+    /// A request for `op`: each path parameter from its example, the query
+    /// as given.
+    fn path(doc: &Value, op: &Described) -> String {
+        let mut path = op.template.clone();
+        for (parameter, schema) in &op.parameters {
+            if parameter["in"] == "path" {
+                let name = parameter["name"].as_str().unwrap();
+                path = path.replace(&format!("{{{name}}}"), &text(doc, parameter, schema));
+            }
+        }
+        path
+    }
+
+    fn violations(
+        contract: &Contract,
+        op: &Described,
+        path: &str,
+        query: &str,
+        body: &[u8],
+    ) -> Vec<String> {
+        let call = contract
+            .route(&op.method, path, Some(query))
+            .unwrap_or_else(|| panic!("no route for {} {path}", op.method));
+        assert_eq!(call.operation.id, op.id);
+        call.violations(body)
+    }
+
+    /// Values breaking `schema`, each with the keyword it breaks. Patterns
+    /// are broken by text jsonschema itself says does not match.
+    fn breaking(doc: &Value, schema: &Value) -> Vec<(Value, &'static str)> {
+        let schema = match schema["$ref"].as_str() {
+            Some(r) => resolve(doc, r.trim_start_matches('#')).unwrap().1,
+            None => schema,
+        };
+        let mut out = Vec::new();
+        if let Some(max) = schema["maximum"].as_i64() {
+            out.push((json!(max + 1), "maximum"));
+        }
+        if let Some(min) = schema["minimum"].as_i64() {
+            out.push((json!(min - 1), "minimum"));
+        }
+        if let Some(max) = schema["maxLength"].as_u64() {
+            out.push((json!("a".repeat(max as usize + 1)), "maxLength"));
+        }
+        if let Some(min) = schema["minLength"].as_u64().filter(|min| *min > 0) {
+            out.push((json!("a".repeat(min as usize - 1)), "minLength"));
+        }
+        if let Some(pattern) = schema["pattern"].as_str() {
+            let unmatched = json!("!".repeat(schema["minLength"].as_u64().unwrap_or(1) as usize));
+            if !jsonschema::is_valid(&json!({ "pattern": pattern }), &unmatched) {
+                out.push((unmatched, "pattern"));
+            }
+        }
+        if schema["format"] == "uuid" {
+            out.push((json!("not-a-uuid"), "format"));
+        }
+        if schema["enum"].is_array() {
+            out.push((json!("NotOneOfThem"), "enum"));
+        }
+        match schema["type"].as_str() {
+            Some("integer" | "number") => out.push((json!("x"), "type")),
+            Some("string") => out.push((json!(1), "type")),
+            _ => {}
+        }
+        for part in schema["allOf"].as_array().into_iter().flatten() {
+            out.extend(breaking(doc, part));
+        }
+        out
+    }
 
     #[test]
-    fn valid_requests_pass() {
-        let contract = Contract::load();
-        assert_eq!(
-            contract.violations(
-                "GET",
-                COMPANY,
-                Some("page=1&pageSize=5000&query=status%3DLinked"),
-                b""
-            ),
-            Vec::<String>::new()
-        );
-        assert!(contract
-            .violations("POST", COMPANY, None, br#"{"platformKey":"gbol"}"#)
-            .is_empty());
-        let one = format!("{COMPANY}/2e9d2c44-f675-40ba-8049-353bfcb5e171");
-        assert!(contract
-            .violations("PATCH", &one, None, br#"{"status":"Unlinked"}"#)
-            .is_empty());
-        assert!(contract
-            .violations(
-                "PUT",
-                &format!("{one}/authorization"),
-                None,
-                br#"{"a":"b"}"#
-            )
-            .is_empty());
+    fn a_request_made_of_the_documents_examples_passes() {
+        let doc: Value = serde_json::from_str(DOCUMENT).unwrap();
+        let contract = Contract::load(DOCUMENT).unwrap();
+        for op in described(&doc) {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            for (parameter, schema) in &op.parameters {
+                if parameter["in"] == "query" {
+                    query.append_pair(
+                        parameter["name"].as_str().unwrap(),
+                        &text(&doc, parameter, schema),
+                    );
+                }
+            }
+            let body = op
+                .body
+                .as_ref()
+                .map(|s| example(&doc, s).to_string())
+                .unwrap_or_default();
+            let found = violations(
+                &contract,
+                &op,
+                &path(&doc, &op),
+                &query.finish(),
+                body.as_bytes(),
+            );
+            assert_eq!(found, Vec::<String>::new(), "{} with {body}", op.id);
+        }
     }
 
     #[test]
     fn each_violation_is_named() {
-        let contract = Contract::load();
-        /// Method, path, query, body, and the violation expected.
-        type Case<'a> = (&'a str, String, Option<&'a str>, &'a [u8], &'a str);
-        let cases: [Case; 7] = [
-            (
-                "GET",
-                COMPANY.into(),
-                Some("pageSize=5001"),
+        let doc: Value = serde_json::from_str(DOCUMENT).unwrap();
+        let contract = Contract::load(DOCUMENT).unwrap();
+        let mut keywords = std::collections::BTreeSet::new();
+        for op in described(&doc) {
+            let valid_path = path(&doc, &op);
+            for (parameter, schema) in &op.parameters {
+                let name = parameter["name"].as_str().unwrap();
+                let location = parameter["in"].as_str().unwrap();
+                for (bad, keyword) in breaking(&doc, schema) {
+                    // On the wire every value is text: `1` is text too.
+                    if keyword == "type" && !bad.is_string() {
+                        continue;
+                    }
+                    let bad = match bad {
+                        Value::String(text) => text,
+                        other => other.to_string(),
+                    };
+                    let (path, query) = match location {
+                        "path" => (
+                            valid_path.replace(
+                                &text(&doc, parameter, schema),
+                                &url::form_urlencoded::byte_serialize(bad.as_bytes())
+                                    .collect::<String>(),
+                            ),
+                            String::new(),
+                        ),
+                        _ => (
+                            valid_path.clone(),
+                            url::form_urlencoded::Serializer::new(String::new())
+                                .append_pair(name, &bad)
+                                .finish(),
+                        ),
+                    };
+                    let found = violations(&contract, &op, &path, &query, b"");
+                    let at = format!("{location} parameter {name}: ");
+                    assert!(
+                        found
+                            .iter()
+                            .any(|v| v.starts_with(&at) && v.ends_with(&format!("({keyword})"))),
+                        "{} {name}={bad:?} should break {keyword}: {found:?}",
+                        op.id
+                    );
+                    keywords.insert(keyword);
+                }
+            }
+            let found = violations(
+                &contract,
+                &op,
+                &valid_path,
+                "undeclaredByTheDocument=1",
                 b"",
-                "query parameter pageSize: 5001 is greater than the maximum 5000",
-            ),
-            (
-                "GET",
-                COMPANY.into(),
-                Some("page=0"),
-                b"",
-                "query parameter page: 0 is less than the minimum 1",
-            ),
-            (
-                "GET",
-                COMPANY.into(),
-                Some("page=x"),
-                b"",
-                "query parameter page: \"x\" is not an integer",
-            ),
-            (
-                "GET",
-                "/companies/not-a-uuid/connections".into(),
-                None,
-                b"",
-                "path parameter companyId: \"not-a-uuid\" is not a UUID",
-            ),
-            (
-                "POST",
-                COMPANY.into(),
-                None,
-                br#"{"platformKey":"GBOL"}"#,
-                "request body.platformKey: \"GBOL\" does not match the pattern",
-            ),
-            (
-                "PATCH",
-                format!("{COMPANY}/2e9d2c44-f675-40ba-8049-353bfcb5e171"),
-                None,
-                br#"{"status":"Gone","x":1}"#,
-                "request body.status: \"Gone\" is not one of",
-            ),
-            (
-                "PUT",
-                format!("{COMPANY}/2e9d2c44-f675-40ba-8049-353bfcb5e171/authorization"),
-                None,
-                br#"{"a":1}"#,
-                "request body.a: 1 is not of type \"string\"",
-            ),
-        ];
-        for (method, path, query, body, expected) in cases {
-            let found = contract.violations(method, &path, query, body);
+            );
             assert!(
-                found.iter().any(|v| v.starts_with(expected)),
-                "{method} {path}: {found:?}"
+                found.contains(&format!(
+                    "query parameter undeclaredByTheDocument is not a parameter of {}",
+                    op.id
+                )),
+                "{}: {found:?}",
+                op.id
+            );
+            let Some(schema) = &op.body else { continue };
+            let valid = example(&doc, schema);
+            for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+                for (bad, keyword) in breaking(&doc, property) {
+                    let mut body = valid.clone();
+                    body[name] = bad;
+                    let found =
+                        violations(&contract, &op, &valid_path, "", body.to_string().as_bytes());
+                    let at = format!("request body at /{name}: ");
+                    assert!(
+                        found
+                            .iter()
+                            .any(|v| v.starts_with(&at) && v.ends_with(&format!("({keyword})"))),
+                        "{} {body} should break {keyword}: {found:?}",
+                        op.id
+                    );
+                    keywords.insert(keyword);
+                }
+            }
+            let extra = match &schema["additionalProperties"] {
+                Value::Bool(false) => Some((json!(1), "additionalProperties")),
+                Value::Object(_) => Some((json!({"undeclaredByTheDocument": 1}), "type")),
+                _ => None,
+            };
+            if let Some((bad, keyword)) = extra {
+                let mut body = valid.clone();
+                if keyword == "additionalProperties" {
+                    body["undeclaredByTheDocument"] = bad;
+                } else {
+                    body = bad;
+                }
+                let found =
+                    violations(&contract, &op, &valid_path, "", body.to_string().as_bytes());
+                assert!(
+                    found
+                        .iter()
+                        .any(|v| v.starts_with("request body")
+                            && v.ends_with(&format!("({keyword})"))),
+                    "{} {body} should break {keyword}: {found:?}",
+                    op.id
+                );
+                keywords.insert(keyword);
+            }
+            let found = violations(&contract, &op, &valid_path, "", b"{not json");
+            assert!(
+                found[0].starts_with("the request body is not JSON"),
+                "{found:?}"
             );
         }
-        let unlink = contract.violations(
-            "PATCH",
-            &format!("{COMPANY}/2e9d2c44-f675-40ba-8049-353bfcb5e171"),
-            None,
-            br#"{"status":"Unlinked","x":1}"#,
-        );
-        assert_eq!(unlink, ["request body: property x is not allowed"]);
-        let malformed = contract.violations("POST", COMPANY, None, b"{not json");
-        assert!(
-            malformed[0].starts_with("the request body is not JSON"),
-            "{malformed:?}"
-        );
+        // The document states each of these on some request; had the walk
+        // above found none of one, it would have checked nothing for it.
+        for keyword in [
+            "maximum",
+            "minimum",
+            "type",
+            "format",
+            "enum",
+            "pattern",
+            "additionalProperties",
+            "maxLength",
+            "minLength",
+        ] {
+            assert!(
+                keywords.contains(keyword),
+                "no request broke {keyword}: {keywords:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_renamed_parameter_is_followed_and_its_old_name_refused() {
+        let mut doc: Value = serde_json::from_str(DOCUMENT).unwrap();
+        let op = described(&doc)
+            .into_iter()
+            .find(|op| op.parameters.iter().any(|(p, _)| p["in"] == "query"))
+            .unwrap();
+        let key = doc["components"]["parameters"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(_, p)| p["in"] == "query" && op.parameters.iter().any(|(q, _)| q == *p))
+            .map(|(key, _)| key.clone())
+            .unwrap();
+        let old = doc["components"]["parameters"][&key]["name"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let new = format!("{old}Renamed");
+        doc["components"]["parameters"][&key]["name"] = json!(new);
+        let contract = Contract::load(&doc.to_string()).unwrap();
+        let path = path(&doc, &op);
+
+        let old_call = contract
+            .route(&op.method, &path, Some(&format!("{old}=1")))
+            .unwrap();
+        let refused = format!("query parameter {old} is not a parameter of {}", op.id);
+        assert!(old_call.violations(b"").contains(&refused));
+        let new_call = contract
+            .route(&op.method, &path, Some(&format!("{new}=1")))
+            .unwrap();
+        // Other parameters the operation requires are not this test's business.
+        let found = new_call.violations(b"");
+        assert!(!found.iter().any(|v| v.contains(&new)), "{found:?}");
+        assert_eq!(new_call.value(&key), Some("1"));
+        assert_eq!(new_call.name(&key), Some(new.as_str()));
+    }
+
+    #[test]
+    fn a_method_or_path_the_document_lacks_has_no_route() {
+        let doc: Value = serde_json::from_str(DOCUMENT).unwrap();
+        let contract = Contract::load(DOCUMENT).unwrap();
+        let op = &described(&doc)[0];
+        let path = path(&doc, op);
+        assert!(contract.route(&op.method, &path, None).is_some());
+        assert!(contract.route("TRACE", &path, None).is_none());
+        assert!(contract
+            .route(&op.method, &format!("/undeclared{path}"), None)
+            .is_none());
+        assert!(contract.route(&op.method, "/", None).is_none());
+    }
+
+    #[test]
+    fn a_path_written_out_wins_over_a_template() {
+        let doc = json!({"paths": {
+            "/things/{id}": {"get": {"operationId": "templated", "parameters": [
+                {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}
+            ]}},
+            "/things/mine": {"get": {"operationId": "written"}},
+        }});
+        let contract = Contract::load(&doc.to_string()).unwrap();
+        let id = |path| {
+            contract
+                .route("GET", path, None)
+                .unwrap()
+                .operation
+                .id
+                .clone()
+        };
+        assert_eq!(id("/things/mine"), "written");
+        assert_eq!(id("/things/yours"), "templated");
     }
 }

@@ -7,6 +7,12 @@
 //! connections only, delete, and authorization updates. Errors come in
 //! Codat's `ErrorMessage` shape.
 //!
+//! Its paths, methods and parameter names are those of
+//! `openapi/connections.json`, the document the client is generated from:
+//! a method and path the document lacks is answered 404, a query parameter
+//! it does not declare, a value or a body its schemas refuse, 400 naming
+//! each violation.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -180,7 +186,9 @@ impl MockCodat {
     /// if it had been created and linked earlier.
     ///
     /// # Panics
-    /// If the company does not exist in the mock (a mistake in the test).
+    /// If the company does not exist in the mock (a mistake in the test), or
+    /// if the document's `Connection` can no longer hold the connections the
+    /// mock makes (a change of the document the mock must follow).
     pub fn add_connection(
         &self,
         company: CompanyId,
@@ -188,7 +196,9 @@ impl MockCodat {
         status: ConnectionStatus,
     ) -> ConnectionId {
         let mut state = self.state();
-        let connection = state.new_connection(company, platform_key, status);
+        let connection = state
+            .new_connection(company, platform_key, status)
+            .unwrap_or_else(|message| panic!("{message}"));
         let id = connection.id;
         state
             .companies

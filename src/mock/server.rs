@@ -1,4 +1,5 @@
-//! The mock's HTTP side: routes, Codat's behaviour, and its error shape.
+//! The mock's HTTP side: requests dispatched by the document's operations,
+//! Codat's behaviour for each, and its error shape.
 // Handlers return the error response itself; the size of an error path in a
 // test server does not matter, and boxing every response would only add noise.
 #![allow(clippy::result_large_err)]
@@ -8,19 +9,43 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, Request, State as Extract};
+use axum::extract::{Request, State as Extract};
 use axum::http::{header, StatusCode};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
 use axum::Router;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use super::contract::Contract;
+use super::contract::{Call, Contract};
 use super::{Fault, ReceivedRequest};
-use crate::raw::types::{Connection, HalLinks, HalRef};
+use crate::raw::types::Connection;
 use crate::{CompanyId, ConnectionId, ConnectionStatus, DateTime, PlatformKey, SourceType};
+
+/// Codat's behaviour for a call of one operation of the document.
+type Handler = fn(&mut State, &Call<'_>, &[u8]) -> Response;
+
+/// The operations the mock implements, by the document's `operationId`.
+/// Their paths, methods and parameter names are read from the document, so
+/// the mock answers where the document says Codat does.
+const HANDLERS: [(&str, Handler); 6] = [
+    ("list-connections", list_connections),
+    ("create-connection", create_connection),
+    ("get-connection", get_connection),
+    ("delete-connection", delete_connection),
+    ("unlink-connection", unlink_connection),
+    ("update-connection-authorization", update_authorization),
+];
+
+/// The parameters the handlers read, by their key under the document's
+/// `components/parameters` (a rename of the parameter keeps its key).
+mod parameter {
+    pub(super) const COMPANY: &str = "companyId";
+    pub(super) const CONNECTION: &str = "connectionId";
+    pub(super) const PAGE: &str = "page";
+    pub(super) const PAGE_SIZE: &str = "pageSize";
+    pub(super) const QUERY: &str = "query";
+    pub(super) const ORDER_BY: &str = "orderBy";
+}
 
 type Shared = Arc<Mutex<State>>;
 
@@ -51,54 +76,39 @@ impl State {
         }
     }
 
+    /// A new connection as Codat makes one, or what keeps the document's
+    /// `Connection` from holding it.
     pub(super) fn new_connection(
         &self,
         company: CompanyId,
         platform_key: PlatformKey,
         status: ConnectionStatus,
-    ) -> Connection {
+    ) -> Result<Connection, String> {
         let id = ConnectionId::from_uuid(uuid::Uuid::new_v4());
-        Connection {
-            id,
-            integration_id: uuid::Uuid::new_v4(),
-            integration_key: Some(platform_key.to_string()),
-            source_id: uuid::Uuid::new_v4().into(),
-            source_type: SourceType::Accounting,
-            platform_name: format!("Platform {platform_key}"),
-            link_url: format!(
+        // Written as Codat sends it and decoded, so that a field the document
+        // adds is simply absent here, as in an answer from Codat.
+        serde_json::from_value(json!({
+            "id": id,
+            "integrationId": uuid::Uuid::new_v4(),
+            "integrationKey": platform_key,
+            "sourceId": uuid::Uuid::new_v4(),
+            "sourceType": SourceType::Accounting,
+            "platformName": format!("Platform {platform_key}"),
+            "linkUrl": format!(
                 "{}/link/companies/{company}/connections/{id}/start",
                 self.base_url
             ),
-            status,
-            last_sync: None,
-            created: DateTime::Utc(chrono::Utc::now()),
-            data_connection_errors: None,
-            connection_info: None,
-        }
+            "status": status,
+            "created": DateTime::Utc(chrono::Utc::now()),
+        }))
+        .map_err(|err| format!("the mock's connection is not a Connection of the document: {err}"))
     }
 }
 
+/// Every request goes to one handler: the document, not a route table,
+/// decides which operation it calls.
 pub(super) fn router(state: Shared) -> Router {
-    Router::new()
-        .route(
-            "/companies/{company}/connections",
-            get(list_connections).post(create_connection),
-        )
-        .route(
-            "/companies/{company}/connections/{connection}",
-            get(get_connection)
-                .delete(delete_connection)
-                .patch(unlink_connection),
-        )
-        .route(
-            "/companies/{company}/connections/{connection}/authorization",
-            put(update_authorization),
-        )
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            record_and_inject,
-        ))
-        .with_state(state)
+    Router::new().fallback(record_and_inject).with_state(state)
 }
 
 /// The most of a request body the mock reads.
@@ -106,12 +116,8 @@ const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Records every request, applies the configured latency, and answers with
 /// the next injected fault instead of Codat's behaviour while any is queued.
-/// Otherwise refuses what Codat would refuse before looking at data (401, 400).
-async fn record_and_inject(
-    Extract(shared): Extract<Shared>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// Otherwise answers as Codat would ([`serve`]).
+async fn record_and_inject(Extract(shared): Extract<Shared>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
         return error(
@@ -119,9 +125,8 @@ async fn record_and_inject(
             "the request body is too large",
         );
     };
-    let (latency, fault, refusal) = {
+    let (latency, fault) = {
         let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
-        let refusal = refuse(&state, &parts, &bytes);
         state.received.push(ReceivedRequest {
             method: parts.method.to_string(),
             path: parts.uri.path().to_owned(),
@@ -139,22 +144,17 @@ async fn record_and_inject(
                 .collect(),
             body: bytes.to_vec(),
         });
-        (state.latency, state.faults.pop_front(), refusal)
+        (state.latency, state.faults.pop_front())
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let answer = |refusal: Option<Response>, parts, bytes| async move {
-        match refusal {
-            Some(response) => response,
-            None => {
-                next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-                    .await
-            }
-        }
+    let answer = || {
+        let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        serve(&mut state, &parts, &bytes)
     };
     match fault {
-        None => answer(refusal, parts, bytes).await,
+        None => answer(),
         Some(Fault::Status {
             status,
             retry_after,
@@ -179,7 +179,7 @@ async fn record_and_inject(
         }
         Some(Fault::Delay(delay)) => {
             tokio::time::sleep(delay).await;
-            answer(refusal, parts, bytes).await
+            answer()
         }
         Some(Fault::DropConnection) => {
             // Unwinding out of the connection's task closes the socket with
@@ -205,37 +205,48 @@ async fn record_and_inject(
     }
 }
 
-/// The answer Codat gives before it looks at the data: 401 without the
-/// right key, 400 naming each violation of the contract.
-fn refuse(state: &State, parts: &axum::http::request::Parts, body: &[u8]) -> Option<Response> {
+/// Codat's answer: 401 without the right key, 404 for a method and path
+/// the document has no operation for, 400 naming each way the request breaks
+/// the document, and otherwise the operation's behaviour.
+fn serve(state: &mut State, parts: &axum::http::request::Parts, body: &[u8]) -> Response {
     let authorized = parts
         .headers
         .get(header::AUTHORIZATION)
         .is_some_and(|v| v == state.authorization);
     if !authorized {
-        return Some(error(
+        return error(
             StatusCode::UNAUTHORIZED,
             "Unauthorized: the Authorization header is missing or holds an unknown API key.",
-        ));
+        );
     }
-    let violations = state.contract.violations(
-        parts.method.as_str(),
-        parts.uri.path(),
-        parts.uri.query(),
-        body,
-    );
-    if violations.is_empty() {
-        return None;
+    let (method, path) = (parts.method.as_str(), parts.uri.path());
+    // 404, not 405, for a known path with another method: the document
+    // promises a 404 answer on every operation and a 405 on none.
+    let Some(call) = state.contract.route(method, path, parts.uri.query()) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("No resource was found for {method} {path}"),
+        );
+    };
+    let violations = call.violations(body);
+    if !violations.is_empty() {
+        let message = format!("Request validation failed: {}", violations.join("; "));
+        let items: Vec<Value> = violations
+            .iter()
+            .map(|m| json!({"itemId": null, "message": m, "validatorName": "OpenApiContract"}))
+            .collect();
+        let mut body = error_body(StatusCode::BAD_REQUEST, &message);
+        body["canBeRetried"] = json!("False");
+        body["validation"] = json!({"errors": items, "warnings": []});
+        return json_answer(StatusCode::BAD_REQUEST, body.to_string());
     }
-    let message = format!("Request validation failed: {}", violations.join("; "));
-    let items: Vec<Value> = violations
-        .iter()
-        .map(|m| json!({"itemId": null, "message": m, "validatorName": "OpenApiContract"}))
-        .collect();
-    let mut body = error_body(StatusCode::BAD_REQUEST, &message);
-    body["canBeRetried"] = json!("False");
-    body["validation"] = json!({"errors": items, "warnings": []});
-    Some(json_answer(StatusCode::BAD_REQUEST, body.to_string()))
+    match HANDLERS.iter().find(|(id, _)| *id == call.operation.id) {
+        Some((_, handle)) => handle(state, &call, body),
+        None => error(
+            StatusCode::NOT_IMPLEMENTED,
+            &format!("The mock does not implement {}", call.operation.id),
+        ),
+    }
 }
 
 fn expected_authorization() -> header::HeaderValue {
@@ -279,12 +290,6 @@ fn json_response(value: &impl serde::Serialize) -> Response {
     }
 }
 
-/// Runs `handle` on the state.
-fn with_state(shared: &Shared, handle: impl FnOnce(&mut State) -> Response) -> Response {
-    let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
-    handle(&mut state)
-}
-
 fn company_id(text: &str) -> Result<CompanyId, Response> {
     text.parse().map_err(|_| {
         error(
@@ -294,10 +299,12 @@ fn company_id(text: &str) -> Result<CompanyId, Response> {
     })
 }
 
+/// The company a call names, and its connections.
 fn connections_of<'s>(
     state: &'s mut State,
-    company: &str,
+    call: &Call<'_>,
 ) -> Result<(CompanyId, &'s mut BTreeMap<ConnectionId, Connection>), Response> {
+    let company = call.value(parameter::COMPANY).unwrap_or_default();
     let id = company_id(company)?;
     state
         .companies
@@ -311,12 +318,13 @@ fn connections_of<'s>(
         })
 }
 
+/// The connection a call names.
 fn connection_of<'s>(
     state: &'s mut State,
-    company: &str,
-    connection: &str,
+    call: &Call<'_>,
 ) -> Result<&'s mut Connection, Response> {
-    let (_, connections) = connections_of(state, company)?;
+    let (_, connections) = connections_of(state, call)?;
+    let connection = call.value(parameter::CONNECTION).unwrap_or_default();
     connection
         .parse::<ConnectionId>()
         .ok()
@@ -329,92 +337,77 @@ fn connection_of<'s>(
         })
 }
 
-async fn list_connections(
-    Extract(shared): Extract<Shared>,
-    Path(company): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Response {
-    with_state(&shared, |state| {
-        let params: HashMap<String, String> =
-            url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-                .into_owned()
-                .collect();
-        let number = |name: &str, default: u64, max: u64| -> Result<u64, Response> {
-            match params.get(name) {
-                None => Ok(default),
-                Some(text) => text
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| (1..=max).contains(n))
-                    .ok_or_else(|| {
-                        error(
-                            StatusCode::BAD_REQUEST,
-                            &format!("{name} must be between 1 and {max}"),
-                        )
-                    }),
-            }
-        };
-        let (page, page_size) = match (
-            number("page", 1, u64::from(u32::MAX)),
-            number("pageSize", 100, 5000),
-        ) {
-            (Ok(p), Ok(s)) => (p, s),
-            (Err(e), _) | (_, Err(e)) => return e,
-        };
-        let status_filter = match params.get("query").map(|q| parse_status_query(q)) {
-            None => None,
-            Some(Ok(status)) => Some(status),
-            Some(Err(message)) => return error(StatusCode::BAD_REQUEST, &message),
-        };
-        let (_, connections) = match connections_of(state, &company) {
-            Ok(found) => found,
-            Err(e) => return e,
-        };
-        let mut matching: Vec<&Connection> = connections
-            .values()
-            .filter(|c| status_filter.as_ref().is_none_or(|s| &c.status == s))
-            .collect();
-        let order = match params.get("orderBy").map(|o| order_by(o)) {
-            None => Ok((sort_key_created as SortKey, false)),
-            Some(order) => order,
-        };
-        let (key, descending) = match order {
-            Ok(order) => order,
-            Err(message) => return error(StatusCode::BAD_REQUEST, &message),
-        };
-        matching.sort_by(|a, b| {
-            let ordering = key(a).cmp(&key(b)).then(a.id.cmp(&b.id));
-            if descending {
-                ordering.reverse()
-            } else {
-                ordering
-            }
-        });
-        let total = matching.len() as u64;
-        let start = ((page - 1) * page_size).min(total) as usize;
-        let end = (page * page_size).min(total) as usize;
-        let results: Vec<Connection> = matching[start..end].iter().map(|c| (*c).clone()).collect();
-        let href = |p: u64| HalRef {
-            href: Some(format!(
-                "/companies/{company}/connections?page={p}&pageSize={page_size}"
-            )),
-        };
-        let links = HalLinks {
-            self_: HalRef {
-                href: Some(format!("/companies/{company}/connections")),
-            },
-            current: href(page),
-            next: (page * page_size < total).then(|| href(page + 1)),
-            previous: (page > 1).then(|| href(page - 1)),
-        };
-        json_response(&json!({
-            "results": results,
-            "pageNumber": page,
-            "pageSize": page_size,
-            "totalResults": total,
-            "_links": links,
-        }))
-    })
+fn list_connections(state: &mut State, call: &Call<'_>, _: &[u8]) -> Response {
+    // The contract has checked the values; a document without the
+    // parameter, or without its default, leaves Codat's own.
+    let number = |key: &str, default: u64| {
+        call.value(key)
+            .and_then(|text| text.parse::<u64>().ok())
+            .unwrap_or(default)
+            .max(1)
+    };
+    let (page, page_size) = (
+        number(parameter::PAGE, 1),
+        number(parameter::PAGE_SIZE, 100),
+    );
+    let status_filter = match call.value(parameter::QUERY).map(parse_status_query) {
+        None => None,
+        Some(Ok(status)) => Some(status),
+        Some(Err(message)) => return error(StatusCode::BAD_REQUEST, &message),
+    };
+    let (key, descending) = match call.value(parameter::ORDER_BY).map(order_by) {
+        None => (sort_key_created as SortKey, false),
+        Some(Ok(order)) => order,
+        Some(Err(message)) => return error(StatusCode::BAD_REQUEST, &message),
+    };
+    let (_, connections) = match connections_of(state, call) {
+        Ok(found) => found,
+        Err(e) => return e,
+    };
+    let mut matching: Vec<&Connection> = connections
+        .values()
+        .filter(|c| status_filter.as_ref().is_none_or(|s| &c.status == s))
+        .collect();
+    matching.sort_by(|a, b| {
+        let ordering = key(a).cmp(&key(b)).then(a.id.cmp(&b.id));
+        if descending {
+            ordering.reverse()
+        } else {
+            ordering
+        }
+    });
+    let total = matching.len() as u64;
+    let start = ((page - 1).saturating_mul(page_size)).min(total) as usize;
+    let end = page.saturating_mul(page_size).min(total) as usize;
+    let results: Vec<&Connection> = matching[start..end].to_vec();
+    // Links name the page parameters as the document does.
+    let href = |p: u64| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(name) = call.name(parameter::PAGE) {
+            query.append_pair(name, &p.to_string());
+        }
+        if let Some(name) = call.name(parameter::PAGE_SIZE) {
+            query.append_pair(name, &page_size.to_string());
+        }
+        json!({"href": format!("{}?{}", call.path, query.finish())})
+    };
+    let mut links = json!({
+        "self": {"href": call.path},
+        "current": href(page),
+    });
+    if page.saturating_mul(page_size) < total {
+        links["next"] = href(page + 1);
+    }
+    if page > 1 {
+        links["previous"] = href(page - 1);
+    }
+    json_response(&json!({
+        "results": results,
+        "pageNumber": page,
+        "pageSize": page_size,
+        "totalResults": total,
+        "_links": links,
+    }))
 }
 
 /// What a connection is ordered by.
@@ -462,116 +455,91 @@ fn parse_status_query(query: &str) -> Result<ConnectionStatus, String> {
         })
 }
 
-async fn create_connection(
-    Extract(shared): Extract<Shared>,
-    Path(company): Path<String>,
-    body: Bytes,
-) -> Response {
-    with_state(&shared, |state| {
-        let key = serde_json::from_slice::<Value>(&body)
-            .ok()
-            .and_then(|v| v.get("platformKey")?.as_str().map(str::to_owned))
-            .and_then(|k| k.parse::<PlatformKey>().ok());
-        let Some(key) = key else {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "platformKey must be four lowercase letters",
-            );
-        };
-        let company_id = match connections_of(state, &company) {
-            Ok((id, _)) => id,
-            Err(e) => return e,
-        };
-        let connection = state.new_connection(company_id, key, ConnectionStatus::PendingAuth);
-        let answer = json_response(&connection);
-        if let Some(connections) = state.companies.get_mut(&company_id) {
-            connections.insert(connection.id, connection);
-        }
-        answer
-    })
+fn create_connection(state: &mut State, call: &Call<'_>, body: &[u8]) -> Response {
+    let key = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("platformKey")?.as_str().map(str::to_owned))
+        .and_then(|k| k.parse::<PlatformKey>().ok());
+    let Some(key) = key else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "platformKey must be four lowercase letters",
+        );
+    };
+    let company_id = match connections_of(state, call) {
+        Ok((id, _)) => id,
+        Err(e) => return e,
+    };
+    let connection = match state.new_connection(company_id, key, ConnectionStatus::PendingAuth) {
+        Ok(connection) => connection,
+        Err(message) => return error(StatusCode::INTERNAL_SERVER_ERROR, &message),
+    };
+    let answer = json_response(&connection);
+    if let Some(connections) = state.companies.get_mut(&company_id) {
+        connections.insert(connection.id, connection);
+    }
+    answer
 }
 
-async fn get_connection(
-    Extract(shared): Extract<Shared>,
-    Path((company, connection)): Path<(String, String)>,
-) -> Response {
-    with_state(&shared, |state| {
-        match connection_of(state, &company, &connection) {
-            Ok(found) => json_response(found),
-            Err(e) => e,
-        }
-    })
+fn get_connection(state: &mut State, call: &Call<'_>, _: &[u8]) -> Response {
+    match connection_of(state, call) {
+        Ok(found) => json_response(found),
+        Err(e) => e,
+    }
 }
 
-async fn delete_connection(
-    Extract(shared): Extract<Shared>,
-    Path((company, connection)): Path<(String, String)>,
-) -> Response {
-    with_state(&shared, |state| {
-        let id = match connection_of(state, &company, &connection) {
-            Ok(found) => found.id,
-            Err(e) => return e,
-        };
-        if let Ok((_, connections)) = connections_of(state, &company) {
-            connections.remove(&id);
-        }
-        StatusCode::OK.into_response()
-    })
+fn delete_connection(state: &mut State, call: &Call<'_>, _: &[u8]) -> Response {
+    let id = match connection_of(state, call) {
+        Ok(found) => found.id,
+        Err(e) => return e,
+    };
+    if let Ok((_, connections)) = connections_of(state, call) {
+        connections.remove(&id);
+    }
+    StatusCode::OK.into_response()
 }
 
-async fn unlink_connection(
-    Extract(shared): Extract<Shared>,
-    Path((company, connection)): Path<(String, String)>,
-    body: Bytes,
-) -> Response {
-    with_state(&shared, |state| {
-        let wanted = serde_json::from_slice::<Value>(&body)
-            .ok()
-            .and_then(|v| v.get("status")?.as_str().map(str::to_owned));
-        if wanted.as_deref() != Some("Unlinked") {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "the body must be {\"status\": \"Unlinked\"}",
-            );
-        }
-        let found = match connection_of(state, &company, &connection) {
-            Ok(found) => found,
-            Err(e) => return e,
-        };
-        if found.status != ConnectionStatus::Linked {
-            return error(
-                StatusCode::BAD_REQUEST,
-                &format!(
-                    "Only a Linked connection can be unlinked; this one is {}",
-                    found.status
-                ),
-            );
-        }
-        found.status = ConnectionStatus::Unlinked;
-        json_response(found)
-    })
+fn unlink_connection(state: &mut State, call: &Call<'_>, body: &[u8]) -> Response {
+    let wanted = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("status")?.as_str().map(str::to_owned));
+    if wanted.as_deref() != Some("Unlinked") {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "the body must be {\"status\": \"Unlinked\"}",
+        );
+    }
+    let found = match connection_of(state, call) {
+        Ok(found) => found,
+        Err(e) => return e,
+    };
+    if found.status != ConnectionStatus::Linked {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "Only a Linked connection can be unlinked; this one is {}",
+                found.status
+            ),
+        );
+    }
+    found.status = ConnectionStatus::Unlinked;
+    json_response(found)
 }
 
-async fn update_authorization(
-    Extract(shared): Extract<Shared>,
-    Path((company, connection)): Path<(String, String)>,
-    body: Bytes,
-) -> Response {
-    with_state(&shared, |state| {
-        let Ok(values) = serde_json::from_slice::<HashMap<String, String>>(&body) else {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "the body must be an object of strings",
-            );
-        };
-        let found = match connection_of(state, &company, &connection) {
-            Ok(found) => found,
-            Err(e) => return e,
-        };
-        let info = found.connection_info.get_or_insert_with(Default::default);
-        for (key, value) in values {
-            info.insert(key, Value::String(value));
-        }
-        json_response(found)
-    })
+fn update_authorization(state: &mut State, call: &Call<'_>, body: &[u8]) -> Response {
+    let Ok(values) = serde_json::from_slice::<HashMap<String, String>>(body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "the body must be an object of strings",
+        );
+    };
+    let found = match connection_of(state, call) {
+        Ok(found) => found,
+        Err(e) => return e,
+    };
+    let info = found.connection_info.get_or_insert_with(Default::default);
+    for (key, value) in values {
+        info.insert(key, Value::String(value));
+    }
+    json_response(found)
 }
