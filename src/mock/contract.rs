@@ -5,6 +5,8 @@
 use jsonschema::{Draft, Registry, Validator};
 use serde_json::{json, Value};
 
+use crate::json_pointer::{self, escape};
+
 /// The document the SDK is generated from.
 const DOCUMENT: &str = include_str!("../../openapi/connections.json");
 
@@ -126,9 +128,9 @@ impl Contract {
                     // An operation's own parameter overrides a shared one.
                     parameters.retain(|p| !(p.name == name && p.location == text("in")));
                     parameters.push(Parameter {
-                        key: match pointer.strip_prefix("/components/parameters/") {
-                            Some(key) => key.replace("~1", "/").replace("~0", "~"),
-                            None => name.clone(),
+                        key: match json_pointer::component(&format!("#{pointer}")) {
+                            Some((section, key)) if section == "parameters" => key,
+                            _ => name.clone(),
                         },
                         location: text("in"),
                         required: parameter["required"].as_bool().unwrap_or(false),
@@ -347,16 +349,8 @@ fn nullable_to_json_schema(node: &mut Value) {
 /// The node at `pointer` in the document, after any local `$ref`s it holds
 /// are followed, with the pointer it was found at.
 fn resolve<'d>(doc: &'d Value, pointer: &str) -> Option<(String, &'d Value)> {
-    let node = doc.pointer(pointer)?;
-    match node.get("$ref").and_then(Value::as_str) {
-        Some(reference) => resolve(doc, reference.strip_prefix('#')?),
-        None => Some((pointer.to_owned(), node)),
-    }
-}
-
-/// A key as one token of a JSON pointer.
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+    let (reference, node) = json_pointer::locate(doc, &format!("#{pointer}")).ok()?;
+    Some((reference.strip_prefix('#')?.to_owned(), node))
 }
 
 /// A JSON pointer as a URI fragment: `{companyId}` is no URI text.

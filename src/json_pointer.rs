@@ -1,6 +1,7 @@
 //! JSON references (`$ref`) as OpenAPI writes them: a fragment holding a
-//! percent-encoded JSON pointer. The one place in xtask that reads or writes
-//! them.
+//! percent-encoded JSON pointer. The one reader of `openapi/connections.json`'s
+//! references: the mock uses it (feature `mock`), and so do `xtask` and the
+//! drift tests, which include this file by path. It needs only `serde_json`.
 
 use serde_json::Value;
 
@@ -64,6 +65,42 @@ pub fn follow<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
     }
 }
 
+/// How many `$ref`s in a row are followed before a chain counts as a cycle.
+const MAX_HOPS: usize = 64;
+
+/// Follows `reference`, and every `$ref` it lands on, to a value that is not
+/// a reference: that value and its own reference (written as [`ref_string`]
+/// writes it).
+pub fn locate<'a>(doc: &'a Value, reference: &str) -> Result<(String, &'a Value), String> {
+    let mut reference = reference.to_owned();
+    for _ in 0..MAX_HOPS {
+        let segments = ref_segments(&reference)?;
+        let node = resolve(doc, &reference)?;
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(next) => reference = next.to_owned(),
+            None => {
+                let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+                return Ok((ref_string(&segments), node));
+            }
+        }
+    }
+    Err(format!("`{reference}` is part of a cycle of references"))
+}
+
+/// `node`, or what its chain of `$ref`s finally reaches (for responses and
+/// examples, where keywords beside a `$ref` carry no meaning). A reference
+/// that does not resolve, or a cycle, leaves the last value reached.
+pub fn follow_all<'a>(doc: &'a Value, mut node: &'a Value) -> &'a Value {
+    for _ in 0..MAX_HOPS {
+        let next = follow(doc, node);
+        if std::ptr::eq(next, node) {
+            break;
+        }
+        node = next;
+    }
+    node
+}
+
 /// Every `$ref` under `node`, outside example data (`example`, `examples`,
 /// whose contents are payloads, not references).
 pub fn refs_under(node: &Value) -> Vec<&str> {
@@ -120,6 +157,23 @@ mod tests {
             segments,
             ["paths", "/companies/{companyId}/syncSettings", "post"]
         );
+    }
+
+    #[test]
+    fn locate_follows_a_chain_to_its_end_and_names_it() {
+        let doc = json!({
+            "a": {"$ref": "#/b"},
+            "b": {"$ref": "#/c~1d"},
+            "c/d": {"type": "string"},
+            "loop": {"$ref": "#/loop"}
+        });
+        let (at, node) = locate(&doc, "#/a").unwrap();
+        assert_eq!(at, "#/c~1d");
+        assert_eq!(node, &json!({"type": "string"}));
+        assert!(locate(&doc, "#/loop").unwrap_err().contains("cycle"));
+        assert!(locate(&doc, "#/nowhere").is_err());
+        assert_eq!(follow_all(&doc, &doc["a"]), &json!({"type": "string"}));
+        assert_eq!(follow_all(&doc, &doc["loop"]), &json!({"$ref": "#/loop"}));
     }
 
     #[test]
