@@ -73,6 +73,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     run_command(&root, "tests", test)?;
     println!("==> RELIABILITY.md");
     crate::reliability::check(&root)?;
+    // Every synthetic change to the document must be noticed by the build or
+    // the tests when it breaks users, and pass when it does not.
+    println!("==> spec-drill");
+    crate::drill::run(&[])?;
     step(
         &root,
         "doctests",
