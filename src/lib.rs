@@ -64,6 +64,7 @@ pub mod raw;
 mod retry;
 mod status;
 mod transport;
+pub mod webhooks;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
@@ -81,6 +82,7 @@ pub use retry::RetryPolicy;
 pub use status::{ConnectionStatus, DataConnectionErrorStatus, SourceType};
 pub use transport::Transport;
 pub use url::Url;
+pub use webhooks::{WebhookError, Webhooks};
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]
