@@ -23,6 +23,8 @@ pub fn apply_all(doc: &mut Value) {
     wrap_ref_siblings_in_all_of(doc);
     drop_schema_definitions(doc);
     drop_boolean_property_schemas(doc);
+    drop_property_names(doc);
+    spell_additional_properties(doc);
     open_response_objects(doc);
     strip_byte_order_marks(doc);
 }
@@ -142,6 +144,32 @@ pub fn drop_boolean_property_schemas(doc: &mut Value) {
     });
 }
 
+/// `propertyNames` is JSON Schema 2020-12 only; OpenAPI 3.0 rejects it. Codat
+/// uses it to limit the keys of a company's `tags` (in the company reference
+/// of a connection webhook), which this SDK only receives: a key Codat sends
+/// is kept whatever its length, so the constraint goes.
+pub fn drop_property_names(doc: &mut Value) {
+    for_each_schema_mut(doc, &mut |schema| {
+        if let Value::Object(map) = schema {
+            map.remove("propertyNames");
+        }
+    });
+}
+
+/// Codat's documents from September 2024 to June 2025 spell a company's
+/// `tags` map `"additional properties"` (with a space), which no schema
+/// dialect knows and OpenAPI 3.0 rejects; later documents spell it
+/// `additionalProperties`. The evident meaning is kept: a map of strings.
+pub fn spell_additional_properties(doc: &mut Value) {
+    for_each_schema_mut(doc, &mut |schema| {
+        if let Value::Object(map) = schema {
+            if let Some(values) = map.remove("additional properties") {
+                map.entry("additionalProperties").or_insert(values);
+            }
+        }
+    });
+}
+
 /// typify turns `additionalProperties: false` into `#[serde(deny_unknown_fields)]`,
 /// so the first field Codat adds to a response would make every call fail to
 /// decode. Codat adds fields without notice, so schemas that appear in a
@@ -231,6 +259,11 @@ pub fn component_schemas_reachable_from_responses(doc: &Value) -> BTreeSet<Strin
     if let Some(responses) = doc.pointer("/components/responses") {
         roots.push(responses);
     }
+    // A webhook's body is received, like a response, and Codat adds fields
+    // to it in the same way.
+    if let Some(webhooks) = doc.get(crate::normalise::WEBHOOKS_EXTENSION) {
+        roots.push(webhooks);
+    }
     component_schemas_reachable(doc, roots)
 }
 
@@ -260,6 +293,21 @@ pub fn component_schemas_reachable(doc: &Value, roots: Vec<&Value>) -> BTreeSet<
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn misspelt_additional_properties_and_property_names_are_rewritten() {
+        let mut doc = json!({"components": {"schemas": {"CompanyTags": {
+            "type": "object",
+            "propertyNames": {"pattern": "^.{1,27}$"},
+            "additional properties": {"type": "string"}
+        }}}});
+        drop_property_names(&mut doc);
+        spell_additional_properties(&mut doc);
+        assert_eq!(
+            doc["components"]["schemas"]["CompanyTags"],
+            json!({"type": "object", "additionalProperties": {"type": "string"}})
+        );
+    }
 
     #[test]
     fn version_becomes_3_0_3() {
