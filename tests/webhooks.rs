@@ -1,0 +1,597 @@
+//! Webhook verification and decoding: every way a delivery can be forged,
+//! replayed, truncated or odd, and what `Webhooks` answers. Each case becomes
+//! a row of RELIABILITY.md.
+
+mod support;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use codat_connections::webhooks::{ConnectionEvent, WebhookError, Webhooks};
+use codat_connections::{ConnectionStatus, Reauthorization};
+use http::HeaderMap;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+const AREA: &str = "Webhooks";
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const OTHER_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+const NOW: u64 = 1_764_150_000;
+const ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+
+fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(NOW)
+}
+
+fn webhooks() -> Webhooks {
+    Webhooks::new(SECRET).unwrap()
+}
+
+/// The headers Codat would send for `body`, signed with `secret` at `timestamp`.
+fn signed(secret: &str, timestamp: i64, body: &[u8]) -> HeaderMap {
+    Webhooks::new(secret)
+        .unwrap()
+        .sign(ID, timestamp, body)
+        .to_header_map()
+}
+
+/// The example events in Codat's document, by event type and example name.
+fn documented_examples() -> Vec<(String, String, Value)> {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/connections.json"),
+    )
+    .unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let mut out = Vec::new();
+    for (event_type, item) in doc["x-codat-webhooks"].as_object().unwrap() {
+        let examples = item
+            .pointer("/post/requestBody/content/application~1json/examples")
+            .and_then(Value::as_object)
+            .unwrap();
+        for (name, example) in examples {
+            out.push((event_type.clone(), name.clone(), example["value"].clone()));
+        }
+    }
+    out
+}
+
+fn disconnected_example() -> Value {
+    documented_examples()
+        .into_iter()
+        .find(|(t, name, _)| t == "connection.disconnected" && name == "De-authorized")
+        .unwrap()
+        .2
+}
+
+fn body_of(event: &Value) -> Vec<u8> {
+    serde_json::to_vec(event).unwrap()
+}
+
+#[test]
+fn every_documented_example_verifies_and_decodes_as_its_event_type() {
+    let examples = documented_examples();
+    let types: std::collections::BTreeSet<&str> =
+        examples.iter().map(|(t, _, _)| t.as_str()).collect();
+    assert_eq!(types.len(), 6, "{types:?}");
+    for (event_type, name, event) in &examples {
+        let body = body_of(event);
+        let decoded = webhooks()
+            .verify_at(&signed(SECRET, NOW as i64, &body), &body, now())
+            .unwrap_or_else(|e| panic!("{event_type} {name}: {e}"));
+        assert_eq!(decoded.event_type(), event_type);
+        assert!(
+            !matches!(decoded, ConnectionEvent::Unknown { .. }),
+            "{event_type}"
+        );
+        assert_eq!(decoded.id().to_string(), event["id"].as_str().unwrap());
+        let connection = decoded.connection().unwrap();
+        assert_eq!(
+            connection.link_url,
+            event["payload"]["connection"]["linkUrl"].as_str().unwrap()
+        );
+    }
+    support::record(
+        AREA,
+        "each example event in Codat's document (six event types), signed",
+        "verified and decoded as its own ConnectionEvent variant, with the event id and connection",
+    );
+}
+
+#[test]
+fn a_deauthorized_connection_event_gives_the_link_url() {
+    let event = disconnected_example();
+    let body = body_of(&event);
+    let decoded = webhooks()
+        .verify_at(&signed(SECRET, NOW as i64, &body), &body, now())
+        .unwrap();
+    let ConnectionEvent::Disconnected(change) = &decoded else {
+        panic!("{decoded:?}");
+    };
+    assert_eq!(change.connection.status, ConnectionStatus::Deauthorized);
+    let reauthorization = decoded.reauthorization().unwrap().unwrap();
+    let Reauthorization::Required { link_url, .. } = &reauthorization else {
+        panic!("{reauthorization:?}");
+    };
+    assert_eq!(
+        link_url.as_str(),
+        event["payload"]["connection"]["linkUrl"].as_str().unwrap()
+    );
+    // Every other event type has nothing to re-authorize.
+    let mut created = event.clone();
+    created["eventType"] = json!("connection.created");
+    let body = body_of(&created);
+    let decoded = webhooks()
+        .verify_at(&signed(SECRET, NOW as i64, &body), &body, now())
+        .unwrap();
+    assert_eq!(decoded.reauthorization().unwrap(), None);
+}
+
+#[test]
+fn a_tampered_body_is_refused() {
+    let body = body_of(&disconnected_example());
+    let headers = signed(SECRET, NOW as i64, &body);
+    let mut tampered = body.clone();
+    let at = tampered.iter().position(|b| *b == b'D').unwrap();
+    tampered[at] = b'L'; // "Deauthorized" -> "Leauthorized"
+    assert_eq!(
+        webhooks().verify_at(&headers, &tampered, now()),
+        Err(WebhookError::BadSignature)
+    );
+    let mut longer = body.clone();
+    longer.push(b' ');
+    assert_eq!(
+        webhooks().verify_at(&headers, &longer, now()),
+        Err(WebhookError::BadSignature)
+    );
+    assert!(webhooks().verify_at(&headers, &body, now()).is_ok());
+    support::record(
+        AREA,
+        "tampered body (one byte changed, or a byte added)",
+        "refused: WebhookError::BadSignature (answer 401)",
+    );
+}
+
+#[test]
+fn a_delivery_signed_with_another_secret_is_refused() {
+    let body = body_of(&disconnected_example());
+    let headers = signed(OTHER_SECRET, NOW as i64, &body);
+    assert_eq!(
+        webhooks().verify_at(&headers, &body, now()),
+        Err(WebhookError::BadSignature)
+    );
+    support::record(
+        AREA,
+        "signed with another endpoint's secret",
+        "refused: WebhookError::BadSignature (answer 401)",
+    );
+}
+
+#[test]
+fn stale_and_future_timestamps_are_refused_beyond_five_minutes() {
+    let body = body_of(&disconnected_example());
+    for (offset, accepted) in [(-301, false), (-300, true), (300, true), (301, false)] {
+        let timestamp = NOW as i64 + offset;
+        let result = webhooks().verify_at(&signed(SECRET, timestamp, &body), &body, now());
+        if accepted {
+            assert!(result.is_ok(), "{offset}: {result:?}");
+        } else {
+            assert_eq!(
+                result,
+                Err(WebhookError::TimestampOutOfTolerance {
+                    skew_seconds: offset,
+                    tolerance_seconds: 300
+                }),
+                "{offset}"
+            );
+        }
+    }
+    support::record(
+        AREA,
+        "stale timestamp (signed 301 s ago; a replay)",
+        "refused: WebhookError::TimestampOutOfTolerance (answer 401); 300 s ago is accepted",
+    );
+    support::record(
+        AREA,
+        "future timestamp (301 s ahead)",
+        "refused: WebhookError::TimestampOutOfTolerance (answer 401); 300 s ahead is accepted",
+    );
+}
+
+#[test]
+fn a_timestamp_that_is_not_seconds_is_refused() {
+    let body = body_of(&disconnected_example());
+    for bad in [
+        "",
+        "-1",
+        "+1764150000",
+        "1764150000.5",
+        "1e9",
+        " 1764150000",
+        "99999999999999999999",
+    ] {
+        let mut headers = signed(SECRET, NOW as i64, &body);
+        headers.insert("webhook-timestamp", bad.parse().unwrap());
+        assert_eq!(
+            webhooks().verify_at(&headers, &body, now()),
+            Err(WebhookError::MalformedHeader {
+                header: "webhook-timestamp"
+            }),
+            "{bad:?}"
+        );
+    }
+    support::record(
+        AREA,
+        "timestamp not a number of seconds (empty, signed, fractional, exponent, overflowing)",
+        "refused: WebhookError::MalformedHeader naming webhook-timestamp (answer 401)",
+    );
+}
+
+#[test]
+fn each_missing_header_is_named() {
+    let body = body_of(&disconnected_example());
+    for header in ["webhook-id", "webhook-timestamp", "webhook-signature"] {
+        let mut headers = signed(SECRET, NOW as i64, &body);
+        headers.remove(header);
+        assert_eq!(
+            webhooks().verify_at(&headers, &body, now()),
+            Err(WebhookError::MissingHeader { header }),
+            "{header}"
+        );
+        support::record(
+            AREA,
+            &format!("`{header}` header missing"),
+            &format!("refused: WebhookError::MissingHeader naming {header} (answer 401)"),
+        );
+    }
+}
+
+#[test]
+fn several_signatures_verify_when_one_is_valid() {
+    let body = body_of(&disconnected_example());
+    let valid = webhooks().sign(ID, NOW as i64, &body).signature;
+    let other = Webhooks::new(OTHER_SECRET)
+        .unwrap()
+        .sign(ID, NOW as i64, &body)
+        .signature;
+    let mut headers = signed(SECRET, NOW as i64, &body);
+    for list in [
+        format!("{other} {valid}"),
+        format!("{valid} {other}"),
+        format!("v1a,c29tZXRoaW5nIGVsc2U= {other} {valid}"),
+    ] {
+        headers.insert("webhook-signature", list.parse().unwrap());
+        assert!(
+            webhooks().verify_at(&headers, &body, now()).is_ok(),
+            "{list}"
+        );
+    }
+    headers.insert(
+        "webhook-signature",
+        format!("{other} v1a,{}", &valid[3..]).parse().unwrap(),
+    );
+    assert_eq!(
+        webhooks().verify_at(&headers, &body, now()),
+        Err(WebhookError::BadSignature)
+    );
+    support::record(
+        AREA,
+        "several signatures (secret rotation), one of them valid",
+        "accepted, whatever its position; none valid (or the valid one under another version): BadSignature",
+    );
+}
+
+#[test]
+fn an_oversized_body_is_refused_before_its_signature_is_checked() {
+    let webhooks = webhooks().max_body_bytes(1024);
+    let body = vec![b' '; 1025];
+    let headers = signed(SECRET, NOW as i64, &body);
+    assert_eq!(
+        webhooks.verify_at(&headers, &body, now()),
+        Err(WebhookError::BodyTooLarge {
+            size: 1025,
+            limit: 1024
+        })
+    );
+    assert_eq!(
+        webhooks.verify_at(&HeaderMap::new(), &body, now()),
+        Err(WebhookError::BodyTooLarge {
+            size: 1025,
+            limit: 1024
+        })
+    );
+    let default_limit = codat_connections::webhooks::DEFAULT_MAX_WEBHOOK_BYTES;
+    let big = vec![b' '; default_limit + 1];
+    assert!(matches!(
+        Webhooks::new(SECRET)
+            .unwrap()
+            .verify_at(&signed(SECRET, NOW as i64, &big), &big, now()),
+        Err(WebhookError::BodyTooLarge { .. })
+    ));
+    support::record(
+        AREA,
+        "body over the limit (1 MiB by default), even correctly signed",
+        "refused before hashing: WebhookError::BodyTooLarge (answer 400)",
+    );
+}
+
+#[test]
+fn a_signed_body_that_is_not_utf8_is_not_json() {
+    let body = b"{\"id\": \"\xff\xfe\"}".to_vec();
+    let err = webhooks()
+        .verify_at(&signed(SECRET, NOW as i64, &body), &body, now())
+        .unwrap_err();
+    assert!(matches!(err, WebhookError::NotJson { .. }), "{err:?}");
+    let unsigned = webhooks()
+        .verify_at(&signed(OTHER_SECRET, NOW as i64, &body), &body, now())
+        .unwrap_err();
+    assert_eq!(unsigned, WebhookError::BadSignature);
+    support::record(
+        AREA,
+        "non-UTF-8 body",
+        "verified over its raw bytes, then refused: WebhookError::NotJson (answer 400)",
+    );
+}
+
+#[test]
+fn json_that_is_not_an_event_is_refused() {
+    let cases: [(&[u8], &str); 6] = [
+        (b"not json", "not JSON"),
+        (b"[]", "an array"),
+        (br#"{"id": "ba29118f-5406-4e59-b05c-ba307ca38d01"}"#, "no eventType"),
+        (br#"{"eventType": "connection.created"}"#, "no id"),
+        (
+            br#"{"id": "x", "eventType": "connection.created"}"#,
+            "id not a UUID",
+        ),
+        (
+            br#"{"id": "ba29118f-5406-4e59-b05c-ba307ca38d01", "eventType": "connection.created", "payload": {}}"#,
+            "known type without a connection",
+        ),
+    ];
+    for (body, what) in cases {
+        let err = webhooks()
+            .verify_at(&signed(SECRET, NOW as i64, body), body, now())
+            .unwrap_err();
+        let expected = if what == "not JSON" {
+            matches!(err, WebhookError::NotJson { .. })
+        } else {
+            matches!(err, WebhookError::NotAnEvent { .. })
+        };
+        assert!(expected, "{what}: {err:?}");
+        assert!(!err.is_unauthenticated(), "{what}");
+    }
+    support::record(
+        AREA,
+        "signed JSON that is not an event (array, no eventType or id, id not a UUID, no connection)",
+        "refused: WebhookError::NotAnEvent (answer 400); not JSON: WebhookError::NotJson",
+    );
+}
+
+#[test]
+fn an_unknown_event_type_is_kept_with_its_json() {
+    let mut event = disconnected_example();
+    event["eventType"] = json!("connection.paused");
+    event["payload"]["why"] = json!("a field of tomorrow");
+    let body = body_of(&event);
+    let decoded = webhooks()
+        .verify_at(&signed(SECRET, NOW as i64, &body), &body, now())
+        .unwrap();
+    let ConnectionEvent::Unknown {
+        id,
+        event_type,
+        raw,
+    } = &decoded
+    else {
+        panic!("{decoded:?}");
+    };
+    assert_eq!(event_type, "connection.paused");
+    assert_eq!(id.to_string(), event["id"].as_str().unwrap());
+    assert_eq!(raw, &event);
+    assert_eq!(decoded.reauthorization().unwrap(), None);
+    support::record(
+        AREA,
+        "unknown event type (`connection.paused`)",
+        "kept: ConnectionEvent::Unknown with its id, type and whole JSON",
+    );
+}
+
+#[test]
+fn extra_fields_and_unknown_values_are_ignored() {
+    let mut event = disconnected_example();
+    event["newTopLevel"] = json!({"nested": [1, 2]});
+    event["payload"]["newInPayload"] = json!(true);
+    event["payload"]["referenceCompany"]["newInCompany"] = json!("x");
+    event["payload"]["connection"]["newInConnection"] = json!(42);
+    event["payload"]["connection"]["status"] = json!("Suspended");
+    event["payload"]["connection"]["sourceType"] = json!("Payroll");
+    event["generatedDate"] = json!("2024-08-08T17:10:34");
+    let body = body_of(&event);
+    let decoded = webhooks()
+        .verify_at(&signed(SECRET, NOW as i64, &body), &body, now())
+        .unwrap();
+    let change = decoded.change().unwrap();
+    assert_eq!(
+        change.connection.status,
+        ConnectionStatus::Unknown("Suspended".into())
+    );
+    assert!(change.generated_date.is_some());
+    support::record(
+        AREA,
+        "extra fields at every level, unknown status and source type, a date without offset",
+        "decoded: unknown fields ignored, open enums keep the value, Codat's date forms accepted",
+    );
+}
+
+#[test]
+fn both_header_spellings_are_accepted() {
+    let body = body_of(&disconnected_example());
+    let signed = webhooks().sign(ID, NOW as i64, &body);
+    let timestamp = signed.timestamp.to_string();
+    let svix = [
+        ("svix-id", ID),
+        ("svix-timestamp", timestamp.as_str()),
+        ("svix-signature", signed.signature.as_str()),
+    ];
+    let standard = [
+        ("Webhook-Id", ID),
+        ("Webhook-Timestamp", timestamp.as_str()),
+        ("Webhook-Signature", signed.signature.as_str()),
+    ];
+    assert!(webhooks().verify_at(&svix, &body, now()).is_ok());
+    assert!(webhooks().verify_at(&standard, &body, now()).is_ok());
+    let mut map = HeaderMap::new();
+    for (name, value) in svix {
+        map.insert(name, value.parse().unwrap());
+    }
+    assert!(webhooks().verify_at(&map, &body, now()).is_ok());
+    // A bad signature under either spelling is still refused.
+    let forged = [
+        ("svix-id", ID),
+        ("svix-timestamp", timestamp.as_str()),
+        (
+            "svix-signature",
+            "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        ),
+    ];
+    assert_eq!(
+        webhooks().verify_at(&forged, &body, now()),
+        Err(WebhookError::BadSignature)
+    );
+    support::record(
+        AREA,
+        "headers spelt `svix-id/-timestamp/-signature` or `webhook-*` (any case)",
+        "both accepted, as http::HeaderMap or name-value pairs",
+    );
+}
+
+#[test]
+fn a_secret_without_its_prefix_is_the_same_secret() {
+    let body = body_of(&disconnected_example());
+    let headers = signed(SECRET, NOW as i64, &body);
+    let bare = SECRET.trim_start_matches("whsec_");
+    assert!(Webhooks::new(bare)
+        .unwrap()
+        .verify_at(&headers, &body, now())
+        .is_ok());
+    for malformed in ["", "whsec_", "whsec_not base64!", "whsec_====", "   "] {
+        let err = Webhooks::new(malformed).unwrap_err();
+        assert!(
+            matches!(err, WebhookError::MalformedSecret { .. }),
+            "{malformed:?}: {err:?}"
+        );
+    }
+    support::record(
+        AREA,
+        "secret without the `whsec_` prefix",
+        "accepted as the same key; an empty or non-base64 secret: WebhookError::MalformedSecret",
+    );
+}
+
+#[test]
+fn the_secret_is_in_no_error_or_debug_output() {
+    let bare = SECRET.trim_start_matches("whsec_");
+    let webhooks = webhooks();
+    let body = body_of(&disconnected_example());
+    let mut printed = format!("{webhooks:?}");
+    for headers in [
+        HeaderMap::new(),
+        signed(OTHER_SECRET, NOW as i64, &body),
+        signed(SECRET, 0, &body),
+    ] {
+        let err = webhooks.verify_at(&headers, &body, now()).unwrap_err();
+        printed.push_str(&format!("{err} {err:?}"));
+    }
+    let err = Webhooks::new(&format!("{SECRET}!")).unwrap_err();
+    printed.push_str(&format!("{err} {err:?}"));
+    assert!(!printed.contains(bare), "{printed}");
+    assert!(!printed.contains(&bare[..8]), "{printed}");
+    support::record(
+        AREA,
+        "the signing secret, in Debug of Webhooks and in every error",
+        "never shown ([redacted])",
+    );
+}
+
+fn header_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("webhook-id".to_owned()),
+        Just("webhook-timestamp".to_owned()),
+        Just("webhook-signature".to_owned()),
+        Just("svix-id".to_owned()),
+        Just("svix-timestamp".to_owned()),
+        Just("svix-signature".to_owned()),
+        "[a-zA-Z-]{1,20}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn verification_never_panics_and_refuses_arbitrary_input(
+        headers in proptest::collection::vec((header_name(), proptest::collection::vec(any::<u8>(), 0..80)), 0..8),
+        body in proptest::collection::vec(any::<u8>(), 0..512),
+        now_seconds in any::<u32>(),
+    ) {
+        let now = UNIX_EPOCH + Duration::from_secs(u64::from(now_seconds));
+        let result = webhooks().verify_at(&headers, &body, now);
+        prop_assert!(result.is_err());
+    }
+
+    #[test]
+    fn verification_accepts_exactly_what_was_signed(
+        body in proptest::collection::vec(any::<u8>(), 0..512),
+        id in "[a-zA-Z0-9_]{1,40}",
+        skew in -300i64..=300,
+        flip in any::<prop::sample::Index>(),
+        bit in 0u8..8,
+    ) {
+        let timestamp = NOW as i64 + skew;
+        let signature = webhooks().sign(&id, timestamp, &body).signature;
+        let headers = [
+            ("webhook-id", id.clone()),
+            ("webhook-timestamp", timestamp.to_string()),
+            ("webhook-signature", signature.clone()),
+        ];
+        let verified = webhooks().verify_raw_at(&headers, &body, now());
+        prop_assert!(verified.is_ok(), "{:?}", verified);
+        prop_assert_eq!(verified.unwrap().body, body.as_slice());
+
+        // Any one bit changed in the body, or another secret: refused.
+        if !body.is_empty() {
+            let mut changed = body.clone();
+            changed[flip.index(body.len())] ^= 1 << bit;
+            prop_assert_eq!(
+                webhooks().verify_raw_at(&headers, &changed, now()),
+                Err(WebhookError::BadSignature)
+            );
+        }
+        prop_assert_eq!(
+            Webhooks::new(OTHER_SECRET).unwrap().verify_raw_at(&headers, &body, now()),
+            Err(WebhookError::BadSignature)
+        );
+        // Another id or timestamp under the same signature: refused.
+        let other_id = [
+            ("webhook-id", format!("{id}x")),
+            ("webhook-timestamp", timestamp.to_string()),
+            ("webhook-signature", signature.clone()),
+        ];
+        prop_assert_eq!(
+            webhooks().verify_raw_at(&other_id, &body, now()),
+            Err(WebhookError::BadSignature)
+        );
+    }
+}
+
+#[test]
+fn property_tests_are_recorded() {
+    support::record(
+        AREA,
+        "property: arbitrary headers (both spellings and others, arbitrary bytes) and bodies",
+        "never a panic, never accepted",
+    );
+    support::record(
+        AREA,
+        "property: arbitrary bodies signed with the secret, within the tolerance",
+        "accepted; one bit changed, another secret or another id: BadSignature",
+    );
+}
