@@ -595,3 +595,351 @@ fn property_tests_are_recorded() {
         "accepted; one bit changed, another secret or another id: BadSignature",
     );
 }
+
+/// The mock sends Codat's connection webhooks to a receiver built on this
+/// crate's API, as a user's service would be.
+#[cfg(feature = "mock")]
+mod from_the_mock {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use axum::http::{HeaderMap, StatusCode};
+    use codat_connections::mock::{
+        DeliveryOutcome, MockCodat, WebhookFault, MAX_DELIVERY_ATTEMPTS,
+    };
+    use codat_connections::webhooks::{ConnectionEvent, Webhooks};
+    use codat_connections::{ConnectionStatus, Reauthorization, Url};
+    use tokio::sync::mpsc;
+
+    use super::{support, AREA, SECRET};
+
+    #[derive(Clone)]
+    struct Shared {
+        webhooks: Arc<Webhooks>,
+        events: mpsc::UnboundedSender<ConnectionEvent>,
+        refuse_next: Arc<AtomicUsize>,
+    }
+
+    /// A receiver as a user writes it: verify, queue, answer.
+    struct Receiver {
+        url: Url,
+        events: mpsc::UnboundedReceiver<ConnectionEvent>,
+        refuse_next: Arc<AtomicUsize>,
+    }
+
+    impl Receiver {
+        async fn start() -> Receiver {
+            let (events, receiver) = mpsc::unbounded_channel();
+            let refuse_next = Arc::new(AtomicUsize::new(0));
+            let shared = Shared {
+                webhooks: Arc::new(Webhooks::new(SECRET).unwrap()),
+                events,
+                refuse_next: refuse_next.clone(),
+            };
+            let app = axum::Router::new().fallback(receive).with_state(shared);
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}/codat/webhooks", listener.local_addr().unwrap())
+                .parse()
+                .unwrap();
+            tokio::spawn(async move { axum::serve(listener, app).await });
+            Receiver {
+                url,
+                events: receiver,
+                refuse_next,
+            }
+        }
+
+        async fn next(&mut self) -> ConnectionEvent {
+            tokio::time::timeout(Duration::from_secs(5), self.events.recv())
+                .await
+                .expect("an event within 5 s")
+                .expect("the receiver is running")
+        }
+
+        fn nothing_more(&mut self) -> bool {
+            self.events.try_recv().is_err()
+        }
+    }
+
+    async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
+        if shared
+            .refuse_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
+        match shared.webhooks.verify(&headers, &body) {
+            Ok(event) => {
+                let _ = shared.events.send(event);
+                StatusCode::NO_CONTENT
+            }
+            Err(err) if err.is_unauthenticated() => StatusCode::UNAUTHORIZED,
+            Err(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_deauthorized_connection_reaches_the_receiver_with_the_clients_link_url() {
+        let codat = MockCodat::start().await.unwrap();
+        let company = codat.add_company();
+        let connection =
+            codat.add_connection(company, "gbol".parse().unwrap(), ConnectionStatus::Linked);
+        let mut receiver = Receiver::start().await;
+        codat
+            .send_webhooks_to(receiver.url.clone(), SECRET)
+            .unwrap();
+
+        codat.set_status(company, connection, ConnectionStatus::Deauthorized);
+
+        let event = receiver.next().await;
+        let ConnectionEvent::Disconnected(change) = &event else {
+            panic!("{event:?}");
+        };
+        assert_eq!(change.connection.id, connection);
+        assert_eq!(change.company.as_ref().unwrap().id, Some(company));
+        let from_event = event.reauthorization().unwrap().unwrap();
+        let from_client = codat
+            .client()
+            .unwrap()
+            .connections()
+            .reauthorization(company, connection)
+            .await
+            .unwrap();
+        let Reauthorization::Required { link_url, .. } = &from_event else {
+            panic!("{from_event:?}");
+        };
+        assert_eq!(Some(link_url), from_client.required_link_url());
+
+        let deliveries = codat.wait_for_webhook_deliveries(1).await;
+        assert_eq!(deliveries.len(), 1);
+        assert_eq!(deliveries[0].event_type, "connection.disconnected");
+        assert_eq!(deliveries[0].event_id, event.id());
+        assert_eq!(deliveries[0].outcome, DeliveryOutcome::Answered(204));
+        assert!(receiver.nothing_more());
+        support::record(
+            AREA,
+            "mock moves a connection to Deauthorized; its signed connection.disconnected reaches a receiver",
+            "verified and decoded; reauthorization() gives the same link URL as the client's, with no request",
+        );
+    }
+
+    #[tokio::test]
+    async fn each_change_of_a_connection_sends_its_event_in_order() {
+        let codat = MockCodat::start().await.unwrap();
+        let company = codat.add_company();
+        let mut receiver = Receiver::start().await;
+        codat
+            .send_webhooks_to(receiver.url.clone(), SECRET)
+            .unwrap();
+        let client = codat.client().unwrap();
+
+        let created = client.connections().create(company, "gbol").await.unwrap();
+        codat.set_status(company, created.id, ConnectionStatus::Linked);
+        client
+            .connections()
+            .unlink(company, created.id)
+            .await
+            .unwrap();
+        codat.set_status(company, created.id, ConnectionStatus::Linked);
+        codat.set_status(company, created.id, ConnectionStatus::Linked); // no change, no event
+        client
+            .connections()
+            .delete(company, created.id)
+            .await
+            .unwrap();
+
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            let event = receiver.next().await;
+            assert_eq!(event.connection().unwrap().id, created.id);
+            seen.push((
+                event.event_type().to_owned(),
+                event.connection().unwrap().status.clone(),
+            ));
+        }
+        assert_eq!(
+            seen,
+            [
+                (
+                    "connection.created".to_owned(),
+                    ConnectionStatus::PendingAuth
+                ),
+                ("connection.connected".to_owned(), ConnectionStatus::Linked),
+                (
+                    "connection.disconnected".to_owned(),
+                    ConnectionStatus::Unlinked
+                ),
+                (
+                    "connection.reconnected".to_owned(),
+                    ConnectionStatus::Linked
+                ),
+                ("connection.deleted".to_owned(), ConnectionStatus::Linked),
+            ]
+        );
+        let deliveries = codat.wait_for_webhook_deliveries(5).await;
+        assert_eq!(deliveries.len(), 5);
+        assert!(deliveries.iter().all(|d| d.outcome.is_accepted()));
+        support::record(
+            AREA,
+            "mock: create, link, unlink, re-link, delete a connection",
+            "connection.created, .connected, .disconnected, .reconnected, .deleted delivered in order, signed",
+        );
+    }
+
+    #[tokio::test]
+    async fn a_duplicate_delivery_carries_the_same_event_id() {
+        let codat = MockCodat::start().await.unwrap();
+        let company = codat.add_company();
+        let connection =
+            codat.add_connection(company, "gbol".parse().unwrap(), ConnectionStatus::Linked);
+        let mut receiver = Receiver::start().await;
+        codat
+            .send_webhooks_to(receiver.url.clone(), SECRET)
+            .unwrap();
+        codat.inject_webhook_fault(WebhookFault::Duplicate, 1);
+
+        codat.set_status(company, connection, ConnectionStatus::Deauthorized);
+
+        let first = receiver.next().await;
+        let second = receiver.next().await;
+        assert_eq!(first.id(), second.id(), "de-duplicate on the event id");
+        let deliveries = codat.wait_for_webhook_deliveries(2).await;
+        assert_eq!(deliveries.len(), 2);
+        assert_eq!(deliveries[0].message_id, deliveries[1].message_id);
+        support::record(
+            AREA,
+            "mock fault: the same event delivered twice",
+            "both verify; ConnectionEvent::id is the same, for the receiver to de-duplicate",
+        );
+    }
+
+    #[tokio::test]
+    async fn an_out_of_order_delivery_arrives_after_the_next_event() {
+        let codat = MockCodat::start().await.unwrap();
+        let company = codat.add_company();
+        let connection = codat.add_connection(
+            company,
+            "gbol".parse().unwrap(),
+            ConnectionStatus::PendingAuth,
+        );
+        let mut receiver = Receiver::start().await;
+        codat
+            .send_webhooks_to(receiver.url.clone(), SECRET)
+            .unwrap();
+        codat.inject_webhook_fault(WebhookFault::OutOfOrder, 1);
+
+        codat.set_status(company, connection, ConnectionStatus::Linked);
+        codat.set_status(company, connection, ConnectionStatus::Deauthorized);
+
+        let first = receiver.next().await;
+        let second = receiver.next().await;
+        assert_eq!(first.event_type(), "connection.disconnected");
+        assert_eq!(second.event_type(), "connection.connected");
+        // generatedDate tells the receiver which came first.
+        let generated =
+            |e: &ConnectionEvent| e.change().unwrap().generated_date.unwrap().naive_local();
+        assert!(generated(&first) >= generated(&second));
+        support::record(
+            AREA,
+            "mock fault: an event delivered after the one that followed it",
+            "both verify; generatedDate orders them",
+        );
+    }
+
+    #[tokio::test]
+    async fn a_delivery_the_endpoint_refuses_is_retried_until_accepted() {
+        let codat = MockCodat::start().await.unwrap();
+        let company = codat.add_company();
+        let connection =
+            codat.add_connection(company, "gbol".parse().unwrap(), ConnectionStatus::Linked);
+        let mut receiver = Receiver::start().await;
+        receiver.refuse_next.store(1, Ordering::SeqCst);
+        codat
+            .send_webhooks_to(receiver.url.clone(), SECRET)
+            .unwrap();
+
+        codat.set_status(company, connection, ConnectionStatus::Unlinked);
+
+        assert_eq!(
+            receiver.next().await.event_type(),
+            "connection.disconnected"
+        );
+        let deliveries = codat.wait_for_webhook_deliveries(2).await;
+        let outcomes: Vec<_> = deliveries
+            .iter()
+            .map(|d| (d.attempt, d.outcome.clone()))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                (1, DeliveryOutcome::Answered(503)),
+                (2, DeliveryOutcome::Answered(204))
+            ]
+        );
+        support::record(
+            AREA,
+            "mock: the endpoint answers 503 to a delivery",
+            "retried (same message id); the next attempt is accepted; each attempt recorded",
+        );
+    }
+
+    #[tokio::test]
+    async fn forged_and_replayed_deliveries_never_reach_the_queue() {
+        let codat = MockCodat::start().await.unwrap();
+        let company = codat.add_company();
+        let connection =
+            codat.add_connection(company, "gbol".parse().unwrap(), ConnectionStatus::Linked);
+        let mut receiver = Receiver::start().await;
+        codat
+            .send_webhooks_to(receiver.url.clone(), SECRET)
+            .unwrap();
+        codat.inject_webhook_fault(WebhookFault::BadSignature, 1);
+        codat.inject_webhook_fault(WebhookFault::Stale, 1);
+
+        codat.set_status(company, connection, ConnectionStatus::Deauthorized);
+        codat.set_status(company, connection, ConnectionStatus::Linked);
+        codat.set_status(company, connection, ConnectionStatus::Unlinked);
+
+        // The third, signed correctly, is the only one to arrive.
+        let event = receiver.next().await;
+        assert_eq!(
+            event.connection().unwrap().status,
+            ConnectionStatus::Unlinked
+        );
+        let deliveries = codat
+            .wait_for_webhook_deliveries(2 * MAX_DELIVERY_ATTEMPTS + 1)
+            .await;
+        let refused: Vec<_> = deliveries
+            .iter()
+            .filter(|d| !d.outcome.is_accepted())
+            .collect();
+        assert_eq!(refused.len(), 2 * MAX_DELIVERY_ATTEMPTS, "{deliveries:#?}");
+        assert!(refused
+            .iter()
+            .all(|d| d.outcome == DeliveryOutcome::Answered(401)));
+        assert!(receiver.nothing_more());
+        support::record(
+            AREA,
+            "mock faults: a delivery signed with another secret, one signed ten minutes ago",
+            "the receiver answers 401 to every attempt; neither reaches its queue",
+        );
+    }
+
+    #[tokio::test]
+    async fn without_an_endpoint_nothing_is_sent() {
+        let codat = MockCodat::start().await.unwrap();
+        let company = codat.add_company();
+        let connection =
+            codat.add_connection(company, "gbol".parse().unwrap(), ConnectionStatus::Linked);
+        codat.set_status(company, connection, ConnectionStatus::Deauthorized);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(codat.webhook_deliveries().is_empty());
+        assert!(codat
+            .send_webhooks_to("http://127.0.0.1:9/".parse().unwrap(), "whsec_")
+            .is_err());
+    }
+}

@@ -36,6 +36,8 @@ pub(super) struct State {
     /// The `Authorization` value the mock's key makes, marked sensitive so
     /// that `Debug` does not show it.
     authorization: header::HeaderValue,
+    /// The connection webhooks to send (`src/mock/webhooks.rs`).
+    pub(super) webhooks: super::webhooks::Outbox,
 }
 
 impl State {
@@ -48,7 +50,20 @@ impl State {
             latency: Duration::ZERO,
             contract: Contract::shared(),
             authorization: expected_authorization(),
+            webhooks: Default::default(),
         }
+    }
+
+    /// Sends the connection webhook `event_type` for `connection`, when a
+    /// test registered an endpoint.
+    pub(super) fn announce(
+        &self,
+        event_type: &'static str,
+        company: CompanyId,
+        connection: &Connection,
+    ) {
+        self.webhooks
+            .connection_event(event_type, company, connection, &self.base_url);
     }
 
     pub(super) fn new_connection(
@@ -484,6 +499,7 @@ async fn create_connection(
         };
         let connection = state.new_connection(company_id, key, ConnectionStatus::PendingAuth);
         let answer = json_response(&connection);
+        state.announce("connection.created", company_id, &connection);
         if let Some(connections) = state.companies.get_mut(&company_id) {
             connections.insert(connection.id, connection);
         }
@@ -512,8 +528,10 @@ async fn delete_connection(
             Ok(found) => found.id,
             Err(e) => return e,
         };
-        if let Ok((_, connections)) = connections_of(state, &company) {
-            connections.remove(&id);
+        if let Ok((company, connections)) = connections_of(state, &company) {
+            if let Some(deleted) = connections.remove(&id) {
+                state.announce("connection.deleted", company, &deleted);
+            }
         }
         StatusCode::OK.into_response()
     })
@@ -548,7 +566,11 @@ async fn unlink_connection(
             );
         }
         found.status = ConnectionStatus::Unlinked;
-        json_response(found)
+        let unlinked = found.clone();
+        if let Ok(company) = company_id(&company) {
+            state.announce("connection.disconnected", company, &unlinked);
+        }
+        json_response(&unlinked)
     })
 }
 
