@@ -96,6 +96,146 @@ fn every_documented_example_verifies_and_decodes_as_its_event_type() {
     );
 }
 
+/// Codat's published documents: `CODAT_UPSTREAM_DIR`, or `../shared/upstream`
+/// beside the crate (as tests/drift.rs finds them).
+fn upstream_documents() -> Vec<(String, Value)> {
+    let dir = match std::env::var_os("CODAT_UPSTREAM_DIR") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/upstream"),
+    };
+    assert!(
+        dir.join("history").is_dir(),
+        "Codat's documents are not at {}: set CODAT_UPSTREAM_DIR",
+        dir.display()
+    );
+    let mut paths: Vec<_> = std::fs::read_dir(dir.join("history"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    paths.push(dir.join("Codat-Platform.json"));
+    paths
+        .into_iter()
+        .map(|p| {
+            let doc = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+            (p.file_name().unwrap().to_string_lossy().into_owned(), doc)
+        })
+        .collect()
+}
+
+/// Every example event a published document gives for the connection
+/// webhooks: under each webhook (from 2025-06) or, before that, in the
+/// `ConnectionWebhook` schema's `examples`.
+fn example_events(doc: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    if let Some(webhooks) = doc.get("webhooks").and_then(Value::as_object) {
+        for (event_type, item) in webhooks
+            .iter()
+            .filter(|(t, _)| t.starts_with("connection."))
+        {
+            let examples = item
+                .pointer("/post/requestBody/content/application~1json/examples")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten();
+            for (name, example) in examples {
+                out.push((format!("{event_type} {name}"), example["value"].clone()));
+            }
+        }
+    }
+    let schema_examples = doc
+        .pointer("/components/schemas/ConnectionWebhook/examples")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten();
+    for (i, example) in schema_examples.enumerate() {
+        out.push((format!("ConnectionWebhook example {i}"), example.clone()));
+    }
+    out
+}
+
+#[test]
+fn the_example_events_of_every_published_version_decode() {
+    let mut versions_with_examples = Vec::new();
+    let mut misnamed = 0;
+    let mut numeric_codes = 0;
+    // `event` with the first data connection error's statusCode set to `code`.
+    let event_with = |event: &Value, code: &Value| {
+        let mut e = event.clone();
+        e["payload"]["connection"]["dataConnectionErrors"][0]["statusCode"] = code.clone();
+        e
+    };
+    for (name, doc) in upstream_documents() {
+        let examples = example_events(&doc);
+        for (example, mut event) in examples.iter().cloned() {
+            // Codat's examples of September 2024 name the event type `type`,
+            // against their own schema (`eventType`); later documents fixed
+            // the examples. A body without `eventType` is not an event.
+            if let Some(event_type) = event.as_object_mut().and_then(|e| e.remove("type")) {
+                let wrong = body_of(&{
+                    let mut e = event.clone();
+                    e["type"] = event_type.clone();
+                    e
+                });
+                let err = webhooks()
+                    .verify_at(&signed(SECRET, NOW as i64, &wrong), &wrong, now())
+                    .unwrap_err();
+                assert!(matches!(err, WebhookError::NotAnEvent { .. }), "{err:?}");
+                event["eventType"] = event_type;
+                misnamed += 1;
+            }
+            // The same examples give a data connection error's `statusCode`
+            // as a number (401), against the schema's string ("401" in later
+            // examples and in the client's answers). Decoded like the
+            // client's answers, strictly: not an event.
+            let code = event
+                .pointer("/payload/connection/dataConnectionErrors/0/statusCode")
+                .filter(|c| c.is_number())
+                .cloned();
+            if let Some(code) = code {
+                let numeric = body_of(&event);
+                let err = webhooks()
+                    .verify_at(&signed(SECRET, NOW as i64, &numeric), &numeric, now())
+                    .unwrap_err();
+                assert!(matches!(err, WebhookError::NotAnEvent { .. }), "{err:?}");
+                event = event_with(&event, &json!(code.to_string()));
+                numeric_codes += 1;
+            }
+            let body = body_of(&event);
+            let decoded = webhooks()
+                .verify_at(&signed(SECRET, NOW as i64, &body), &body, now())
+                .unwrap_or_else(|e| panic!("{name} {example}: {e}"));
+            assert_eq!(decoded.event_type(), event["eventType"], "{name} {example}");
+            assert!(
+                !matches!(decoded, ConnectionEvent::Unknown { .. }),
+                "{name} {example}"
+            );
+            assert!(decoded.connection().is_some(), "{name} {example}");
+        }
+        if !examples.is_empty() {
+            versions_with_examples.push(name);
+        }
+    }
+    // Webhooks appear in Codat's document on 2024-09-23 (5a17935).
+    assert_eq!(
+        versions_with_examples.len(),
+        7,
+        "{versions_with_examples:?}"
+    );
+    assert!(
+        versions_with_examples[0].starts_with("2024-09-23"),
+        "{versions_with_examples:?}"
+    );
+    assert_eq!(misnamed, 18, "six examples in each of three versions");
+    assert_eq!(numeric_codes, 3, "one example in each of three versions");
+    support::record(
+        AREA,
+        "the example events of every published version of Codat's document with webhooks (2024-09-23 on)",
+        "each verifies and decodes as its event type; the 2024-09 examples' `type` for `eventType`, and a numeric `statusCode`, both against their own schema, are NotAnEvent",
+    );
+}
+
 #[test]
 fn a_deauthorized_connection_event_gives_the_link_url() {
     let event = disconnected_example();
