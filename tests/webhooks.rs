@@ -544,6 +544,11 @@ fn extra_fields_and_unknown_values_are_ignored() {
     event["payload"]["connection"]["status"] = json!("Suspended");
     event["payload"]["connection"]["sourceType"] = json!("Payroll");
     event["generatedDate"] = json!("2024-08-08T17:10:34");
+    // More tags, and longer, than Codat documents today.
+    let tags: serde_json::Map<String, Value> = (0..12)
+        .map(|i| (format!("tag{i}"), json!("x".repeat(150))))
+        .collect();
+    event["payload"]["referenceCompany"]["tags"] = Value::Object(tags);
     let body = body_of(&event);
     let decoded = webhooks()
         .verify_at(&signed(SECRET, NOW as i64, &body), &body, now())
@@ -554,9 +559,20 @@ fn extra_fields_and_unknown_values_are_ignored() {
         ConnectionStatus::Unknown("Suspended".into())
     );
     assert!(change.generated_date.is_some());
+    assert_eq!(
+        change
+            .company
+            .as_ref()
+            .unwrap()
+            .tags
+            .as_ref()
+            .unwrap()
+            .len(),
+        12
+    );
     support::record(
         AREA,
-        "extra fields at every level, unknown status and source type, a date without offset",
+        "extra fields at every level, unknown status and source type, a date without offset, more and longer company tags than documented",
         "decoded: unknown fields ignored, open enums keep the value, Codat's date forms accepted",
     );
 }

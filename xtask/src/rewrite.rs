@@ -26,6 +26,7 @@ pub fn apply_all(doc: &mut Value) {
     drop_property_names(doc);
     spell_additional_properties(doc);
     open_response_objects(doc);
+    drop_limits_on_received_values(doc);
     strip_byte_order_marks(doc);
 }
 
@@ -201,6 +202,45 @@ pub fn open_response_objects(doc: &mut Value) {
     }
 }
 
+/// typify turns `maxLength` and `maxProperties` into checks made while
+/// decoding, so a company tag one character longer than Codat documents
+/// today would make a whole webhook undecodable (and Codat would retry it
+/// for days). Limits on what Codat sends are Codat's to enforce: they are
+/// dropped from schemas that are only received (reached from a response or
+/// a webhook, never from a request), and kept where this SDK sends data.
+pub fn drop_limits_on_received_values(doc: &mut Value) {
+    let received = component_schemas_reachable_from_responses(doc);
+    let mut sent_roots = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for item in paths.values().filter_map(Value::as_object) {
+            for (key, op) in item {
+                if key == "parameters" {
+                    sent_roots.push(op);
+                    continue;
+                }
+                sent_roots.extend(op.get("parameters"));
+                sent_roots.extend(op.get("requestBody"));
+            }
+        }
+    }
+    sent_roots.extend(doc.pointer("/components/parameters"));
+    sent_roots.extend(doc.pointer("/components/requestBodies"));
+    let sent = component_schemas_reachable(doc, sent_roots);
+    let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") else {
+        return;
+    };
+    for (name, schema) in schemas.iter_mut() {
+        if received.contains(name) && !sent.contains(name) {
+            for_each_subschema(schema, &mut |sub| {
+                if let Value::Object(map) = sub {
+                    map.remove("maxLength");
+                    map.remove("maxProperties");
+                }
+            });
+        }
+    }
+}
+
 /// Some of Codat's descriptions start with a byte-order mark (U+FEFF), which
 /// would end up invisible but present in generated documentation.
 pub fn strip_byte_order_marks(doc: &mut Value) {
@@ -293,6 +333,37 @@ pub fn component_schemas_reachable(doc: &Value, roots: Vec<&Value>) -> BTreeSet<
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn limits_are_dropped_only_from_schemas_that_are_only_received() {
+        let mut doc = json!({
+            "paths": {"/x": {"post": {
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Sent"}}}},
+                "responses": {"200": {"description": "OK", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Received"}}}}}
+            }}},
+            "x-codat-webhooks": {"connection.created": {"post": {"requestBody": {"content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Tags"}}}}}}},
+            "components": {"schemas": {
+                "Sent": {"type": "string", "maxLength": 4},
+                "Received": {"type": "object", "properties": {
+                    "name": {"type": "string", "maxLength": 10},
+                    "sent": {"$ref": "#/components/schemas/Sent"}}},
+                "Tags": {"type": "object", "maxProperties": 10,
+                    "additionalProperties": {"type": "string", "maxLength": 100}}
+            }}
+        });
+        drop_limits_on_received_values(&mut doc);
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["Sent"]["maxLength"], 4);
+        assert!(schemas["Received"]["properties"]["name"]
+            .get("maxLength")
+            .is_none());
+        assert!(schemas["Tags"].get("maxProperties").is_none());
+        assert!(schemas["Tags"]["additionalProperties"]
+            .get("maxLength")
+            .is_none());
+    }
 
     #[test]
     fn misspelt_additional_properties_and_property_names_are_rewritten() {
