@@ -246,7 +246,8 @@ impl Webhooks {
     /// A verifier for the signing secret `secret`: `whsec_` followed by
     /// base64, as Codat's portal shows it. The base64 alone (without
     /// `whsec_`) is accepted too, as Svix's libraries accept it, so a secret
-    /// stored without its prefix still works.
+    /// stored without its prefix still works. Surrounding whitespace (a
+    /// newline from a secrets file) is ignored.
     pub fn new(secret: &str) -> Result<Self, WebhookError> {
         let encoded = secret.trim();
         let encoded = encoded.strip_prefix(SECRET_PREFIX).unwrap_or(encoded);

@@ -346,5 +346,6 @@ impl Drop for MockCodat {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
+        self.state().webhooks.close();
     }
 }

@@ -110,6 +110,8 @@ struct Inner {
     delivered: Vec<WebhookDelivery>,
     /// Whether the delivery task runs.
     running: bool,
+    /// Set when the mock stops: the delivery task ends.
+    closed: bool,
 }
 
 /// The events the mock has to send, shared by its handlers (which add them),
@@ -138,6 +140,12 @@ impl Outbox {
             tokio::spawn(deliver_forever(self.clone()));
         }
         Ok(())
+    }
+
+    /// Ends the delivery task (what is still queued is not sent).
+    pub(super) fn close(&self) {
+        self.lock().closed = true;
+        self.wake.notify_one();
     }
 
     pub(super) fn inject(&self, fault: WebhookFault, times: usize) {
@@ -234,6 +242,9 @@ async fn deliver_forever(outbox: Outbox) {
         }
     };
     loop {
+        if outbox.lock().closed {
+            return;
+        }
         match outbox.next() {
             Some(batch) => {
                 for (pending, fault) in batch {
