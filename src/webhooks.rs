@@ -227,7 +227,9 @@ pub struct VerifiedWebhook<'a> {
 /// ```
 #[derive(Clone)]
 pub struct Webhooks {
-    key: Vec<u8>,
+    /// HMAC-SHA256 keyed with the secret, before any input: cloned for each
+    /// message.
+    keyed: Hmac<Sha256>,
     tolerance: Duration,
     max_body_bytes: usize,
 }
@@ -266,8 +268,13 @@ impl Webhooks {
                 reason: "it is empty",
             });
         }
+        // HMAC takes keys of every length; the error cannot happen.
+        let keyed =
+            Hmac::<Sha256>::new_from_slice(&key).map_err(|_| WebhookError::MalformedSecret {
+                reason: "not usable as an HMAC key",
+            })?;
         Ok(Webhooks {
-            key,
+            keyed,
             tolerance: DEFAULT_TOLERANCE,
             max_body_bytes: DEFAULT_MAX_WEBHOOK_BYTES,
         })
@@ -354,11 +361,7 @@ impl Webhooks {
     }
 
     fn mac(&self, id: &[u8], timestamp: &[u8], body: &[u8]) -> Hmac<Sha256> {
-        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.key) {
-            Ok(mac) => mac,
-            // HMAC takes a key of any length; this arm is never taken.
-            Err(_) => unreachable!("HMAC accepts keys of every length"),
-        };
+        let mut mac = self.keyed.clone();
         mac.update(id);
         mac.update(b".");
         mac.update(timestamp);
