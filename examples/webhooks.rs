@@ -16,8 +16,8 @@
 //!   check its answers, and exit.
 //!
 //! Answers: 204 for a verified event, 401 for a missing, bad or stale
-//! signature, 400 for a malformed request, 503 when the queue is full (Codat
-//! retries later).
+//! signature, 400 for a malformed request, 413 for a body over the limit
+//! (not read), 503 when the queue is full (Codat retries later).
 
 use std::collections::HashSet;
 use std::net::SocketAddr;

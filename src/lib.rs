@@ -45,6 +45,12 @@
 //! know, unknown fields are ignored, and [`DateTime`] accepts every form
 //! Codat documents.
 //!
+//! # Webhooks
+//!
+//! [`webhooks::Webhooks`] verifies the connection webhooks Codat sends
+//! (created, connected, failed, disconnected, reconnected, deleted) and
+//! decodes them into [`webhooks::ConnectionEvent`].
+//!
 //! # Errors
 //!
 //! Every operation returns [`Error`]; invalid input (an ID that is not a
