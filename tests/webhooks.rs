@@ -894,6 +894,7 @@ mod from_the_mock {
         let client = codat.client().unwrap();
 
         let created = client.connections().create(company, "gbol").await.unwrap();
+        codat.fail_linking(company, created.id);
         codat.set_status(company, created.id, ConnectionStatus::Linked);
         client
             .connections()
@@ -909,7 +910,7 @@ mod from_the_mock {
             .unwrap();
 
         let mut seen = Vec::new();
-        for _ in 0..5 {
+        for _ in 0..6 {
             let event = receiver.next().await;
             assert_eq!(event.connection().unwrap().id, created.id);
             seen.push((
@@ -924,6 +925,10 @@ mod from_the_mock {
                     "connection.created".to_owned(),
                     ConnectionStatus::PendingAuth
                 ),
+                (
+                    "connection.failed".to_owned(),
+                    ConnectionStatus::PendingAuth
+                ),
                 ("connection.connected".to_owned(), ConnectionStatus::Linked),
                 (
                     "connection.disconnected".to_owned(),
@@ -936,13 +941,13 @@ mod from_the_mock {
                 ("connection.deleted".to_owned(), ConnectionStatus::Linked),
             ]
         );
-        let deliveries = codat.wait_for_webhook_deliveries(5).await;
-        assert_eq!(deliveries.len(), 5);
+        let deliveries = codat.wait_for_webhook_deliveries(6).await;
+        assert_eq!(deliveries.len(), 6);
         assert!(deliveries.iter().all(|d| d.outcome.is_accepted()));
         support::record(
             AREA,
-            "mock: create, link, unlink, re-link, delete a connection",
-            "connection.created, .connected, .disconnected, .reconnected, .deleted delivered in order, signed",
+            "mock: create a connection, fail to link it, link, unlink, re-link, delete it",
+            "connection.created, .failed, .connected, .disconnected, .reconnected, .deleted delivered in order, signed",
         );
     }
 

@@ -308,6 +308,22 @@ impl MockCodat {
         outbox.register(url, secret)
     }
 
+    /// Sends `connection.failed` for a connection, as Codat does when a
+    /// customer's attempt to link it fails; its status does not change.
+    ///
+    /// # Panics
+    /// If the connection does not exist in the mock (a mistake in the test).
+    pub fn fail_linking(&self, company: CompanyId, connection: ConnectionId) {
+        let state = self.state();
+        let found = state
+            .companies
+            .get(&company)
+            .and_then(|connections| connections.get(&connection))
+            .unwrap_or_else(|| panic!("mock Codat has no connection {connection} in {company}"))
+            .clone();
+        state.announce("connection.failed", company, &found);
+    }
+
     /// Does `fault` to the next `times` webhook deliveries (after any faults
     /// already queued).
     pub fn inject_webhook_fault(&self, fault: WebhookFault, times: usize) {
