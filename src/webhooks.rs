@@ -174,6 +174,7 @@ impl<K: AsRef<str>, V: AsRef<[u8]>, const N: usize> WebhookHeaders for [(K, V); 
 /// The signed headers of a delivery, as [`Webhooks::sign`] produces them:
 /// what a sender (such as the mock) puts on its request.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SignedHeaders {
     /// The message id (`webhook-id`): the same on every retry of a delivery.
     pub id: String,
@@ -205,6 +206,7 @@ impl SignedHeaders {
 /// A delivery whose signature and timestamp were verified: its body can be
 /// trusted to come from Codat.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VerifiedWebhook<'a> {
     /// The message id (`webhook-id`): Svix keeps it on every retry.
     pub message_id: String,
@@ -217,14 +219,28 @@ pub struct VerifiedWebhook<'a> {
 /// Verifies deliveries signed with one endpoint's signing secret.
 ///
 /// ```
-/// use codat_connections::webhooks::Webhooks;
+/// use codat_connections::webhooks::{ConnectionEvent, WebhookError, Webhooks};
 ///
-/// # fn handle(headers: &http::HeaderMap, body: &[u8]) -> Result<(), codat_connections::webhooks::WebhookError> {
+/// // In the handler of the endpoint Codat posts to, with the raw body.
+/// fn handle(webhooks: &Webhooks, headers: &http::HeaderMap, body: &[u8]) -> u16 {
+///     match webhooks.verify(headers, body) {
+///         Ok(ConnectionEvent::Disconnected(change)) => {
+///             println!("{} disconnected", change.connection.id);
+///             204
+///         }
+///         Ok(_other) => 204,
+///         Err(err) if err.is_unauthenticated() => 401,
+///         Err(_malformed) => 400,
+///     }
+/// }
+///
 /// let webhooks = Webhooks::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?;
-/// let verified = webhooks.verify_raw(headers, body)?;
-/// println!("message {} verified", verified.message_id);
-/// # Ok(()) }
+/// assert_eq!(handle(&webhooks, &http::HeaderMap::new(), b"{}"), 401);
+/// # Ok::<(), WebhookError>(())
 /// ```
+///
+/// [`Webhooks::verify_raw`] checks the signature only, for a body to decode
+/// yourself.
 #[derive(Clone)]
 pub struct Webhooks {
     /// HMAC-SHA256 keyed with the secret, before any input: cloned for each
