@@ -738,6 +738,55 @@ proptest! {
     }
 }
 
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        "[a-zA-Z0-9 .:-]{0,20}".prop_map(Value::from),
+        Just(json!("ba29118f-5406-4e59-b05c-ba307ca38d01")),
+        Just(json!("connection.disconnected")),
+        Just(json!("2024-08-08T17:10:34.015Z")),
+    ];
+    leaf.prop_recursive(3, 24, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            proptest::collection::btree_map(
+                prop_oneof![
+                    Just("id".to_owned()),
+                    Just("eventType".to_owned()),
+                    Just("payload".to_owned()),
+                    Just("connection".to_owned()),
+                    Just("status".to_owned()),
+                    "[a-z]{1,8}",
+                ],
+                inner,
+                0..5
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn a_signed_body_of_any_json_decodes_or_is_refused_without_panic(value in json_value()) {
+        let body = body_of(&value);
+        let result = webhooks().verify_at(&signed(SECRET, NOW as i64, &body), &body, now());
+        match result {
+            Ok(event) => {
+                prop_assert_eq!(Some(event.event_type()), value["eventType"].as_str());
+            }
+            Err(err) => prop_assert!(
+                matches!(err, WebhookError::NotAnEvent { .. } | WebhookError::NotJson { .. }),
+                "{:?}", err
+            ),
+        }
+    }
+}
+
 #[test]
 fn property_tests_are_recorded() {
     support::record(
@@ -749,6 +798,11 @@ fn property_tests_are_recorded() {
         AREA,
         "property: arbitrary bodies signed with the secret, within the tolerance",
         "accepted; one bit changed, another secret or another id: BadSignature",
+    );
+    support::record(
+        AREA,
+        "property: arbitrary JSON (event-like keys and values), correctly signed",
+        "decoded with its own eventType, or NotAnEvent / NotJson; never a panic",
     );
 }
 
