@@ -66,23 +66,40 @@ fn body_of(event: &Value) -> Vec<u8> {
     serde_json::to_vec(event).unwrap()
 }
 
+/// The event types ConnectionEvent has a variant for. Codat removing one
+/// breaks receivers (the tests below fail); Codat adding one does not (it
+/// decodes as Unknown).
+const KNOWN: [&str; 6] = [
+    "connection.created",
+    "connection.connected",
+    "connection.failed",
+    "connection.disconnected",
+    "connection.reconnected",
+    "connection.deleted",
+];
+
 #[test]
 fn every_documented_example_verifies_and_decodes_as_its_event_type() {
     let examples = documented_examples();
     let types: std::collections::BTreeSet<&str> =
         examples.iter().map(|(t, _, _)| t.as_str()).collect();
-    assert_eq!(types.len(), 6, "{types:?}");
+    for known in KNOWN {
+        assert!(types.contains(known), "{known} is gone from the document");
+    }
     for (event_type, name, event) in &examples {
         let body = body_of(event);
         let decoded = webhooks()
             .verify_at(&signed(SECRET, NOW as i64, &body), &body, now())
             .unwrap_or_else(|e| panic!("{event_type} {name}: {e}"));
         assert_eq!(decoded.event_type(), event_type);
-        assert!(
-            !matches!(decoded, ConnectionEvent::Unknown { .. }),
-            "{event_type}"
-        );
         assert_eq!(decoded.id().to_string(), event["id"].as_str().unwrap());
+        if !KNOWN.contains(&event_type.as_str()) {
+            assert!(
+                matches!(decoded, ConnectionEvent::Unknown { .. }),
+                "{event_type}"
+            );
+            continue;
+        }
         let connection = decoded.connection().unwrap();
         assert_eq!(
             connection.link_url,
@@ -207,11 +224,14 @@ fn the_example_events_of_every_published_version_decode() {
                 .verify_at(&signed(SECRET, NOW as i64, &body), &body, now())
                 .unwrap_or_else(|e| panic!("{name} {example}: {e}"));
             assert_eq!(decoded.event_type(), event["eventType"], "{name} {example}");
-            assert!(
-                !matches!(decoded, ConnectionEvent::Unknown { .. }),
-                "{name} {example}"
-            );
-            assert!(decoded.connection().is_some(), "{name} {example}");
+            if KNOWN.contains(&decoded.event_type()) {
+                assert!(decoded.connection().is_some(), "{name} {example}");
+            } else {
+                assert!(
+                    matches!(decoded, ConnectionEvent::Unknown { .. }),
+                    "{name} {example}"
+                );
+            }
         }
         if !examples.is_empty() {
             versions_with_examples.push(name);

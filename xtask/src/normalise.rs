@@ -1,5 +1,6 @@
 //! From Codat's whole Platform API document to ours: the six Connections
-//! operations, every schema they reach under a stable name, and provenance.
+//! operations, the connection webhooks (under [`WEBHOOKS_EXTENSION`]), every
+//! schema they reach under a stable name, and provenance.
 
 use std::collections::{BTreeMap, BTreeSet};
 
