@@ -45,6 +45,12 @@
 //! know, unknown fields are ignored, and [`DateTime`] accepts every form
 //! Codat documents.
 //!
+//! # Webhooks
+//!
+//! [`webhooks::Webhooks`] verifies the connection webhooks Codat sends
+//! (created, connected, failed, disconnected, reconnected, deleted) and
+//! decodes them into [`webhooks::ConnectionEvent`].
+//!
 //! # Errors
 //!
 //! Every operation returns [`Error`]; invalid input (an ID that is not a
@@ -67,6 +73,7 @@ pub mod raw;
 mod retry;
 mod status;
 mod transport;
+pub mod webhooks;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
@@ -84,6 +91,7 @@ pub use retry::RetryPolicy;
 pub use status::{ConnectionStatus, DataConnectionErrorStatus, SourceType};
 pub use transport::Transport;
 pub use url::Url;
+pub use webhooks::{WebhookError, Webhooks};
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

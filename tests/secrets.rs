@@ -1,5 +1,5 @@
 //! The promise: the API key never appears in `Debug` output, logs, errors or
-//! panics.
+//! panics; nor does a webhook signing secret.
 //!
 //! Each test captures every tracing span and event (TRACE level, span
 //! new/close events with their fields, dependencies included) into memory
@@ -1139,5 +1139,90 @@ fn panics_and_key_errors_never_show_the_key() {
         AREA,
         "Panic messages of unwrap()/expect() on builder errors and on a client (bad base URL, plain http, bad user agent, refused keys), and errors for refused keys",
         "API key, its base64 and the header value absent",
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The webhook signing secret is kept like the API key.
+
+#[test]
+fn the_webhook_signing_secret_never_shows() {
+    use codat_connections::webhooks::Webhooks;
+
+    const SIGNING_SECRET: &str = "whsec_U2lnbmluZ1NlY3JldEZvclRoZVRvdXI=";
+    let encoded = SIGNING_SECRET.trim_start_matches("whsec_");
+    let forms = vec![
+        ("the signing secret", SIGNING_SECRET.to_owned()),
+        ("its base64", encoded.trim_end_matches('=').to_owned()),
+        ("the key it encodes", "SigningSecretForTheTour".to_owned()),
+    ];
+    let mut shown = Shown::default();
+    let (texts, log) = traced(async {
+        let mut texts: Vec<(String, String)> = Vec::new();
+        let mut show = |label: &str, text: String| texts.push((label.to_owned(), text));
+        let webhooks = Webhooks::new(SIGNING_SECRET).unwrap();
+        show("Webhooks", format!("{webhooks:?}"));
+        let body =
+            br#"{"id": "ba29118f-5406-4e59-b05c-ba307ca38d01", "eventType": "connection.paused"}"#;
+        let signed = webhooks.sign("msg_tour", 0, body);
+        show("signed headers", format!("{signed:?}"));
+        let mut headers = signed.to_header_map();
+        for (label, result) in [
+            ("no headers", webhooks.verify(&http::HeaderMap::new(), body)),
+            ("stale", webhooks.verify(&headers, body)),
+            (
+                "too large",
+                webhooks.clone().max_body_bytes(1).verify(&headers, body),
+            ),
+        ] {
+            let err = result.unwrap_err();
+            show(label, format!("{err} {err:?}"));
+        }
+        headers.insert("webhook-signature", "v1,AAAA".parse().unwrap());
+        let err = webhooks.verify(&headers, body).unwrap_err();
+        show("bad signature", format!("{err} {err:?}"));
+        for malformed in [format!("{SIGNING_SECRET}!"), format!("{encoded} x")] {
+            let err = Webhooks::new(&malformed).unwrap_err();
+            show("malformed secret", format!("{err} {err:?}"));
+        }
+
+        // The mock signs and sends with it: to a closed port, so every
+        // attempt fails and is logged.
+        let codat = MockCodat::start().await.unwrap();
+        let company = codat.add_company();
+        codat
+            .send_webhooks_to(closed_port_url().parse().unwrap(), SIGNING_SECRET)
+            .unwrap();
+        let connection = codat
+            .client()
+            .unwrap()
+            .connections()
+            .create(company, "gbol")
+            .await
+            .unwrap();
+        codat.set_status(company, connection.id, ConnectionStatus::Linked);
+        let deliveries = codat
+            .wait_for_webhook_deliveries(2 * codat_connections::mock::MAX_DELIVERY_ATTEMPTS)
+            .await;
+        assert_eq!(
+            deliveries.len(),
+            2 * codat_connections::mock::MAX_DELIVERY_ATTEMPTS
+        );
+        show("deliveries", format!("{deliveries:?}"));
+        show("the mock", format!("{codat:?}"));
+        texts
+    });
+    shown.texts = texts;
+    assert!(log.contains("connection"), "the log is empty:\n{log}");
+    assert_no_leak(
+        "the tracing output of the webhook tour",
+        &[("tracing log".into(), log)],
+        &forms,
+    );
+    assert_no_leak("the webhook tour's Debug/Display", &shown.texts, &forms);
+    support::record(
+        AREA,
+        "The webhook signing secret: Debug of Webhooks and of the mock, every WebhookError (a malformed secret included), signed headers, the mock's deliveries and the tracing output of failing deliveries",
+        "the secret, its base64 and the key it encodes absent",
     );
 }

@@ -5,7 +5,8 @@
 //! exist or not, the API-key check, `PendingAuth` connections with a link URL,
 //! 1-based paging with `_links`, the `status=` query filter, unlink of linked
 //! connections only, delete, and authorization updates. Errors come in
-//! Codat's `ErrorMessage` shape.
+//! Codat's `ErrorMessage` shape. With [`MockCodat::send_webhooks_to`] it also
+//! sends Codat's signed connection webhooks, with delivery faults.
 //!
 //! Its paths, methods and parameter names are those of
 //! `openapi/connections.json`, the document the client is generated from:
@@ -64,6 +65,9 @@
 
 mod contract;
 mod server;
+mod webhooks;
+
+pub use webhooks::{DeliveryOutcome, WebhookDelivery, WebhookFault, MAX_DELIVERY_ATTEMPTS};
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -225,7 +229,12 @@ impl MockCodat {
             .get_mut(&company)
             .and_then(|connections| connections.get_mut(&connection))
             .unwrap_or_else(|| panic!("mock Codat has no connection {connection} in {company}"));
+        let changed = webhooks::status_event(&found.status, &status);
         found.status = status;
+        if let Some(event_type) = changed {
+            let connection = found.clone();
+            state.announce(event_type, company, &connection);
+        }
     }
 
     /// The number of requests the mock has received.
@@ -271,6 +280,87 @@ impl MockCodat {
         self.state().latency = latency;
     }
 
+    /// From now on, sends Codat's connection webhooks to `url`, signed with
+    /// `secret` (`whsec_` and base64, as Codat's portal shows it): creating a
+    /// connection (`connection.created`), [`set_status`](Self::set_status)
+    /// to `Linked` (`connection.connected`, or `connection.reconnected` after
+    /// a disconnection) or to `Deauthorized`/`Unlinked` and unlinking
+    /// (`connection.disconnected`), and deleting (`connection.deleted`).
+    /// Connections added with [`add_connection`](Self::add_connection) send
+    /// nothing. Events are sent in order, one at a time; one the endpoint does
+    /// not answer 2xx is attempted [`MAX_DELIVERY_ATTEMPTS`] times.
+    ///
+    /// Call it inside the tokio runtime the mock runs on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use codat_connections::mock::MockCodat;
+    /// use codat_connections::ConnectionStatus;
+    ///
+    /// let codat = MockCodat::start().await?;
+    /// let company = codat.add_company();
+    /// let connection = codat.add_connection(company, "gbol".parse()?, ConnectionStatus::Linked);
+    /// // Nobody listens on this port: the delivery fails, and is recorded.
+    /// codat.send_webhooks_to("http://127.0.0.1:9/".parse()?, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?;
+    /// codat.set_status(company, connection, ConnectionStatus::Deauthorized);
+    /// let deliveries = codat.wait_for_webhook_deliveries(1).await;
+    /// assert_eq!(deliveries[0].event_type, "connection.disconnected");
+    /// assert!(!deliveries[0].outcome.is_accepted());
+    /// # Ok(()) }
+    /// ```
+    pub fn send_webhooks_to(
+        &self,
+        url: crate::Url,
+        secret: &str,
+    ) -> Result<(), crate::webhooks::WebhookError> {
+        let outbox = self.state().webhooks.clone();
+        outbox.register(url, secret)
+    }
+
+    /// Sends `connection.failed` for a connection, as Codat does when a
+    /// customer's attempt to link it fails; its status does not change.
+    ///
+    /// # Panics
+    /// If the connection does not exist in the mock (a mistake in the test).
+    pub fn fail_linking(&self, company: CompanyId, connection: ConnectionId) {
+        let state = self.state();
+        let found = state
+            .companies
+            .get(&company)
+            .and_then(|connections| connections.get(&connection))
+            .unwrap_or_else(|| panic!("mock Codat has no connection {connection} in {company}"))
+            .clone();
+        state.announce("connection.failed", company, &found);
+    }
+
+    /// Does `fault` to the next `times` webhook deliveries (after any faults
+    /// already queued).
+    pub fn inject_webhook_fault(&self, fault: WebhookFault, times: usize) {
+        let outbox = self.state().webhooks.clone();
+        outbox.inject(fault, times);
+    }
+
+    /// Every attempt to deliver a webhook so far, oldest first.
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        let outbox = self.state().webhooks.clone();
+        outbox.deliveries()
+    }
+
+    /// Waits until at least `count` delivery attempts were made (for at most
+    /// five seconds of real time, whatever tokio's clock says), and returns
+    /// all of them.
+    pub async fn wait_for_webhook_deliveries(&self, count: usize) -> Vec<WebhookDelivery> {
+        let started = std::time::Instant::now();
+        loop {
+            let deliveries = self.webhook_deliveries();
+            if deliveries.len() >= count || started.elapsed() > std::time::Duration::from_secs(5) {
+                return deliveries;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
     fn state(&self) -> MutexGuard<'_, server::State> {
         // A panicking test thread must not hide the state from the others.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
@@ -282,5 +372,6 @@ impl Drop for MockCodat {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
+        self.state().webhooks.close();
     }
 }

@@ -61,6 +61,8 @@ pub(super) struct State {
     /// The `Authorization` value the mock's key makes, marked sensitive so
     /// that `Debug` does not show it.
     authorization: header::HeaderValue,
+    /// The connection webhooks to send (`src/mock/webhooks.rs`).
+    pub(super) webhooks: super::webhooks::Outbox,
 }
 
 impl State {
@@ -73,7 +75,20 @@ impl State {
             latency: Duration::ZERO,
             contract: Contract::shared(),
             authorization: expected_authorization(),
+            webhooks: Default::default(),
         }
+    }
+
+    /// Sends the connection webhook `event_type` for `connection`, when a
+    /// test registered an endpoint.
+    pub(super) fn announce(
+        &self,
+        event_type: &'static str,
+        company: CompanyId,
+        connection: &Connection,
+    ) {
+        self.webhooks
+            .connection_event(event_type, company, connection, &self.base_url);
     }
 
     /// A new connection as Codat makes one, or what keeps the document's
@@ -475,6 +490,7 @@ fn create_connection(state: &mut State, call: &Call<'_>, body: &[u8]) -> Respons
         Err(message) => return error(StatusCode::INTERNAL_SERVER_ERROR, &message),
     };
     let answer = json_response(&connection);
+    state.announce("connection.created", company_id, &connection);
     if let Some(connections) = state.companies.get_mut(&company_id) {
         connections.insert(connection.id, connection);
     }
@@ -493,8 +509,10 @@ fn delete_connection(state: &mut State, call: &Call<'_>, _: &[u8]) -> Response {
         Ok(found) => found.id,
         Err(e) => return e,
     };
-    if let Ok((_, connections)) = connections_of(state, call) {
-        connections.remove(&id);
+    if let Ok((company, connections)) = connections_of(state, call) {
+        if let Some(deleted) = connections.remove(&id) {
+            state.announce("connection.deleted", company, &deleted);
+        }
     }
     StatusCode::OK.into_response()
 }
@@ -509,6 +527,10 @@ fn unlink_connection(state: &mut State, call: &Call<'_>, body: &[u8]) -> Respons
             "the body must be {\"status\": \"Unlinked\"}",
         );
     }
+    let company = match connections_of(state, call) {
+        Ok((company, _)) => company,
+        Err(e) => return e,
+    };
     let found = match connection_of(state, call) {
         Ok(found) => found,
         Err(e) => return e,
@@ -523,7 +545,9 @@ fn unlink_connection(state: &mut State, call: &Call<'_>, body: &[u8]) -> Respons
         );
     }
     found.status = ConnectionStatus::Unlinked;
-    json_response(found)
+    let unlinked = found.clone();
+    state.announce("connection.disconnected", company, &unlinked);
+    json_response(&unlinked)
 }
 
 fn update_authorization(state: &mut State, call: &Call<'_>, body: &[u8]) -> Response {

@@ -18,6 +18,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::json_pointer::{follow, ref_segments, resolve};
+use crate::normalise::WEBHOOKS_EXTENSION;
 use crate::rewrite::component_schemas_reachable;
 
 /// One line of the report.
@@ -79,6 +80,8 @@ enum Kind {
     Field,
     /// The body of a response: its appearing or going is the response's.
     ResponseBody,
+    /// A webhook Codat sends (`connection.failed`), with its body's type.
+    Webhook,
 }
 
 impl Kind {
@@ -90,6 +93,7 @@ impl Kind {
             Kind::Schema => "schema",
             Kind::Field => "field",
             Kind::ResponseBody => "response body",
+            Kind::Webhook => "webhook",
         }
     }
 }
@@ -277,6 +281,22 @@ fn facts(doc: &Value) -> BTreeMap<String, Fact> {
             out.insert(id.to_owned(), operation);
         }
     }
+    // A webhook is received like a response: its going, or its body's type
+    // changing, breaks a receiver; a new one is only more.
+    if let Some(webhooks) = doc.get(WEBHOOKS_EXTENSION).and_then(Value::as_object) {
+        let received = Flow {
+            request: false,
+            response: true,
+        };
+        for (event_type, item) in webhooks {
+            let body = item
+                .pointer("/post/requestBody/content/application~1json/schema")
+                .unwrap_or(&Value::Null);
+            let mut fact = schema_fact(doc, Kind::Webhook, received, body);
+            fact.required = true;
+            out.insert(event_type.clone(), fact);
+        }
+    }
     if let Some(schemas) = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -395,6 +415,9 @@ fn component_flows(doc: &Value) -> BTreeMap<String, Flow> {
                 }
             }
         }
+    }
+    if let Some(webhooks) = doc.get(WEBHOOKS_EXTENSION) {
+        responses.push(webhooks);
     }
     let mut flows: BTreeMap<String, Flow> = BTreeMap::new();
     for name in component_schemas_reachable(doc, requests) {

@@ -96,6 +96,21 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "mock",
         ],
     )?;
+    step(
+        &root,
+        "the webhook receiver example, against deliveries it sends itself",
+        &cargo,
+        &[
+            "run",
+            "--quiet",
+            "--example",
+            "webhooks",
+            "--features",
+            "mock",
+            "--",
+            "--self-test",
+        ],
+    )?;
     println!(
         "==> all checks passed in {:.1} min",
         started.elapsed().as_secs_f64() / 60.0

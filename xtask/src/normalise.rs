@@ -1,5 +1,6 @@
 //! From Codat's whole Platform API document to ours: the six Connections
-//! operations, every schema they reach under a stable name, and provenance.
+//! operations, the connection webhooks (under [`WEBHOOKS_EXTENSION`]), every
+//! schema they reach under a stable name, and provenance.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,6 +44,32 @@ const HOISTED_NAMES: [(&str, &str); 2] = [
     ("links", "HalLinks"),
 ];
 
+/// Names for hoisted properties of another schema (`<schema>/properties/<field>`),
+/// where the field's name alone would be ambiguous: the company reference in
+/// a connection webhook points at two different `description`s.
+const HOISTED_PROPERTY_NAMES: [(&str, &str, &str); 4] = [
+    ("companyDetails", "name", "CompanyName"),
+    ("companyDetails", "description", "CompanyDescription"),
+    (
+        "CompanyRequestBody",
+        "description",
+        "CompanyRequestDescription",
+    ),
+    ("companyDetails", "tags", "CompanyTags"),
+];
+
+/// Codat's OpenAPI 3.1 document describes its webhooks in a top-level
+/// `webhooks` section, which OpenAPI 3.0 (what progenitor reads) does not
+/// have. The connection webhooks are kept, as Codat wrote them (path items
+/// keyed by event type, each a `post` whose request body is the event), under
+/// this extension: progenitor ignores it, while the schemas it references are
+/// components like any other, so build.rs generates the event types.
+pub const WEBHOOKS_EXTENSION: &str = "x-codat-webhooks";
+
+/// The webhooks kept: every one whose event type starts with this (Codat's
+/// documents before September 2024 have none, later ones five or six).
+pub const WEBHOOK_PREFIX: &str = "connection.";
+
 /// Produces our document from Codat's `upstream` document, whose bytes hash
 /// to `source_sha256`.
 pub fn normalise(upstream: &Value, source_sha256: &str) -> Result<Value, String> {
@@ -64,6 +91,10 @@ pub fn normalise(upstream: &Value, source_sha256: &str) -> Result<Value, String>
             .cloned()
             .collect();
         doc["tags"] = Value::Array(kept);
+    }
+    let webhooks = select_webhooks(upstream);
+    if !webhooks.is_empty() {
+        doc[WEBHOOKS_EXTENSION] = Value::Object(webhooks);
     }
     doc["components"] = collect_components(upstream, &mut doc)?;
     rewrite::apply_all(&mut doc);
@@ -172,7 +203,22 @@ fn select_operations(upstream: &Value) -> Result<Value, String> {
     Ok(Value::Object(kept))
 }
 
-/// Follows every `$ref` reachable from `doc` (its paths, and transitively what
+/// The webhooks whose event type starts with [`WEBHOOK_PREFIX`], as Codat
+/// wrote them.
+fn select_webhooks(upstream: &Value) -> Map<String, Value> {
+    upstream
+        .get("webhooks")
+        .and_then(Value::as_object)
+        .map(|all| {
+            all.iter()
+                .filter(|(name, _)| name.starts_with(WEBHOOK_PREFIX))
+                .map(|(name, item)| (name.clone(), item.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Follows every `$ref` reachable from `doc` (its paths, its webhooks, and transitively what
 /// they reference), copies what they point at into `components`, and rewrites
 /// the references in `doc` and in the copies. References into a component
 /// section entry keep that entry's name; any other pointer (into `#/paths`,
@@ -184,6 +230,9 @@ fn collect_components(upstream: &Value, doc: &mut Value) -> Result<Value, String
     let mut copies: BTreeMap<(String, String), Value> = BTreeMap::new();
     let mut pending: Vec<String> = Vec::new();
     pending.extend(refs_under(&doc["paths"]).into_iter().map(str::to_owned));
+    if let Some(webhooks) = doc.get(WEBHOOKS_EXTENSION) {
+        pending.extend(refs_under(webhooks).into_iter().map(str::to_owned));
+    }
 
     while let Some(reference) = pending.pop() {
         if renamed.contains_key(&reference) {
@@ -266,6 +315,14 @@ pub fn hoisted_name(segments: &[String]) -> Result<String, String> {
         .rev()
         .find(|s| s.as_str() != "schema" && s.parse::<usize>().is_err())
         .ok_or_else(|| format!("cannot name a schema for `{}`", segments.join("/")))?;
+    if let [.., parent, properties, field] = segments {
+        let named = HOISTED_PROPERTY_NAMES
+            .iter()
+            .find(|(p, f, _)| properties == "properties" && parent == p && field == f);
+        if let Some((_, _, name)) = named {
+            return Ok((*name).to_owned());
+        }
+    }
     if let Some((_, name)) = HOISTED_NAMES.iter().find(|(from, _)| from == last) {
         return Ok((*name).to_owned());
     }
@@ -414,6 +471,66 @@ mod tests {
         assert_eq!(doc["info"]["x-codat-source"]["info-version"], "3.0.0");
         assert_eq!(doc["openapi"], "3.0.3");
         assert!(doc["info"].get("summary").is_none());
+    }
+
+    #[test]
+    fn connection_webhooks_are_kept_under_the_extension_with_their_schemas() {
+        let mut upstream = mini_upstream();
+        upstream["paths"]["/companies"]["get"]["x-props"] =
+            json!({"companyId": {"type": "string", "format": "uuid"}});
+        let body = |schema: &str| {
+            json!({"post": {"requestBody": {"content": {"application/json": {
+                "schema": {"$ref": schema}}}}, "responses": {"200": {"description": "OK"}}}})
+        };
+        upstream["webhooks"] = json!({
+            "connection.created": body("#/components/schemas/ConnectionWebhook"),
+            "company.created": body("#/components/schemas/Company"),
+        });
+        upstream["components"]["schemas"]["ConnectionWebhook"] = json!({
+            "type": "object",
+            "properties": {"payload": {"$ref": "#/components/schemas/ConnectionWebhook/definitions/connectionWebhookPayload"}},
+            "definitions": {"connectionWebhookPayload": {"type": "object", "properties": {
+                "connection": {"$ref": "#/components/schemas/Connection"}}}}
+        });
+        let doc = normalise(&upstream, "abc").unwrap();
+        let webhooks = doc[WEBHOOKS_EXTENSION].as_object().unwrap();
+        let names: Vec<&str> = webhooks.keys().map(String::as_str).collect();
+        assert_eq!(names, ["connection.created"]);
+        assert_eq!(
+            doc["components"]["schemas"]["ConnectionWebhook"]["properties"]["payload"]["$ref"],
+            "#/components/schemas/ConnectionWebhookPayload"
+        );
+        assert!(doc["components"]["schemas"].get("Company").is_none());
+
+        // Without webhooks (Codat's documents before September 2024), no extension.
+        let doc = normalise(
+            &{
+                let mut u = upstream.clone();
+                u.as_object_mut().unwrap().remove("webhooks");
+                u
+            },
+            "abc",
+        )
+        .unwrap();
+        assert!(doc.get(WEBHOOKS_EXTENSION).is_none());
+    }
+
+    #[test]
+    fn ambiguous_company_properties_get_names_of_their_own() {
+        assert_eq!(
+            hoisted_name(&segs(
+                "#/components/schemas/Company/definitions/companyDetails/properties/description"
+            ))
+            .unwrap(),
+            "CompanyDescription"
+        );
+        assert_eq!(
+            hoisted_name(&segs(
+                "#/components/schemas/CompanyRequestBody/properties/description"
+            ))
+            .unwrap(),
+            "CompanyRequestDescription"
+        );
     }
 
     #[test]

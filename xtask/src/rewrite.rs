@@ -23,7 +23,10 @@ pub fn apply_all(doc: &mut Value) {
     wrap_ref_siblings_in_all_of(doc);
     drop_schema_definitions(doc);
     drop_boolean_property_schemas(doc);
+    drop_property_names(doc);
+    spell_additional_properties(doc);
     open_response_objects(doc);
+    drop_limits_on_received_values(doc);
     strip_byte_order_marks(doc);
 }
 
@@ -142,6 +145,32 @@ pub fn drop_boolean_property_schemas(doc: &mut Value) {
     });
 }
 
+/// `propertyNames` is JSON Schema 2020-12 only; OpenAPI 3.0 rejects it. Codat
+/// uses it to limit the keys of a company's `tags` (in the company reference
+/// of a connection webhook), which this SDK only receives: a key Codat sends
+/// is kept whatever its length, so the constraint goes.
+pub fn drop_property_names(doc: &mut Value) {
+    for_each_schema_mut(doc, &mut |schema| {
+        if let Value::Object(map) = schema {
+            map.remove("propertyNames");
+        }
+    });
+}
+
+/// Codat's documents from September 2024 to June 2025 spell a company's
+/// `tags` map `"additional properties"` (with a space), which no schema
+/// dialect knows and OpenAPI 3.0 rejects; later documents spell it
+/// `additionalProperties`. The evident meaning is kept: a map of strings.
+pub fn spell_additional_properties(doc: &mut Value) {
+    for_each_schema_mut(doc, &mut |schema| {
+        if let Value::Object(map) = schema {
+            if let Some(values) = map.remove("additional properties") {
+                map.entry("additionalProperties").or_insert(values);
+            }
+        }
+    });
+}
+
 /// typify turns `additionalProperties: false` into `#[serde(deny_unknown_fields)]`,
 /// so the first field Codat adds to a response would make every call fail to
 /// decode. Codat adds fields without notice, so schemas that appear in a
@@ -169,6 +198,45 @@ pub fn open_response_objects(doc: &mut Value) {
                     for_each_subschema(schema, open);
                 }
             }
+        }
+    }
+}
+
+/// typify turns `maxLength` and `maxProperties` into checks made while
+/// decoding, so a company tag one character longer than Codat documents
+/// today would make a whole webhook undecodable (and Codat would retry it
+/// for days). Limits on what Codat sends are Codat's to enforce: they are
+/// dropped from schemas that are only received (reached from a response or
+/// a webhook, never from a request), and kept where this SDK sends data.
+pub fn drop_limits_on_received_values(doc: &mut Value) {
+    let received = component_schemas_reachable_from_responses(doc);
+    let mut sent_roots = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for item in paths.values().filter_map(Value::as_object) {
+            for (key, op) in item {
+                if key == "parameters" {
+                    sent_roots.push(op);
+                    continue;
+                }
+                sent_roots.extend(op.get("parameters"));
+                sent_roots.extend(op.get("requestBody"));
+            }
+        }
+    }
+    sent_roots.extend(doc.pointer("/components/parameters"));
+    sent_roots.extend(doc.pointer("/components/requestBodies"));
+    let sent = component_schemas_reachable(doc, sent_roots);
+    let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") else {
+        return;
+    };
+    for (name, schema) in schemas.iter_mut() {
+        if received.contains(name) && !sent.contains(name) {
+            for_each_subschema(schema, &mut |sub| {
+                if let Value::Object(map) = sub {
+                    map.remove("maxLength");
+                    map.remove("maxProperties");
+                }
+            });
         }
     }
 }
@@ -231,6 +299,11 @@ pub fn component_schemas_reachable_from_responses(doc: &Value) -> BTreeSet<Strin
     if let Some(responses) = doc.pointer("/components/responses") {
         roots.push(responses);
     }
+    // A webhook's body is received, like a response, and Codat adds fields
+    // to it in the same way.
+    if let Some(webhooks) = doc.get(crate::normalise::WEBHOOKS_EXTENSION) {
+        roots.push(webhooks);
+    }
     component_schemas_reachable(doc, roots)
 }
 
@@ -260,6 +333,52 @@ pub fn component_schemas_reachable(doc: &Value, roots: Vec<&Value>) -> BTreeSet<
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn limits_are_dropped_only_from_schemas_that_are_only_received() {
+        let mut doc = json!({
+            "paths": {"/x": {"post": {
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Sent"}}}},
+                "responses": {"200": {"description": "OK", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Received"}}}}}
+            }}},
+            "x-codat-webhooks": {"connection.created": {"post": {"requestBody": {"content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Tags"}}}}}}},
+            "components": {"schemas": {
+                "Sent": {"type": "string", "maxLength": 4},
+                "Received": {"type": "object", "properties": {
+                    "name": {"type": "string", "maxLength": 10},
+                    "sent": {"$ref": "#/components/schemas/Sent"}}},
+                "Tags": {"type": "object", "maxProperties": 10,
+                    "additionalProperties": {"type": "string", "maxLength": 100}}
+            }}
+        });
+        drop_limits_on_received_values(&mut doc);
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["Sent"]["maxLength"], 4);
+        assert!(schemas["Received"]["properties"]["name"]
+            .get("maxLength")
+            .is_none());
+        assert!(schemas["Tags"].get("maxProperties").is_none());
+        assert!(schemas["Tags"]["additionalProperties"]
+            .get("maxLength")
+            .is_none());
+    }
+
+    #[test]
+    fn misspelt_additional_properties_and_property_names_are_rewritten() {
+        let mut doc = json!({"components": {"schemas": {"CompanyTags": {
+            "type": "object",
+            "propertyNames": {"pattern": "^.{1,27}$"},
+            "additional properties": {"type": "string"}
+        }}}});
+        drop_property_names(&mut doc);
+        spell_additional_properties(&mut doc);
+        assert_eq!(
+            doc["components"]["schemas"]["CompanyTags"],
+            json!({"type": "object", "additionalProperties": {"type": "string"}})
+        );
+    }
 
     #[test]
     fn version_becomes_3_0_3() {

@@ -225,10 +225,9 @@ fn report_fc560eb_to_7e746ae_page_size_maximum_and_platform_key_schema() {
 #[test]
 fn report_is_empty_where_only_descriptions_and_examples_changed() {
     // 3aea39b: Connection reshuffled (descriptions/refs); 0ee4ef8: operation
-    // descriptions; fff349d: PagingInfo examples; 5a17935: additionalProperties
-    // moved (we open response objects either way); ee9d633: DateTime
+    // descriptions; fff349d: PagingInfo examples; ee9d633: DateTime
     // examples/description.
-    for (old, new) in [(1, 2), (2, 3), (5, 6), (7, 8), (11, 12)] {
+    for (old, new) in [(1, 2), (2, 3), (5, 6), (11, 12)] {
         assert_eq!(
             report(HISTORY[old], HISTORY[new]),
             ["no change that affects users"],
@@ -279,6 +278,39 @@ fn report_6efc121_data_connection_error_gains_status_and_resolved_on() {
 }
 
 #[test]
+fn report_5a17935_connection_webhooks_added() {
+    // Also: additionalProperties moved in Connection (we open response
+    // objects either way), which is no change for users.
+    let lines = report(HISTORY[7], HISTORY[8]);
+    for event in [
+        "created",
+        "connected",
+        "disconnected",
+        "reconnected",
+        "deleted",
+    ] {
+        let line = format!("non-breaking: webhook `connection.{event}` added");
+        assert!(lines.contains(&line), "missing {line}: {lines:?}");
+    }
+    assert!(
+        !lines.iter().any(|l| l.contains("connection.failed")),
+        "{lines:?}"
+    );
+    for schema in [
+        "ConnectionWebhook",
+        "ConnectionWebhookPayload",
+        "CompanyReference",
+    ] {
+        let line = format!("non-breaking: schema `{schema}` added");
+        assert!(lines.contains(&line), "missing {line}: {lines:?}");
+    }
+    assert!(
+        lines.iter().all(|l| l.starts_with("non-breaking")),
+        "{lines:?}"
+    );
+}
+
+#[test]
 fn report_bd76b58_connection_info_and_last_sync_become_nullable() {
     assert_eq!(
         report(HISTORY[8], HISTORY[9]),
@@ -301,7 +333,10 @@ fn report_8c4c022_data_connection_errors_become_nullable() {
 fn report_347442f_connection_info_values_become_any_json() {
     assert_eq!(
         report(HISTORY[10], HISTORY[11]),
-        ["breaking: `Connection.connectionInfo` type changed from map of string to map of any"]
+        [
+            "breaking: `Connection.connectionInfo` type changed from map of string to map of any",
+            "non-breaking: webhook `connection.failed` added",
+        ]
     );
 }
 
@@ -313,8 +348,8 @@ fn report_2255d88_integration_key_no_longer_required() {
         [
             "breaking: `Connection.integrationKey` is no longer required",
             // The companyId parameter's schema now points into another
-            // operation; it is hoisted under a name of its own.
-            "non-breaking: schema `CompanyId` added",
+            // operation, where the webhooks' company reference already
+            // pointed: `CompanyId` exists since 5a17935.
         ]
     );
 }
