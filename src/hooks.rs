@@ -42,10 +42,16 @@ impl ClientHooks<Transport> for raw::Client {
             operation = %codat_operation(info.operation_id),
             method = %request.method(),
             path = %request.url().path(),
+            rate_limit.limit = tracing::field::Empty,
+            rate_limit.remaining = tracing::field::Empty,
+            rate_limit.reset = tracing::field::Empty,
         );
         // Instrumenting the future (not entering the span across awaits)
         // keeps other tasks' events out of this request's span.
         async {
+            // Before the request's own timeout starts: a wait for the
+            // client's rate limit is not the server being slow.
+            self.inner.admit().await;
             let response = self.client.execute(request).await?;
             self.inner.read(response).await
         }

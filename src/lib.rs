@@ -60,6 +60,7 @@ mod ids;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod paging;
+mod rate_limit;
 pub mod raw;
 mod retry;
 mod status;
@@ -76,6 +77,7 @@ pub use ids::{
     CompanyId, ConnectionId, IntoCompanyId, IntoConnectionId, IntoPlatformKey, PlatformKey,
 };
 pub use paging::{ConnectionStream, Page, PageStream, MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
+pub use rate_limit::{RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
 pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
 pub use retry::RetryPolicy;
 pub use status::{ConnectionStatus, DataConnectionErrorStatus, SourceType};

@@ -108,6 +108,11 @@ impl RetryPolicy {
         self
     }
 
+    /// The longest wait between two attempts.
+    pub(crate) fn longest_wait(&self) -> Duration {
+        self.max_delay
+    }
+
     /// The most attempts this policy makes.
     pub fn attempts(&self) -> u32 {
         self.max_attempts

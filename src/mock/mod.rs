@@ -57,6 +57,7 @@
 //! ```
 
 mod contract;
+mod rate_limit;
 mod server;
 
 use std::collections::BTreeMap;
@@ -162,11 +163,18 @@ impl MockCodat {
         &self.base_url
     }
 
-    /// A client for this mock, with the key it accepts.
+    /// A client for this mock, with the key it accepts and no pace of its
+    /// own (the mock has no rate limit unless given one), so that tests run
+    /// as fast as the mock answers. [`client_builder`](Self::client_builder)
+    /// gives one with the default pace, to set other settings.
     pub fn client(&self) -> Result<Client, Error> {
-        Client::builder(MOCK_API_KEY)
-            .base_url(&self.base_url)
-            .build()
+        self.client_builder().requests_per_minute(None).build()
+    }
+
+    /// A builder for a client of this mock: its base URL and key, and
+    /// otherwise [`Client::builder`]'s defaults (Codat's pace included).
+    pub fn client_builder(&self) -> crate::ClientBuilder {
+        Client::builder(MOCK_API_KEY).base_url(&self.base_url)
     }
 
     /// Adds a company and returns its ID.
@@ -254,6 +262,33 @@ impl MockCodat {
     pub fn inject(&self, fault: Fault, times: usize) {
         let mut state = self.state();
         state.faults.extend(std::iter::repeat_n(fault, times));
+    }
+
+    /// Refuses requests over `per_minute` in each minute with a 429 and a
+    /// `Retry-After` (whole seconds until the minute ends), as Codat does;
+    /// the `X-Rate-Limit-*` headers of every answer count down to it. The
+    /// minutes run on tokio's clock, from the first request.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use codat_connections::mock::MockCodat;
+    ///
+    /// let codat = MockCodat::start().await?;
+    /// let company = codat.add_company();
+    /// codat.enforce_rate_limit(2);
+    /// let client = codat.client()?;
+    /// client.connections().list(company).await?;
+    /// assert_eq!(client.rate_limit().and_then(|r| r.remaining), Some(1));
+    /// # Ok(()) }
+    /// ```
+    pub fn enforce_rate_limit(&self, per_minute: u64) {
+        self.state().rate.limit = per_minute;
+    }
+
+    /// How many requests the rate limit refused with a 429 so far.
+    pub fn rate_limited_count(&self) -> u64 {
+        self.state().rate.refused
     }
 
     /// Delays every answer by `latency`, like a distant server.

@@ -18,6 +18,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::contract::Contract;
+use super::rate_limit::RateWindow;
 use super::{Fault, ReceivedRequest};
 use crate::raw::types::{Connection, HalLinks, HalRef};
 use crate::{CompanyId, ConnectionId, ConnectionStatus, DateTime, PlatformKey, SourceType};
@@ -32,6 +33,7 @@ pub(super) struct State {
     pub(super) received: Vec<ReceivedRequest>,
     pub(super) faults: VecDeque<Fault>,
     pub(super) latency: Duration,
+    pub(super) rate: RateWindow,
     contract: &'static Contract,
     /// The `Authorization` value the mock's key makes, marked sensitive so
     /// that `Debug` does not show it.
@@ -46,6 +48,7 @@ impl State {
             received: Vec::new(),
             faults: VecDeque::new(),
             latency: Duration::ZERO,
+            rate: RateWindow::default(),
             contract: Contract::shared(),
             authorization: expected_authorization(),
         }
@@ -119,7 +122,7 @@ async fn record_and_inject(
             "the request body is too large",
         );
     };
-    let (latency, fault, refusal) = {
+    let (latency, fault, refusal, rate) = {
         let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
         let refusal = refuse(&state, &parts, &bytes);
         state.received.push(ReceivedRequest {
@@ -139,7 +142,20 @@ async fn record_and_inject(
                 .collect(),
             body: bytes.to_vec(),
         });
-        (state.latency, state.faults.pop_front(), refusal)
+        // Over the rate limit, Codat refuses before anything else (a
+        // queued fault waits for the next request it lets through).
+        let rate = state.rate.count(tokio::time::Instant::now());
+        let fault = if rate.refused() {
+            None
+        } else {
+            state.faults.pop_front()
+        };
+        let refusal = if rate.refused() {
+            Some(rate.refusal())
+        } else {
+            refusal
+        };
+        (state.latency, fault, refusal, rate)
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -153,7 +169,7 @@ async fn record_and_inject(
             }
         }
     };
-    match fault {
+    let mut response = match fault {
         None => answer(refusal, parts, bytes).await,
         Some(Fault::Status {
             status,
@@ -202,7 +218,9 @@ async fn record_and_inject(
             let body = axum::body::Body::from_stream(futures::stream::iter(chunks));
             (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
         }
-    }
+    };
+    rate.apply(&mut response);
+    response
 }
 
 /// The answer Codat gives before it looks at the data: 401 without the
@@ -263,7 +281,7 @@ fn error_body(status: StatusCode, message: &str) -> Value {
 }
 
 /// An error answer in Codat's shape.
-fn error(status: StatusCode, message: &str) -> Response {
+pub(super) fn error(status: StatusCode, message: &str) -> Response {
     json_answer(status, error_body(status, message).to_string())
 }
 
