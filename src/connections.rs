@@ -13,11 +13,13 @@ use url::Url;
 use crate::hooks::{self, Answer};
 use crate::ids::{IntoCompanyId, IntoConnectionId, IntoPlatformKey};
 use crate::paging::{self, FetchPage, PageRequest};
-use crate::raw::types::{Connection, CreateConnectionBody, UpdateConnectionStatus};
+use crate::raw::types::{
+    Connection, Connections as RawPage, CreateConnectionBody, UpdateConnectionStatus,
+};
 use crate::retry::{self, Repeatable};
 use crate::{
     Client, CompanyId, ConnectionStatus, ConnectionStream, Error, Page, PageStream, RetryPolicy,
-    MAX_PAGE_SIZE, MAX_QUERY_LENGTH,
+    UndecodedConnection, MAX_PAGE_SIZE, MAX_QUERY_LENGTH,
 };
 
 impl Client {
@@ -33,6 +35,53 @@ impl Client {
 /// A success answer's JSON, for a 2xx the document does not list.
 fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
     serde_json::from_slice(body)
+}
+
+/// A connection Codat answered with that does not decode: when the body is
+/// a JSON object, the error keeps it ([`Error::ConnectionDecode`]);
+/// otherwise the decode error stands.
+fn undecoded_connection(
+    status: reqwest::StatusCode,
+    body: &[u8],
+    error: Error,
+) -> Result<Connection, Error> {
+    let Ok(raw) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Err(error);
+    };
+    if !raw.is_object() {
+        return Err(error);
+    }
+    match serde_json::from_value::<Connection>(raw.clone()) {
+        Ok(connection) => Ok(connection),
+        Err(why) => Err(Error::ConnectionDecode(Box::new(UndecodedConnection::new(
+            raw, &why, None, status,
+        )))),
+    }
+}
+
+/// A page whose connections do not all decode: the page without them, and
+/// each of them as an [`UndecodedConnection`]; `None` when the page itself
+/// (its counts, links, or the list of results) does not decode.
+fn salvage_page(
+    status: reqwest::StatusCode,
+    body: &[u8],
+) -> Option<(RawPage, Vec<UndecodedConnection>)> {
+    let mut value = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+    let items = match value.get_mut("results")?.take() {
+        serde_json::Value::Array(items) => items,
+        _ => return None,
+    };
+    value["results"] = serde_json::Value::Array(Vec::new());
+    let mut page: RawPage = serde_json::from_value(value).ok()?;
+    let number = u64::try_from(page.page_number).ok();
+    let mut undecoded = Vec::new();
+    for item in items {
+        match serde_json::from_value::<Connection>(item.clone()) {
+            Ok(connection) => page.results.push(connection),
+            Err(why) => undecoded.push(UndecodedConnection::new(item, &why, number, status)),
+        }
+    }
+    Some((page, undecoded))
 }
 
 /// Any 2xx answer to a delete is a success, whatever its body.
@@ -182,7 +231,7 @@ impl<'a> Connections<'a> {
                 .body(body.clone())
                 .send()
                 .await;
-            recorder.answer(sent, json)
+            recorder.answer_or(sent, json, undecoded_connection)
         };
         let run = retry::run(
             self.policy(),
@@ -209,7 +258,7 @@ impl<'a> Connections<'a> {
                 .connection_id(connection_id)
                 .send()
                 .await;
-            recorder.answer(sent, json)
+            recorder.answer_or(sent, json, undecoded_connection)
         };
         let run = retry::run(
             self.policy(),
@@ -268,7 +317,7 @@ impl<'a> Connections<'a> {
                 })
                 .send()
                 .await;
-            recorder.answer(sent, json)
+            recorder.answer_or(sent, json, undecoded_connection)
         };
         let run = retry::run(
             self.policy(),
@@ -298,7 +347,7 @@ impl<'a> Connections<'a> {
                 .body(authorization.clone())
                 .send()
                 .await;
-            recorder.answer(sent, json)
+            recorder.answer_or(sent, json, undecoded_connection)
         };
         let run = retry::run(
             self.policy(),
@@ -583,11 +632,26 @@ async fn list_page(
         if let Some(order_by) = &request.order_by {
             list = list.order_by(order_by.clone());
         }
-        recorder.answer(list.send().await, json)
+        let mut undecoded = Vec::new();
+        let answer = recorder.answer_or(list.send().await, json, |status, body, error| {
+            let (page, bad) = salvage_page(status, body).ok_or(error)?;
+            undecoded = bad;
+            Ok(page)
+        })?;
+        Ok((answer, undecoded))
     };
-    let answer: Answer<_> =
+    let (answer, undecoded): (Answer<_>, _) =
         retry::run(policy, Repeatable::Idempotent, "list-connections", attempt).await?;
-    Page::from_answer(answer.value, answer.status)
+    let mut page = Page::from_answer(answer.value, answer.status)?;
+    if !undecoded.is_empty() {
+        tracing::warn!(
+            page = page.page_number,
+            undecoded = undecoded.len(),
+            "codat listing holds connections that do not decode; the others are kept"
+        );
+    }
+    page.undecoded = undecoded;
+    Ok(page)
 }
 
 impl ListConnections<'_> {
@@ -636,6 +700,15 @@ impl ListConnections<'_> {
     }
 
     /// Every connection of every page, in order; see [`pages`](Self::pages).
+    ///
+    /// A connection that does not decode (a field in a shape Codat's
+    /// document does not allow) costs only itself: the page is then decoded
+    /// item by item, every connection that decodes is yielded, and each one
+    /// that does not comes as an `Err(`[`Error::ConnectionDecode`]`)`, with its
+    /// raw JSON, after the page's good connections; the stream goes on after
+    /// it. Consumers that stop at the first error (`try_next()?`,
+    /// [`collect_all`](Self::collect_all)) stop there too; to keep going,
+    /// match on the item.
     ///
     /// ```no_run
     /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {

@@ -72,7 +72,7 @@ pub use client::{
 };
 pub use connections::{Connections, ListConnections, NeedsReauthorization, Reauthorization};
 pub use datetime::{DateTime, DateTimeParseError};
-pub use error::{ApiError, Error, BODY_SNIPPET_LIMIT};
+pub use error::{ApiError, Error, UndecodedConnection, BODY_SNIPPET_LIMIT};
 pub use ids::{
     CompanyId, ConnectionId, IntoCompanyId, IntoConnectionId, IntoPlatformKey, PlatformKey,
 };

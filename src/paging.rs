@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use url::Url;
 
 use crate::raw::types::{Connection, Connections as RawPage, HalLinks};
-use crate::{ConnectionId, Error};
+use crate::{ConnectionId, Error, UndecodedConnection};
 
 /// The largest page Codat serves.
 pub const MAX_PAGE_SIZE: u32 = 5000;
@@ -34,6 +34,10 @@ pub struct Page<T> {
     /// Codat's links to this, the next and the previous page (`href`s are
     /// relative to the base URL).
     pub links: HalLinks,
+    /// The items on this page that did not decode, each with its raw JSON
+    /// (not in `results`). Usually empty: a page decodes in one go, and only
+    /// when it does not are its items decoded one by one.
+    pub undecoded: Vec<UndecodedConnection>,
 }
 
 impl<T> Page<T> {
@@ -69,6 +73,7 @@ impl Page<Connection> {
             total_results: count("totalResults", raw.total_results)?,
             results: raw.results,
             links: raw.links,
+            undecoded: Vec::new(),
         })
     }
 }
@@ -182,12 +187,20 @@ pub struct PageStream {
 }
 
 impl PageStream {
-    /// Every connection of every page, in order.
+    /// Every connection of every page, in order; after each page's
+    /// connections, an [`Error::ConnectionDecode`] for each of its items
+    /// that did not decode, and the stream goes on.
     pub(crate) fn connections(self) -> ConnectionStream {
         ConnectionStream {
             inner: Box::pin(
-                self.map_ok(|page| stream::iter(page.results.into_iter().map(Ok)))
-                    .try_flatten(),
+                self.map_ok(|page| {
+                    let bad = page
+                        .undecoded
+                        .into_iter()
+                        .map(|item| Err(Error::ConnectionDecode(Box::new(item))));
+                    stream::iter(page.results.into_iter().map(Ok).chain(bad))
+                })
+                .try_flatten(),
             ),
         }
     }
@@ -271,12 +284,13 @@ impl Pager {
         };
         self.fetched += 1;
         let next_href = page.next_href().map(str::to_owned);
-        if page.results.is_empty() && next_href.is_some() {
+        let undecoded = page.undecoded.len();
+        if page.results.is_empty() && undecoded == 0 && next_href.is_some() {
             return self.inconsistent(number, "an empty page claims that another page follows");
         }
         let size = page.page_size.max(1);
         let last_possible = page.total_results.div_ceil(size).max(1);
-        if number > last_possible && !page.results.is_empty() {
+        if number > last_possible && (!page.results.is_empty() || undecoded > 0) {
             return self.inconsistent(number, "a page past totalResults holds connections");
         }
         if self.fetched > last_possible + 1 {
