@@ -64,6 +64,7 @@ mod rate_limit;
 pub mod raw;
 mod retry;
 mod status;
+mod sweep;
 mod transport;
 
 pub use client::{
@@ -81,6 +82,7 @@ pub use rate_limit::{RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
 pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
 pub use retry::RetryPolicy;
 pub use status::{ConnectionStatus, DataConnectionErrorStatus, SourceType};
+pub use sweep::{CompanyReauthorizations, Sweep, SweptCompany, DEFAULT_SWEEP_CONCURRENCY};
 pub use transport::Transport;
 pub use url::Url;
 
