@@ -417,6 +417,7 @@ pub struct ListConnections<'a> {
     status: Option<ConnectionStatus>,
     retry: Option<RetryPolicy>,
     read_ahead: usize,
+    concurrent_pages: usize,
 }
 
 /// An invalid company ID, kept (the request is `Clone`, and `Error` is not)
@@ -476,6 +477,7 @@ impl<'a> ListConnections<'a> {
             status: None,
             retry,
             read_ahead: 0,
+            concurrent_pages: 1,
         }
     }
 
@@ -487,6 +489,34 @@ impl<'a> ListConnections<'a> {
     /// fetches a page only when the caller asks for it.
     pub fn read_ahead(mut self, pages: usize) -> Self {
         self.read_ahead = pages;
+        self
+    }
+
+    /// With [`pages`](Self::pages) and [`connections`](Self::connections):
+    /// once the first page gives `totalResults` and the page size, fetch the
+    /// remaining pages up to `pages` at a time (1, the default: one after
+    /// another). Pages are still yielded in order, at most `pages` are held
+    /// at once, and every check of the sequential listing applies (a
+    /// connection already seen is not yielded again); as soon as a page
+    /// disagrees with what the first announced (other totals or size, a
+    /// short page before the last, a link past the last), the listing goes
+    /// back to following `_links.next` one page at a time from the last
+    /// page that agreed. Combine with [`read_ahead`](Self::read_ahead) to
+    /// fetch while the caller works.
+    ///
+    /// ```no_run
+    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
+    /// let all = client
+    ///     .connections()
+    ///     .list("8a210b68-6988-11ed-a1eb-0242ac120002")
+    ///     .page_size(100)
+    ///     .concurrent_pages(4)
+    ///     .collect_all()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn concurrent_pages(mut self, pages: usize) -> Self {
+        self.concurrent_pages = pages.max(1);
         self
     }
 
@@ -687,7 +717,7 @@ impl ListConnections<'_> {
         let client = self.client.clone();
         let company_id = self.company_id.clone();
         let policy = self.retry.unwrap_or_else(|| client.retry_policy().clone());
-        let fetch: FetchPage = Box::new(move |request| {
+        let fetch: FetchPage = std::sync::Arc::new(move |request| {
             let client = client.clone();
             let company_id = company_id.clone();
             let policy = policy.clone();
@@ -696,7 +726,7 @@ impl ListConnections<'_> {
                 list_page(&client, company_id, &request, &policy).await
             })
         });
-        paging::page_stream(first, fetch, self.read_ahead)
+        paging::page_stream(first, fetch, self.read_ahead, self.concurrent_pages)
     }
 
     /// Every connection of every page, in order; see [`pages`](Self::pages).
