@@ -184,6 +184,42 @@ impl MockCodat {
         id
     }
 
+    /// Adds `count` companies, each with the connections `connections`
+    /// gives for its index (platform key and status), for portfolio-sized
+    /// tests such as a sweep; returns their IDs in order.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use codat_connections::mock::MockCodat;
+    /// use codat_connections::ConnectionStatus;
+    ///
+    /// let codat = MockCodat::start().await?;
+    /// let gbol = "gbol".parse()?;
+    /// let companies = codat.add_companies(2_000, |i| {
+    ///     let status = if i % 10 == 0 { ConnectionStatus::Deauthorized } else { ConnectionStatus::Linked };
+    ///     vec![(gbol, status); i % 3 + 1]
+    /// });
+    /// assert_eq!(companies.len(), 2_000);
+    /// codat.set_latency(std::time::Duration::from_millis(20));
+    /// # Ok(()) }
+    /// ```
+    pub fn add_companies(
+        &self,
+        count: usize,
+        mut connections: impl FnMut(usize) -> Vec<(PlatformKey, ConnectionStatus)>,
+    ) -> Vec<CompanyId> {
+        (0..count)
+            .map(|index| {
+                let company = self.add_company();
+                for (key, status) in connections(index) {
+                    self.add_connection(company, key, status);
+                }
+                company
+            })
+            .collect()
+    }
+
     /// Adds a connection with the given status to an existing company, as
     /// if it had been created and linked earlier.
     ///
