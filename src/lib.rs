@@ -38,6 +38,15 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Many companies, one rate limit
+//!
+//! [`Client::sweep`] answers "who needs to re-authorize?" across thousands
+//! of companies as a stream, a bounded number at a time. A client keeps
+//! one rate limit for all its requests: a pace under Codat's documented
+//! 1,000 requests a minute ([`ClientBuilder::requests_per_minute`]), one
+//! pause for all when Codat answers 429 or `X-Rate-Limit-Remaining` reaches
+//! 0, and the latest values in [`Client::rate_limit`].
+//!
 //! # Forward compatibility
 //!
 //! Codat adds enum values and fields without notice. [`ConnectionStatus`],
