@@ -192,15 +192,19 @@ struct Pace {
 }
 
 impl Pace {
-    /// At most `per_minute` requests in any minute: a burst of one second's
-    /// worth, then evenly spaced so that burst and refill together stay
-    /// within `per_minute`.
+    /// At most `per_minute` requests in any minute, evenly spaced, and no
+    /// burst: a server that counts by the second (or any shorter window)
+    /// sees no more than its share of the minute either. The spacing leaves
+    /// one second's worth of the minute unused, so that requests a little
+    /// early or late on either side of a window's edge still fit.
     fn new(per_minute: NonZeroU32) -> Self {
-        let burst = NonZeroU32::new(per_minute.get() / 60).unwrap_or(NonZeroU32::MIN);
-        let refilled = per_minute.get().saturating_sub(burst.get()).max(1);
-        let quota = Quota::with_period(Duration::from_secs(60) / refilled)
+        let spaced = per_minute
+            .get()
+            .saturating_sub(per_minute.get() / 60)
+            .max(1);
+        let quota = Quota::with_period(Duration::from_secs(60) / spaced)
             .unwrap_or_else(|| Quota::per_minute(per_minute))
-            .allow_burst(burst);
+            .allow_burst(NonZeroU32::MIN);
         let clock = TokioClock {
             start: Instant::now(),
         };
@@ -317,6 +321,15 @@ mod tests {
                 .take_while(|t| **t - *start < Duration::from_secs(60))
                 .count();
             assert!(within <= 120, "{within} requests from {start:?}");
+            // No burst: a server counting by the second sees its share.
+            let second = times[i..]
+                .iter()
+                .take_while(|t| **t - *start < Duration::from_secs(1))
+                .count();
+            assert!(
+                second <= 2,
+                "{second} requests in the second from {start:?}"
+            );
         }
         // And the pace is used: 360 requests take about three minutes.
         let total = *times.last().unwrap();

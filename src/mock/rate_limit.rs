@@ -18,13 +18,14 @@ use tokio::time::Instant;
 /// The limit when a test has set none: headers are sent, nothing is refused.
 pub(super) const UNENFORCED: u64 = 1_000_000_000;
 
-/// How long one window lasts.
+/// How long one window lasts unless a test says otherwise.
 pub(super) const WINDOW: Duration = Duration::from_secs(60);
 
 /// The requests counted in the current window.
 #[derive(Debug)]
 pub(super) struct RateWindow {
     pub(super) limit: u64,
+    pub(super) window: Duration,
     started: Option<Instant>,
     counted: u64,
     /// How many requests were refused, over the mock's life.
@@ -35,6 +36,7 @@ impl Default for RateWindow {
     fn default() -> Self {
         Self {
             limit: UNENFORCED,
+            window: WINDOW,
             started: None,
             counted: 0,
             refused: 0,
@@ -57,7 +59,7 @@ impl RateWindow {
     /// Counts a request arriving `now`.
     pub(super) fn count(&mut self, now: Instant) -> Verdict {
         let started = match self.started {
-            Some(started) if now.saturating_duration_since(started) < WINDOW => started,
+            Some(started) if now.saturating_duration_since(started) < self.window => started,
             _ => {
                 self.counted = 0;
                 *self.started.insert(now)
@@ -72,7 +74,9 @@ impl RateWindow {
         Verdict {
             limit: self.limit,
             remaining: self.limit - self.counted,
-            left: WINDOW.saturating_sub(now.saturating_duration_since(started)),
+            left: self
+                .window
+                .saturating_sub(now.saturating_duration_since(started)),
             refused,
         }
     }
