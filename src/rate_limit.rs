@@ -5,7 +5,9 @@
 //! Codat limits a client, not a request: when one request is told to wait
 //! (429 and `Retry-After`) or the remaining quota reaches zero, every other
 //! request of the same client would be refused too, so they all wait
-//! instead of each finding out with a 429 of its own.
+//! instead of each finding out with a 429 of its own. Between answers, the
+//! client spends what `X-Rate-Limit-Remaining` said is left itself, so that
+//! the requests it sends after an answer do not overrun the count.
 
 use std::fmt;
 use std::num::NonZeroU32;
@@ -73,6 +75,8 @@ fn parse_reset(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
 /// The rate-limit state one client shares between all its requests.
 pub(crate) struct RateGate {
     pace: Option<Pace>,
+    /// Wakes requests waiting for what remains when an answer says more.
+    changed: tokio::sync::Notify,
     /// The longest one shared pause lasts (for a `Retry-After` or an
     /// `X-Rate-Limit-Reset`): the client's retry policy's longest wait.
     /// Beyond it the next request asks Codat again and its retry policy
@@ -87,6 +91,20 @@ struct GateState {
     latest: Option<RateLimit>,
     /// No request leaves before this moment.
     not_before: Option<Instant>,
+    /// What is left of Codat's count until its reset, less the requests
+    /// admitted since Codat said so.
+    budget: Option<Budget>,
+}
+
+/// Codat's `X-Rate-Limit-Remaining` for one period, spent locally: requests
+/// admitted after an answer are not in its count yet, so without this every
+/// request in flight when the count reaches zero would be refused.
+struct Budget {
+    remaining: u64,
+    /// The period's `X-Rate-Limit-Reset`, as Codat sent it.
+    reset: chrono::DateTime<chrono::Utc>,
+    /// When the period ends here (at most the longest shared pause away).
+    until: Instant,
 }
 
 impl fmt::Debug for RateGate {
@@ -107,6 +125,7 @@ impl RateGate {
     pub(crate) fn new(per_minute: Option<NonZeroU32>, max_pause: Duration) -> Self {
         Self {
             pace: per_minute.map(Pace::new),
+            changed: tokio::sync::Notify::new(),
             max_pause,
             state: Mutex::new(GateState::default()),
         }
@@ -130,16 +149,46 @@ impl RateGate {
     /// client's pace.
     pub(crate) async fn admit(&self) {
         loop {
-            let not_before = self.lock().not_before;
-            match not_before {
-                Some(moment) if moment > Instant::now() => {
-                    tracing::debug!(
-                        wait_ms = (moment - Instant::now()).as_millis() as u64,
-                        "codat rate limit: waiting for the shared pause"
-                    );
-                    tokio::time::sleep_until(moment).await;
+            // Made before looking, so that an answer arriving in between
+            // still wakes this request.
+            let changed = self.changed.notified();
+            let wait = {
+                let mut state = self.lock();
+                let now = Instant::now();
+                let limit = state.latest.as_ref().and_then(|latest| latest.limit);
+                match (state.not_before, &mut state.budget) {
+                    (Some(moment), _) if moment > now => Some(moment),
+                    (_, Some(budget)) if now >= budget.until => {
+                        // A new period: its full limit, until its first
+                        // answer says what remains (answers of the old
+                        // period no longer count).
+                        state.budget = limit.map(|limit| Budget {
+                            remaining: limit.saturating_sub(1),
+                            reset: budget.reset + chrono::Duration::nanoseconds(1),
+                            until: now + self.max_pause,
+                        });
+                        None
+                    }
+                    (_, Some(budget)) if budget.remaining == 0 => Some(budget.until),
+                    (_, Some(budget)) => {
+                        budget.remaining -= 1;
+                        None
+                    }
+                    (_, None) => None,
                 }
-                _ => break,
+            };
+            match wait {
+                Some(moment) => {
+                    tracing::debug!(
+                        wait_ms =
+                            moment.saturating_duration_since(Instant::now()).as_millis() as u64,
+                        "codat rate limit: waiting for Codat's pause or reset"
+                    );
+                    let sleep = std::pin::pin!(tokio::time::sleep_until(moment));
+                    let changed = std::pin::pin!(changed);
+                    futures::future::select(sleep, changed).await;
+                }
+                None => break,
             }
         }
         if let Some(pace) = &self.pace {
@@ -176,8 +225,32 @@ impl RateGate {
                 state.not_before = Some(moment);
             }
         }
+        if let Some(RateLimit {
+            remaining: Some(remaining),
+            reset: Some(reset),
+            ..
+        }) = &seen
+        {
+            match &mut state.budget {
+                Some(budget) if budget.reset == *reset => {
+                    budget.remaining = budget.remaining.min(*remaining);
+                }
+                // A late answer from an earlier period.
+                Some(budget) if budget.reset > *reset => {}
+                _ => {
+                    if let Ok(left) = (*reset - now).to_std() {
+                        state.budget = Some(Budget {
+                            remaining: *remaining,
+                            reset: *reset,
+                            until: Instant::now() + left.min(self.max_pause),
+                        });
+                    }
+                }
+            }
+        }
         if seen.is_some() {
             state.latest.clone_from(&seen);
+            self.changed.notify_waiters();
         }
         seen
     }
@@ -337,6 +410,41 @@ mod tests {
             total >= Duration::from_secs(170) && total <= Duration::from_secs(185),
             "{total:?}"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn what_remains_is_spent_locally_until_the_reset() {
+        let gate = RateGate::new(None, Duration::from_secs(60));
+        let reset = (chrono::Utc::now() + chrono::Duration::seconds(30)).to_rfc3339();
+        gate.observe(
+            StatusCode::OK,
+            &headers(&[
+                ("x-rate-limit-remaining", "3"),
+                ("x-rate-limit-reset", &reset),
+            ]),
+        );
+        let started = Instant::now();
+        for _ in 0..3 {
+            gate.admit().await;
+        }
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        // A late answer that counted fewer requests does not add any back.
+        gate.observe(
+            StatusCode::OK,
+            &headers(&[
+                ("x-rate-limit-remaining", "2"),
+                ("x-rate-limit-reset", &reset),
+            ]),
+        );
+        gate.admit().await;
+        let waited = started.elapsed();
+        assert!(
+            waited > Duration::from_secs(29) && waited <= Duration::from_secs(30),
+            "{waited:?}"
+        );
+        // A new period starts afresh.
+        gate.admit().await;
+        assert_eq!(started.elapsed(), waited);
     }
 
     #[tokio::test(start_paused = true)]

@@ -102,15 +102,18 @@ impl Verdict {
         response
     }
 
-    /// Adds the `X-Rate-Limit-*` headers to `response`. The reset is a date,
-    /// rounded up to the second, as a server's clock would give it.
+    /// Adds the `X-Rate-Limit-*` headers to `response`. The reset is a date
+    /// (ISO 8601, in UTC).
     pub(super) fn apply(&self, response: &mut Response) {
         let reset = chrono::Utc::now()
             + chrono::Duration::from_std(self.left).unwrap_or(chrono::Duration::zero());
-        let whole = reset.timestamp() + i64::from(reset.timestamp_subsec_nanos() > 0);
-        let reset = chrono::DateTime::from_timestamp(whole, 0)
+        // Milliseconds, rounded up to a tenth of a second: never earlier
+        // than the window's end.
+        let millis = reset.timestamp_millis()
+            + i64::from(!reset.timestamp_subsec_nanos().is_multiple_of(1_000_000));
+        let reset = chrono::DateTime::from_timestamp_millis((millis + 99) / 100 * 100)
             .unwrap_or(reset)
-            .format("%Y-%m-%dT%H:%M:%SZ")
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
             .to_string();
         let headers = response.headers_mut();
         headers.insert("x-rate-limit-limit", HeaderValue::from(self.limit));
