@@ -82,7 +82,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // scaled to a second), concurrency 32, with and without the pace.
     for (label, pace, max_429) in [
         ("pace 12,000/min", Some(12_000), 0.01),
-        ("no pace (429s only)", None, 0.05),
+        ("no pace (learning from the answers)", None, 0.05),
     ] {
         let codat = MockCodat::start().await?;
         let companies = portfolio(&codat)?;
