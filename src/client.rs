@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use base64::Engine as _;
 use reqwest::header::HeaderValue;
 use url::Url;
 
+use crate::rate_limit::{RateGate, RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
 use crate::transport::Transport;
 use crate::{raw, Error, RetryPolicy};
 
@@ -96,6 +98,7 @@ impl Client {
             http_client: None,
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            requests_per_minute: NonZeroU32::new(DEFAULT_REQUESTS_PER_MINUTE),
         }
     }
 
@@ -136,6 +139,28 @@ impl Client {
     /// The retry policy requests use unless a call sets its own.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
+    }
+
+    /// The latest `X-Rate-Limit-Limit`, `-Remaining` and `-Reset` values
+    /// Codat sent to this client (and its clones), from whichever answer came
+    /// last; `None` before any answer carried them.
+    ///
+    /// ```no_run
+    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
+    /// client.connections().list("8a210b68-6988-11ed-a1eb-0242ac120002").await?;
+    /// if let Some(limit) = client.rate_limit() {
+    ///     println!("{:?} requests left until {:?}", limit.remaining, limit.reset);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.inner.raw.inner.rate_limit()
+    }
+
+    /// The client's own pace in requests per minute (`None` when disabled);
+    /// see [`ClientBuilder::requests_per_minute`].
+    pub fn requests_per_minute(&self) -> Option<u32> {
+        self.inner.raw.inner.requests_per_minute()
     }
 }
 
@@ -189,9 +214,41 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     retry: RetryPolicy,
     max_response_bytes: usize,
+    requests_per_minute: Option<NonZeroU32>,
 }
 
 impl ClientBuilder {
+    /// The most requests this client sends a minute (default
+    /// [`DEFAULT_REQUESTS_PER_MINUTE`], 1,000), spread evenly; `None`
+    /// disables the pace. `0` counts as `None`.
+    ///
+    /// Codat documents a hard limit of 1,000 requests a minute from any IP
+    /// address, and may block an address that goes over it; the default keeps
+    /// one client under it, so that a sweep of thousands of companies runs at
+    /// Codat's pace instead of into its 429s. Lower it when several clients
+    /// or processes share an IP address (their paces add up); raise it, or
+    /// disable it, only where Codat agreed to a higher limit, or against a
+    /// test server. Whatever the pace, a 429 with `Retry-After` or an
+    /// `X-Rate-Limit-Remaining` of 0 makes every request of the client wait
+    /// (at most the retry policy's longest wait, [`RetryPolicy::max_delay`];
+    /// then the next request asks Codat again).
+    ///
+    /// ```
+    /// use codat_connections::Client;
+    ///
+    /// // Two processes share this IP address: half the limit each.
+    /// let client = Client::builder("your-api-key").requests_per_minute(500).build()?;
+    /// assert_eq!(client.requests_per_minute(), Some(500));
+    /// // Against a local test server: no pace.
+    /// let unpaced = Client::builder("your-api-key").requests_per_minute(None).build()?;
+    /// assert_eq!(unpaced.requests_per_minute(), None);
+    /// # Ok::<(), codat_connections::Error>(())
+    /// ```
+    pub fn requests_per_minute(mut self, per_minute: impl Into<Option<u32>>) -> Self {
+        self.requests_per_minute = per_minute.into().and_then(NonZeroU32::new);
+        self
+    }
+
     /// How failed requests are retried (default [`RetryPolicy::default`]).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
@@ -271,6 +328,7 @@ impl ClientBuilder {
             user_agent,
             self.timeout,
             self.max_response_bytes,
+            RateGate::new(self.requests_per_minute, self.retry.longest_wait()),
         );
         // The generated paths start with `/`.
         let raw =

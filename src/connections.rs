@@ -13,11 +13,13 @@ use url::Url;
 use crate::hooks::{self, Answer};
 use crate::ids::{IntoCompanyId, IntoConnectionId, IntoPlatformKey};
 use crate::paging::{self, FetchPage, PageRequest};
-use crate::raw::types::{Connection, CreateConnectionBody, UpdateConnectionStatus};
+use crate::raw::types::{
+    Connection, Connections as RawPage, CreateConnectionBody, UpdateConnectionStatus,
+};
 use crate::retry::{self, Repeatable};
 use crate::{
     Client, CompanyId, ConnectionStatus, ConnectionStream, Error, Page, PageStream, RetryPolicy,
-    MAX_PAGE_SIZE, MAX_QUERY_LENGTH,
+    UndecodedConnection, MAX_PAGE_SIZE, MAX_QUERY_LENGTH,
 };
 
 impl Client {
@@ -33,6 +35,53 @@ impl Client {
 /// A success answer's JSON, for a 2xx the document does not list.
 fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
     serde_json::from_slice(body)
+}
+
+/// A connection Codat answered with that does not decode: when the body is
+/// a JSON object, the error keeps it ([`Error::ConnectionDecode`]);
+/// otherwise the decode error stands.
+fn undecoded_connection(
+    status: reqwest::StatusCode,
+    body: &[u8],
+    error: Error,
+) -> Result<Connection, Error> {
+    let Ok(raw) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Err(error);
+    };
+    if !raw.is_object() {
+        return Err(error);
+    }
+    match serde_json::from_value::<Connection>(raw.clone()) {
+        Ok(connection) => Ok(connection),
+        Err(why) => Err(Error::ConnectionDecode(Box::new(UndecodedConnection::new(
+            raw, &why, None, status,
+        )))),
+    }
+}
+
+/// A page whose connections do not all decode: the page without them, and
+/// each of them as an [`UndecodedConnection`]; `None` when the page itself
+/// (its counts, links, or the list of results) does not decode.
+fn salvage_page(
+    status: reqwest::StatusCode,
+    body: &[u8],
+) -> Option<(RawPage, Vec<UndecodedConnection>)> {
+    let mut value = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+    let items = match value.get_mut("results")?.take() {
+        serde_json::Value::Array(items) => items,
+        _ => return None,
+    };
+    value["results"] = serde_json::Value::Array(Vec::new());
+    let mut page: RawPage = serde_json::from_value(value).ok()?;
+    let number = u64::try_from(page.page_number).ok();
+    let mut undecoded = Vec::new();
+    for item in items {
+        match serde_json::from_value::<Connection>(item.clone()) {
+            Ok(connection) => page.results.push(connection),
+            Err(why) => undecoded.push(UndecodedConnection::new(item, &why, number, status)),
+        }
+    }
+    Some((page, undecoded))
 }
 
 /// Any 2xx answer to a delete is a success, whatever its body.
@@ -182,7 +231,7 @@ impl<'a> Connections<'a> {
                 .body(body.clone())
                 .send()
                 .await;
-            recorder.answer(sent, json)
+            recorder.answer_or(sent, json, undecoded_connection)
         };
         let run = retry::run(
             self.policy(),
@@ -209,7 +258,7 @@ impl<'a> Connections<'a> {
                 .connection_id(connection_id)
                 .send()
                 .await;
-            recorder.answer(sent, json)
+            recorder.answer_or(sent, json, undecoded_connection)
         };
         let run = retry::run(
             self.policy(),
@@ -268,7 +317,7 @@ impl<'a> Connections<'a> {
                 })
                 .send()
                 .await;
-            recorder.answer(sent, json)
+            recorder.answer_or(sent, json, undecoded_connection)
         };
         let run = retry::run(
             self.policy(),
@@ -298,7 +347,7 @@ impl<'a> Connections<'a> {
                 .body(authorization.clone())
                 .send()
                 .await;
-            recorder.answer(sent, json)
+            recorder.answer_or(sent, json, undecoded_connection)
         };
         let run = retry::run(
             self.policy(),
@@ -368,6 +417,7 @@ pub struct ListConnections<'a> {
     status: Option<ConnectionStatus>,
     retry: Option<RetryPolicy>,
     read_ahead: usize,
+    concurrent_pages: usize,
 }
 
 /// An invalid company ID, kept (the request is `Clone`, and `Error` is not)
@@ -427,6 +477,7 @@ impl<'a> ListConnections<'a> {
             status: None,
             retry,
             read_ahead: 0,
+            concurrent_pages: 1,
         }
     }
 
@@ -438,6 +489,34 @@ impl<'a> ListConnections<'a> {
     /// fetches a page only when the caller asks for it.
     pub fn read_ahead(mut self, pages: usize) -> Self {
         self.read_ahead = pages;
+        self
+    }
+
+    /// With [`pages`](Self::pages) and [`connections`](Self::connections):
+    /// once the first page gives `totalResults` and the page size, fetch the
+    /// remaining pages up to `pages` at a time (1, the default: one after
+    /// another). Pages are still yielded in order, at most `pages` are held
+    /// at once, and every check of the sequential listing applies (a
+    /// connection already seen is not yielded again); as soon as a page
+    /// disagrees with what the first announced (other totals or size, a
+    /// short page before the last, a link past the last), the listing goes
+    /// back to following `_links.next` one page at a time from the last
+    /// page that agreed. Combine with [`read_ahead`](Self::read_ahead) to
+    /// fetch while the caller works.
+    ///
+    /// ```no_run
+    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
+    /// let all = client
+    ///     .connections()
+    ///     .list("8a210b68-6988-11ed-a1eb-0242ac120002")
+    ///     .page_size(100)
+    ///     .concurrent_pages(4)
+    ///     .collect_all()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn concurrent_pages(mut self, pages: usize) -> Self {
+        self.concurrent_pages = pages.max(1);
         self
     }
 
@@ -583,11 +662,26 @@ async fn list_page(
         if let Some(order_by) = &request.order_by {
             list = list.order_by(order_by.clone());
         }
-        recorder.answer(list.send().await, json)
+        let mut undecoded = Vec::new();
+        let answer = recorder.answer_or(list.send().await, json, |status, body, error| {
+            let (page, bad) = salvage_page(status, body).ok_or(error)?;
+            undecoded = bad;
+            Ok(page)
+        })?;
+        Ok((answer, undecoded))
     };
-    let answer: Answer<_> =
+    let (answer, undecoded): (Answer<_>, _) =
         retry::run(policy, Repeatable::Idempotent, "list-connections", attempt).await?;
-    Page::from_answer(answer.value, answer.status)
+    let mut page = Page::from_answer(answer.value, answer.status)?;
+    if !undecoded.is_empty() {
+        tracing::warn!(
+            page = page.page_number,
+            undecoded = undecoded.len(),
+            "codat listing holds connections that do not decode; the others are kept"
+        );
+    }
+    page.undecoded = undecoded;
+    Ok(page)
 }
 
 impl ListConnections<'_> {
@@ -623,7 +717,7 @@ impl ListConnections<'_> {
         let client = self.client.clone();
         let company_id = self.company_id.clone();
         let policy = self.retry.unwrap_or_else(|| client.retry_policy().clone());
-        let fetch: FetchPage = Box::new(move |request| {
+        let fetch: FetchPage = std::sync::Arc::new(move |request| {
             let client = client.clone();
             let company_id = company_id.clone();
             let policy = policy.clone();
@@ -632,10 +726,19 @@ impl ListConnections<'_> {
                 list_page(&client, company_id, &request, &policy).await
             })
         });
-        paging::page_stream(first, fetch, self.read_ahead)
+        paging::page_stream(first, fetch, self.read_ahead, self.concurrent_pages)
     }
 
     /// Every connection of every page, in order; see [`pages`](Self::pages).
+    ///
+    /// A connection that does not decode (a field in a shape Codat's
+    /// document does not allow) costs only itself: the page is then decoded
+    /// item by item, every connection that decodes is yielded, and each one
+    /// that does not comes as an `Err(`[`Error::ConnectionDecode`]`)`, with its
+    /// raw JSON, after the page's good connections; the stream goes on after
+    /// it. Consumers that stop at the first error (`try_next()?`,
+    /// [`collect_all`](Self::collect_all)) stop there too; to keep going,
+    /// match on the item.
     ///
     /// ```no_run
     /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {

@@ -86,6 +86,16 @@ pub enum Error {
         /// What was inconsistent.
         reason: &'static str,
     },
+    /// One connection Codat sent does not decode (a field in a shape its
+    /// document does not allow), while the answer around it does: the
+    /// connection's raw JSON is kept, with its id and status where readable.
+    ///
+    /// From [`get`](crate::Connections::get), the call's error. In a listing
+    /// ([`ListConnections::connections`](crate::ListConnections::connections)),
+    /// one item of the stream: the stream goes on after it with the next
+    /// connection, so every connection that decodes is still yielded.
+    #[error("{0}")]
+    ConnectionDecode(Box<UndecodedConnection>),
     /// Codat answered with success, but not with what its contract describes.
     #[error("could not decode {}: {message} (starts {snippet:?}){}", decoded(*status), after(*attempts))]
     Decode {
@@ -116,6 +126,70 @@ pub struct ApiError {
     pub retry_after: Option<String>,
     /// How many attempts were made (more than one when retried).
     pub attempts: u32,
+}
+
+/// A connection whose JSON does not decode; see [`Error::ConnectionDecode`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UndecodedConnection {
+    /// The connection's JSON, as Codat sent it.
+    pub raw: serde_json::Value,
+    /// Its `id`, when that is a string.
+    pub id: Option<String>,
+    /// Its `status`, when that is a string: a `Deauthorized` connection
+    /// that fails to decode still needs the customer.
+    pub status: Option<String>,
+    /// What did not decode (serde's message).
+    pub message: String,
+    /// The listing page it came on (`None` from `get`).
+    pub page: Option<u64>,
+    /// The status of the answer that carried it.
+    pub http_status: StatusCode,
+    /// How many attempts were made for the answer that carried it.
+    pub attempts: u32,
+}
+
+impl UndecodedConnection {
+    pub(crate) fn new(
+        raw: serde_json::Value,
+        error: &serde_json::Error,
+        page: Option<u64>,
+        http_status: StatusCode,
+    ) -> Self {
+        let text = |field: &str| raw.get(field)?.as_str().map(str::to_owned);
+        Self {
+            id: text("id"),
+            status: text("status"),
+            message: error.to_string(),
+            page,
+            http_status,
+            attempts: 1,
+            raw,
+        }
+    }
+}
+
+impl fmt::Display for UndecodedConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "could not decode connection")?;
+        if let Some(id) = &self.id {
+            write!(f, " {id:?}")?;
+        }
+        if let Some(status) = &self.status {
+            write!(f, " (status {status:?})")?;
+        }
+        if let Some(page) = self.page {
+            write!(f, " on page {page}")?;
+        }
+        let raw = self.raw.to_string();
+        write!(
+            f,
+            ": {} (starts {:?}){}",
+            self.message,
+            snippet(raw.as_bytes()),
+            after(self.attempts)
+        )
+    }
 }
 
 /// What a decode error is about.
@@ -190,6 +264,7 @@ impl Error {
     pub(crate) fn with_attempts(mut self, count: u32) -> Self {
         match &mut self {
             Error::Api(api) => api.attempts = count,
+            Error::ConnectionDecode(item) => item.attempts = count,
             Error::Timeout { attempts, .. }
             | Error::Transport { attempts, .. }
             | Error::Decode { attempts, .. }
@@ -206,6 +281,7 @@ impl Error {
     pub fn attempts(&self) -> u32 {
         match self {
             Error::Api(api) => api.attempts,
+            Error::ConnectionDecode(item) => item.attempts,
             Error::Timeout { attempts, .. }
             | Error::Transport { attempts, .. }
             | Error::Decode { attempts, .. }
@@ -219,6 +295,7 @@ impl Error {
         match self {
             Error::Api(api) => Some(api.status),
             Error::Decode { status, .. } => *status,
+            Error::ConnectionDecode(item) => Some(item.http_status),
             Error::ResponseTooLarge { status, .. } => Some(*status),
             _ => None,
         }

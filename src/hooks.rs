@@ -42,10 +42,16 @@ impl ClientHooks<Transport> for raw::Client {
             operation = %codat_operation(info.operation_id),
             method = %request.method(),
             path = %request.url().path(),
+            rate_limit.limit = tracing::field::Empty,
+            rate_limit.remaining = tracing::field::Empty,
+            rate_limit.reset = tracing::field::Empty,
         );
         // Instrumenting the future (not entering the span across awaits)
         // keeps other tasks' events out of this request's span.
         async {
+            // Before the request's own timeout starts: a wait for the
+            // client's rate limit is not the server being slow.
+            self.inner.admit().await;
             let response = self.client.execute(request).await?;
             self.inner.read(response).await
         }
@@ -101,6 +107,18 @@ impl Recorder {
         result: Result<ResponseValue<T>, raw::Error<ErrorMessage>>,
         decode: fn(&[u8]) -> serde_json::Result<T>,
     ) -> Result<Answer<T>, Error> {
+        self.answer_or(result, decode, |_, _, error| Err(error))
+    }
+
+    /// As [`answer`](Self::answer), but a success answer the generated code
+    /// could not decode goes to `salvage` (with its status, body and the
+    /// decode error) instead of failing at once: it decodes what it can.
+    pub(crate) fn answer_or<T>(
+        self,
+        result: Result<ResponseValue<T>, raw::Error<ErrorMessage>>,
+        decode: fn(&[u8]) -> serde_json::Result<T>,
+        salvage: impl FnOnce(StatusCode, &[u8], Error) -> Result<T, Error>,
+    ) -> Result<Answer<T>, Error> {
         let error = match result {
             Ok(value) => {
                 return Ok(Answer {
@@ -135,9 +153,11 @@ impl Recorder {
                     raw::Error::InvalidResponsePayload(_, error) => Err(error),
                     _ => decode(&body),
                 };
-                parsed
-                    .map(|value| Answer { value, status })
-                    .map_err(|error| decode_error(status, &body, &error))
+                match parsed {
+                    Ok(value) => Ok(Answer { value, status }),
+                    Err(error) => salvage(status, &body, decode_error(status, &body, &error))
+                        .map(|value| Answer { value, status }),
+                }
             }
             (
                 _,

@@ -38,6 +38,15 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Many companies, one rate limit
+//!
+//! [`Client::sweep`] answers "who needs to re-authorize?" across thousands
+//! of companies as a stream, a bounded number at a time. A client keeps
+//! one rate limit for all its requests: a pace under Codat's documented
+//! 1,000 requests a minute ([`ClientBuilder::requests_per_minute`]), one
+//! pause for all when Codat answers 429 or `X-Rate-Limit-Remaining` reaches
+//! 0, and the latest values in [`Client::rate_limit`].
+//!
 //! # Forward compatibility
 //!
 //! Codat adds enum values and fields without notice. [`ConnectionStatus`],
@@ -69,9 +78,11 @@ mod json_pointer;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod paging;
+mod rate_limit;
 pub mod raw;
 mod retry;
 mod status;
+mod sweep;
 mod transport;
 pub mod webhooks;
 
@@ -81,14 +92,16 @@ pub use client::{
 };
 pub use connections::{Connections, ListConnections, NeedsReauthorization, Reauthorization};
 pub use datetime::{DateTime, DateTimeParseError};
-pub use error::{ApiError, Error, BODY_SNIPPET_LIMIT};
+pub use error::{ApiError, Error, UndecodedConnection, BODY_SNIPPET_LIMIT};
 pub use ids::{
     CompanyId, ConnectionId, IntoCompanyId, IntoConnectionId, IntoPlatformKey, PlatformKey,
 };
 pub use paging::{ConnectionStream, Page, PageStream, MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
+pub use rate_limit::{RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
 pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
 pub use retry::RetryPolicy;
 pub use status::{ConnectionStatus, DataConnectionErrorStatus, SourceType};
+pub use sweep::{CompanyReauthorizations, Sweep, SweptCompany, DEFAULT_SWEEP_CONCURRENCY};
 pub use transport::Transport;
 pub use url::Url;
 pub use webhooks::{WebhookError, Webhooks};

@@ -4,15 +4,16 @@
 use std::collections::HashSet;
 use std::num::NonZeroU32;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
-use futures::stream::{self, Stream, TryStreamExt};
+use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 use reqwest::StatusCode;
 use url::Url;
 
 use crate::raw::types::{Connection, Connections as RawPage, HalLinks};
-use crate::{ConnectionId, Error};
+use crate::{ConnectionId, Error, UndecodedConnection};
 
 /// The largest page Codat serves.
 pub const MAX_PAGE_SIZE: u32 = 5000;
@@ -34,6 +35,10 @@ pub struct Page<T> {
     /// Codat's links to this, the next and the previous page (`href`s are
     /// relative to the base URL).
     pub links: HalLinks,
+    /// The items on this page that did not decode, each with its raw JSON
+    /// (not in `results`). Usually empty: a page decodes in one go, and only
+    /// when it does not are its items decoded one by one.
+    pub undecoded: Vec<UndecodedConnection>,
 }
 
 impl<T> Page<T> {
@@ -69,6 +74,7 @@ impl Page<Connection> {
             total_results: count("totalResults", raw.total_results)?,
             results: raw.results,
             links: raw.links,
+            undecoded: Vec::new(),
         })
     }
 }
@@ -139,16 +145,22 @@ impl PageRequest {
     }
 }
 
-/// Fetches one page (with retries); the streams call it for every page.
+/// Fetches one page (with retries); the streams call it for every page,
+/// several at once with concurrent pages.
 pub(crate) type FetchPage =
-    Box<dyn FnMut(PageRequest) -> BoxFuture<'static, Result<Page<Connection>, Error>> + Send>;
+    Arc<dyn Fn(PageRequest) -> BoxFuture<'static, Result<Page<Connection>, Error>> + Send + Sync>;
 
-/// The pages of a listing from `first` on, fetched with `fetch`, up to
-/// `read_ahead` pages ahead of the caller.
+/// A stream of pages, boxed.
+type Pages = Pin<Box<dyn Stream<Item = Result<Page<Connection>, Error>> + Send>>;
+
+/// The pages of a listing from `first` on, fetched with `fetch`: up to
+/// `concurrent` pages at once once the first page tells how many there are
+/// (1: one after another), up to `read_ahead` pages ahead of the caller.
 pub(crate) fn page_stream(
     first: Result<PageRequest, Error>,
     fetch: FetchPage,
     read_ahead: usize,
+    concurrent: usize,
 ) -> PageStream {
     let pager = Pager {
         fetch,
@@ -156,18 +168,30 @@ pub(crate) fn page_stream(
         fetched: 0,
         seen: HashSet::new(),
     };
+    let mut pages: Pages = if concurrent > 1 {
+        Box::pin(stream::unfold(
+            Concurrent {
+                pager,
+                limit: concurrent,
+                started: false,
+                batch: None,
+            },
+            Concurrent::step,
+        ))
+    } else {
+        Box::pin(stream::unfold(pager, |mut pager| async move {
+            pager.next_page().await.map(|page| (page, pager))
+        }))
+    };
     if read_ahead == 0 {
         return PageStream {
-            inner: Box::pin(stream::unfold(pager, |mut pager| async move {
-                pager.next_page().await.map(|page| (page, pager))
-            })),
+            inner: pages,
             _producer: None,
         };
     }
     let (sender, mut receiver) = tokio::sync::mpsc::channel(read_ahead);
     let producer = tokio::spawn(async move {
-        let mut pager = pager;
-        while let Some(page) = pager.next_page().await {
+        while let Some(page) = pages.next().await {
             if sender.send(page).await.is_err() {
                 break; // the caller dropped the stream
             }
@@ -179,6 +203,127 @@ pub(crate) fn page_stream(
     }
 }
 
+/// What the first page says the rest of the listing looks like.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    size: u64,
+    total: u64,
+    last: u64,
+}
+
+impl Plan {
+    /// Whether page `number` is the page this plan expects: same size and
+    /// total, full with a successor before the last page, no successor on
+    /// the last.
+    fn agrees(&self, number: u64, page: &Page<Connection>) -> bool {
+        let held = (page.results.len() + page.undecoded.len()) as u64;
+        page.page_number == number
+            && page.page_size == self.size
+            && page.total_results == self.total
+            && if number < self.last {
+                held == self.size && page.has_next_page()
+            } else {
+                !page.has_next_page()
+            }
+    }
+}
+
+/// The pages fetched at once, with the request each answers, in page order.
+type Batch = Pin<Box<dyn Stream<Item = (PageRequest, Result<Page<Connection>, Error>)> + Send>>;
+
+/// Concurrent pages: the first page on its own, then the pages it announces
+/// (`totalResults` over `pageSize`), `limit` at a time, checked and yielded
+/// in order; back to following `_links.next` one by one as soon as a page
+/// disagrees with what the first announced.
+struct Concurrent {
+    pager: Pager,
+    limit: usize,
+    started: bool,
+    batch: Option<(Plan, Batch)>,
+}
+
+impl Concurrent {
+    async fn step(mut self) -> Option<(Result<Page<Connection>, Error>, Self)> {
+        if let Some((plan, batch)) = &mut self.batch {
+            let plan = *plan;
+            match batch.next().await {
+                Some((request, Ok(page))) if plan.agrees(request.number(), &page) => {
+                    let item = self.pager.accept(request, page);
+                    if item.is_err() {
+                        self.batch = None;
+                    }
+                    return Some((item, self));
+                }
+                Some((request, Ok(_))) => {
+                    tracing::warn!(
+                        page = request.number(),
+                        "codat page disagrees with the first page's totals; following _links.next instead"
+                    );
+                }
+                Some((_, Err(error))) => {
+                    self.pager.next = None;
+                    self.batch = None;
+                    return Some((Err(error), self));
+                }
+                None => {}
+            }
+            // Follow the links from the last page accepted.
+            self.batch = None;
+        }
+        let request = match &self.pager.next {
+            Some(Ok(request)) => Some(request.clone()),
+            _ => None,
+        };
+        let item = self.pager.next_page().await?;
+        if !std::mem::replace(&mut self.started, true) {
+            if let (Ok(page), Some(request)) = (&item, request) {
+                self.plan(&request, page);
+            }
+        }
+        Some((item, self))
+    }
+
+    /// After the first page: fetch the rest at once, when it says how many.
+    fn plan(&mut self, first: &PageRequest, page: &Page<Connection>) {
+        if page.page_size == 0 || !matches!(self.pager.next, Some(Ok(_))) {
+            return;
+        }
+        let plan = Plan {
+            size: page.page_size,
+            total: page.total_results,
+            last: page.total_results.div_ceil(page.page_size),
+        };
+        let (Ok(size), Ok(number)) = (u32::try_from(plan.size), u32::try_from(first.number()))
+        else {
+            return;
+        };
+        let Some(size) = NonZeroU32::new(size) else {
+            return;
+        };
+        let last = u32::try_from(plan.last).unwrap_or(u32::MAX);
+        if last <= number {
+            return;
+        }
+        let fetch = Arc::clone(&self.pager.fetch);
+        let base = first.clone();
+        let requests = (number + 1..=last)
+            .filter_map(NonZeroU32::new)
+            .map(move |n| {
+                let mut request = base.clone();
+                request.page = Some(n);
+                request.page_size = Some(size);
+                request
+            });
+        let batch = stream::iter(requests)
+            .map(move |request| {
+                let page = fetch(request.clone());
+                async move { (request, page.await) }
+            })
+            .buffered(self.limit);
+        self.batch = Some((plan, Box::pin(batch)));
+    }
+}
+
 /// A stream of pages; see [`ListConnections::pages`](crate::ListConnections::pages).
 #[must_use = "streams do nothing unless polled"]
 pub struct PageStream {
@@ -187,12 +332,20 @@ pub struct PageStream {
 }
 
 impl PageStream {
-    /// Every connection of every page, in order.
+    /// Every connection of every page, in order; after each page's
+    /// connections, an [`Error::ConnectionDecode`] for each of its items
+    /// that did not decode, and the stream goes on.
     pub(crate) fn connections(self) -> ConnectionStream {
         ConnectionStream {
             inner: Box::pin(
-                self.map_ok(|page| stream::iter(page.results.into_iter().map(Ok)))
-                    .try_flatten(),
+                self.map_ok(|page| {
+                    let bad = page
+                        .undecoded
+                        .into_iter()
+                        .map(|item| Err(Error::ConnectionDecode(Box::new(item))));
+                    stream::iter(page.results.into_iter().map(Ok).chain(bad))
+                })
+                .try_flatten(),
             ),
         }
     }
@@ -255,13 +408,9 @@ struct Pager {
 }
 
 impl Pager {
-    fn inconsistent(
-        &mut self,
-        page: u64,
-        reason: &'static str,
-    ) -> Option<Result<Page<Connection>, Error>> {
+    fn inconsistent(&mut self, page: u64, reason: &'static str) -> Result<Page<Connection>, Error> {
         self.next = None;
-        Some(Err(Error::InconsistentPaging { page, reason }))
+        Err(Error::InconsistentPaging { page, reason })
     }
 
     async fn next_page(&mut self) -> Option<Result<Page<Connection>, Error>> {
@@ -269,19 +418,29 @@ impl Pager {
             Ok(request) => request,
             Err(invalid) => return Some(Err(invalid)),
         };
+        match (self.fetch)(request.clone()).await {
+            Ok(page) => Some(self.accept(request, page)),
+            Err(err) => Some(Err(err)),
+        }
+    }
+
+    /// Checks `page`, the answer to `request`, against what came before,
+    /// and sets the next page to fetch from its link.
+    fn accept(
+        &mut self,
+        request: PageRequest,
+        mut page: Page<Connection>,
+    ) -> Result<Page<Connection>, Error> {
         let number = request.number();
-        let mut page = match (self.fetch)(request.clone()).await {
-            Ok(page) => page,
-            Err(err) => return Some(Err(err)),
-        };
         self.fetched += 1;
         let next_href = page.next_href().map(str::to_owned);
-        if page.results.is_empty() && next_href.is_some() {
+        let undecoded = page.undecoded.len();
+        if page.results.is_empty() && undecoded == 0 && next_href.is_some() {
             return self.inconsistent(number, "an empty page claims that another page follows");
         }
         let size = page.page_size.max(1);
         let last_possible = page.total_results.div_ceil(size).max(1);
-        if number > last_possible && !page.results.is_empty() {
+        if number > last_possible && (!page.results.is_empty() || undecoded > 0) {
             return self.inconsistent(number, "a page past totalResults holds connections");
         }
         if self.fetched > last_possible + 1 {
@@ -309,7 +468,7 @@ impl Pager {
                     reason,
                 })
         });
-        Some(Ok(page))
+        Ok(page)
     }
 }
 

@@ -14,6 +14,11 @@
 //! - **`Retry-After` wins** over the backoff when Codat sends it (seconds or
 //!   an HTTP date), capped at the policy's longest wait; when it would pass
 //!   the total time, the error is returned at once instead of waiting in vain.
+//! - **`Retry-After` never means "hammer"**: a `Retry-After` of 0 or a date
+//!   already past (a server whose clock is behind ours, or a stale proxy
+//!   answer) falls back to the backoff, with its jitter kept in the upper
+//!   half (between half the backoff and the backoff), as Codat's TypeScript
+//!   SDK does; a server that refused the request is never asked again at once.
 //! - **Safe by operation**: reads, deletes, unlinks and authorization updates
 //!   are repeated on 408/429/5xx, timeouts and connection errors; creating a
 //!   connection is repeated only when Codat provably did not process it (429,
@@ -101,6 +106,11 @@ impl RetryPolicy {
     pub fn max_elapsed(mut self, elapsed: Duration) -> Self {
         self.max_elapsed = elapsed;
         self
+    }
+
+    /// The longest wait between two attempts.
+    pub(crate) fn longest_wait(&self) -> Duration {
+        self.max_delay
     }
 
     /// The most attempts this policy makes.
@@ -210,7 +220,13 @@ where
             _ => None,
         };
         let wait = match requested {
-            Some(wait) => wait.min(policy.max_delay),
+            Some(wait) if !wait.is_zero() => wait.min(policy.max_delay),
+            // Codat refused the request yet asked for no wait: back off,
+            // and never by less than half the backoff.
+            Some(_) => {
+                let ceiling = policy.backoff_ceiling(number);
+                ceiling / 2 + full_jitter(ceiling / 2)
+            }
             None => full_jitter(policy.backoff_ceiling(number)),
         };
         if started.elapsed() + wait > policy.max_elapsed {
@@ -344,6 +360,61 @@ mod tests {
         .await;
         assert!(result.is_ok());
         assert_eq!(made, 2);
+    }
+
+    fn refused_with_retry_after(value: &str) -> Error {
+        match answered(429) {
+            Error::Api(mut api) => {
+                api.retry_after = Some(value.to_owned());
+                Error::Api(api)
+            }
+            other => other,
+        }
+    }
+
+    /// The moments (from the start) at which each attempt was made, against
+    /// a server that always answers 429 with `retry_after`.
+    async fn attempt_times(retry_after: &str) -> Vec<Duration> {
+        let started = tokio::time::Instant::now();
+        let mut times = Vec::new();
+        let result: Result<(), Error> = run(
+            &RetryPolicy::default(),
+            Repeatable::Idempotent,
+            "test",
+            || {
+                times.push(started.elapsed());
+                let refused = refused_with_retry_after(retry_after);
+                async move { Err(refused) }
+            },
+        )
+        .await;
+        assert_eq!(result.unwrap_err().attempts(), 8);
+        times
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_zero_or_past_falls_back_to_the_backoff() {
+        let policy = RetryPolicy::default();
+        for value in ["0", "Thu, 01 Jan 2015 00:00:00 GMT"] {
+            let times = attempt_times(value).await;
+            for (retry, pair) in times.windows(2).enumerate() {
+                let waited = pair[1] - pair[0];
+                let ceiling = policy.backoff_ceiling(retry as u32 + 1);
+                assert!(
+                    waited >= ceiling / 2 && waited <= ceiling,
+                    "{value}: retry {}: waited {waited:?}, backoff {ceiling:?}",
+                    retry + 1
+                );
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_in_the_future_is_waited_exactly() {
+        let times = attempt_times("2").await;
+        for pair in times.windows(2) {
+            assert_eq!(pair[1] - pair[0], Duration::from_secs(2));
+        }
     }
 
     #[test]

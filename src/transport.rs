@@ -11,6 +11,8 @@ use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION, RETRY_AFTER, USER_AGENT};
 use reqwest::StatusCode;
 
+use crate::rate_limit::{RateGate, RateLimit};
+
 /// The header progenitor adds to every request, set to the `info.version`
 /// of `openapi/connections.json`.
 ///
@@ -36,6 +38,8 @@ struct Settings {
     user_agent: HeaderValue,
     timeout: Duration,
     max_response_bytes: usize,
+    /// Shared by every request of the client, `raw()` included.
+    gate: RateGate,
 }
 
 impl fmt::Debug for Transport {
@@ -45,6 +49,7 @@ impl fmt::Debug for Transport {
             .field("user_agent", &self.settings.user_agent)
             .field("timeout", &self.settings.timeout)
             .field("max_response_bytes", &self.settings.max_response_bytes)
+            .field("rate", &self.settings.gate)
             .finish()
     }
 }
@@ -56,6 +61,7 @@ impl Transport {
         user_agent: HeaderValue,
         timeout: Duration,
         max_response_bytes: usize,
+        gate: RateGate,
     ) -> Self {
         debug_assert!(authorization.is_sensitive());
         Self {
@@ -64,6 +70,7 @@ impl Transport {
                 user_agent,
                 timeout,
                 max_response_bytes,
+                gate,
             }),
             record: None,
         }
@@ -77,6 +84,21 @@ impl Transport {
         headers.insert(AUTHORIZATION, settings.authorization.clone());
         headers.insert(USER_AGENT, settings.user_agent.clone());
         *request.timeout_mut() = Some(settings.timeout);
+    }
+
+    /// Waits until the client's rate limit lets a request leave.
+    pub(crate) async fn admit(&self) {
+        self.settings.gate.admit().await;
+    }
+
+    /// The latest `X-Rate-Limit-*` values Codat sent to this client.
+    pub(crate) fn rate_limit(&self) -> Option<RateLimit> {
+        self.settings.gate.latest()
+    }
+
+    /// The client's pace, in requests per minute, when it has one.
+    pub(crate) fn requests_per_minute(&self) -> Option<u32> {
+        self.settings.gate.requests_per_minute()
     }
 
     /// A transport with the same settings that writes each answer it reads
@@ -107,6 +129,17 @@ impl Transport {
         let limit = self.settings.max_response_bytes;
         let version = response.version();
         let headers = std::mem::take(response.headers_mut());
+        if let Some(seen) = self.settings.gate.observe(status, &headers) {
+            let span = tracing::Span::current();
+            span.record("rate_limit.limit", seen.limit);
+            span.record("rate_limit.remaining", seen.remaining);
+            if let Some(reset) = seen.reset {
+                span.record(
+                    "rate_limit.reset",
+                    tracing::field::display(reset.to_rfc3339()),
+                );
+            }
+        }
         let answer = |body: Bytes| {
             let mut answer = http::Response::new(body);
             *answer.status_mut() = status;

@@ -247,6 +247,41 @@ async fn absurd_retry_after_is_capped_by_the_policy() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn retry_after_zero_or_in_the_past_still_backs_off() {
+    for (value, case) in [
+        ("0", "429 with Retry-After 0, seven times: time waited"),
+        (
+            "Thu, 01 Jan 2015 00:00:00 GMT",
+            "429 with Retry-After an HTTP date in the past, seven times: time waited",
+        ),
+    ] {
+        let codat = MockCodat::start().await.unwrap();
+        let company = codat.add_company();
+        codat.inject(status(429, Some(value)), 7);
+        let started = tokio::time::Instant::now();
+        codat
+            .client()
+            .unwrap()
+            .connections()
+            .list(company)
+            .await
+            .unwrap();
+        let waited = started.elapsed();
+        assert_eq!(codat.request_count(), 8, "{case}");
+        // At least half of each backoff: 0.25 + 0.375 + ... (initial 500 ms, x1.5).
+        let floor: f64 = (0..7).map(|n| 0.25 * 1.5f64.powi(n)).sum();
+        assert!(waited.as_secs_f64() >= floor, "{case}: {waited:?}");
+        support::record(
+            "Faults",
+            case,
+            &format!(
+                "the policy's backoff, never no wait: at least {floor:.1} s over 7 retries, succeeded on attempt 8"
+            ),
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_stream_survives_faults_between_pages() {
     let codat = MockCodat::start().await.unwrap();
     let company = codat.add_company();

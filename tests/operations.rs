@@ -916,7 +916,7 @@ async fn retry_after_is_none_without_the_header() {
 // ---------------------------------------------------------------- undecodable success
 
 #[tokio::test]
-async fn success_with_a_body_that_is_not_a_connection_is_a_decode_error() {
+async fn success_with_a_body_that_is_not_a_connection_keeps_its_json() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(connection_path()))
@@ -929,19 +929,38 @@ async fn success_with_a_body_that_is_not_a_connection_is_a_decode_error() {
         .get(COMPANY, CONNECTION)
         .await
         .expect_err("not a Connection");
+    let Error::ConnectionDecode(item) = &err else {
+        panic!("expected Error::ConnectionDecode, got {err:?}");
+    };
+    assert_eq!(item.raw, json!({"hello": "world"}));
+    assert_eq!((item.id.as_deref(), item.status.as_deref()), (None, None));
+    assert!(!item.message.is_empty());
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(200));
+    assert!(!err.is_retryable());
+}
+
+#[tokio::test]
+async fn success_with_a_body_that_is_not_json_is_a_decode_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(connection_path()))
+        .respond_with(ok_json(json!(["hello", "world"])))
+        .mount(&server)
+        .await;
+
+    let err = client(&server)
+        .connections()
+        .get(COMPANY, CONNECTION)
+        .await
+        .expect_err("not a Connection");
     let Error::Decode {
-        status,
-        message,
-        snippet,
-        ..
+        status, snippet, ..
     } = &err
     else {
         panic!("expected Error::Decode, got {err:?}");
     };
     assert_eq!(status.map(|s| s.as_u16()), Some(200));
-    assert!(!message.is_empty());
-    assert_eq!(snippet, r#"{"hello":"world"}"#);
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(200));
+    assert_eq!(snippet, r#"["hello","world"]"#);
     assert!(!err.is_retryable());
 }
 

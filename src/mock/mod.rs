@@ -64,6 +64,7 @@
 //! ```
 
 mod contract;
+mod rate_limit;
 mod server;
 mod webhooks;
 
@@ -172,11 +173,18 @@ impl MockCodat {
         &self.base_url
     }
 
-    /// A client for this mock, with the key it accepts.
+    /// A client for this mock, with the key it accepts and no pace of its
+    /// own (the mock has no rate limit unless given one), so that tests run
+    /// as fast as the mock answers. [`client_builder`](Self::client_builder)
+    /// gives one with the default pace, to set other settings.
     pub fn client(&self) -> Result<Client, Error> {
-        Client::builder(MOCK_API_KEY)
-            .base_url(&self.base_url)
-            .build()
+        self.client_builder().requests_per_minute(None).build()
+    }
+
+    /// A builder for a client of this mock: its base URL and key, and
+    /// otherwise [`Client::builder`]'s defaults (Codat's pace included).
+    pub fn client_builder(&self) -> crate::ClientBuilder {
+        Client::builder(MOCK_API_KEY).base_url(&self.base_url)
     }
 
     /// Adds a company and returns its ID.
@@ -184,6 +192,42 @@ impl MockCodat {
         let id = CompanyId::from_uuid(uuid::Uuid::new_v4());
         self.state().companies.insert(id, BTreeMap::new());
         id
+    }
+
+    /// Adds `count` companies, each with the connections `connections`
+    /// gives for its index (platform key and status), for portfolio-sized
+    /// tests such as a sweep; returns their IDs in order.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use codat_connections::mock::MockCodat;
+    /// use codat_connections::ConnectionStatus;
+    ///
+    /// let codat = MockCodat::start().await?;
+    /// let gbol = "gbol".parse()?;
+    /// let companies = codat.add_companies(2_000, |i| {
+    ///     let status = if i % 10 == 0 { ConnectionStatus::Deauthorized } else { ConnectionStatus::Linked };
+    ///     vec![(gbol, status); i % 3 + 1]
+    /// });
+    /// assert_eq!(companies.len(), 2_000);
+    /// codat.set_latency(std::time::Duration::from_millis(20));
+    /// # Ok(()) }
+    /// ```
+    pub fn add_companies(
+        &self,
+        count: usize,
+        mut connections: impl FnMut(usize) -> Vec<(PlatformKey, ConnectionStatus)>,
+    ) -> Vec<CompanyId> {
+        (0..count)
+            .map(|index| {
+                let company = self.add_company();
+                for (key, status) in connections(index) {
+                    self.add_connection(company, key, status);
+                }
+                company
+            })
+            .collect()
     }
 
     /// Adds a connection with the given status to an existing company, as
@@ -273,6 +317,42 @@ impl MockCodat {
     pub fn inject(&self, fault: Fault, times: usize) {
         let mut state = self.state();
         state.faults.extend(std::iter::repeat_n(fault, times));
+    }
+
+    /// Refuses requests over `per_minute` in each minute with a 429 and a
+    /// `Retry-After` (whole seconds until the minute ends), as Codat does;
+    /// the `X-Rate-Limit-*` headers of every answer count down to it. The
+    /// minutes run on tokio's clock, from the first request.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use codat_connections::mock::MockCodat;
+    ///
+    /// let codat = MockCodat::start().await?;
+    /// let company = codat.add_company();
+    /// codat.enforce_rate_limit(2);
+    /// let client = codat.client()?;
+    /// client.connections().list(company).await?;
+    /// assert_eq!(client.rate_limit().and_then(|r| r.remaining), Some(1));
+    /// # Ok(()) }
+    /// ```
+    pub fn enforce_rate_limit(&self, per_minute: u64) {
+        self.enforce_rate_limit_per(per_minute, std::time::Duration::from_secs(60));
+    }
+
+    /// As [`enforce_rate_limit`](Self::enforce_rate_limit), counting in
+    /// windows of `window` instead of a minute: a limit scaled down (200 a
+    /// second for Codat's 12,000 a minute) keeps a load test short.
+    pub fn enforce_rate_limit_per(&self, limit: u64, window: std::time::Duration) {
+        let mut state = self.state();
+        state.rate.limit = limit;
+        state.rate.window = window.max(std::time::Duration::from_millis(1));
+    }
+
+    /// How many requests the rate limit refused with a 429 so far.
+    pub fn rate_limited_count(&self) -> u64 {
+        self.state().rate.refused
     }
 
     /// Delays every answer by `latency`, like a distant server.

@@ -17,6 +17,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::contract::{Call, Contract};
+use super::rate_limit::RateWindow;
 use super::{Fault, ReceivedRequest};
 use crate::raw::types::Connection;
 use crate::{CompanyId, ConnectionId, ConnectionStatus, DateTime, PlatformKey, SourceType};
@@ -57,6 +58,7 @@ pub(super) struct State {
     pub(super) received: Vec<ReceivedRequest>,
     pub(super) faults: VecDeque<Fault>,
     pub(super) latency: Duration,
+    pub(super) rate: RateWindow,
     contract: &'static Contract,
     /// The `Authorization` value the mock's key makes, marked sensitive so
     /// that `Debug` does not show it.
@@ -73,6 +75,7 @@ impl State {
             received: Vec::new(),
             faults: VecDeque::new(),
             latency: Duration::ZERO,
+            rate: RateWindow::default(),
             contract: Contract::shared(),
             authorization: expected_authorization(),
             webhooks: Default::default(),
@@ -140,7 +143,7 @@ async fn record_and_inject(Extract(shared): Extract<Shared>, request: Request) -
             "the request body is too large",
         );
     };
-    let (latency, fault) = {
+    let (latency, fault, rate) = {
         let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
         state.received.push(ReceivedRequest {
             method: parts.method.to_string(),
@@ -159,16 +162,27 @@ async fn record_and_inject(Extract(shared): Extract<Shared>, request: Request) -
                 .collect(),
             body: bytes.to_vec(),
         });
-        (state.latency, state.faults.pop_front())
+        // Over the rate limit, Codat refuses before anything else (a
+        // queued fault waits for the next request it lets through).
+        let rate = state.rate.count(tokio::time::Instant::now());
+        let fault = if rate.refused() {
+            None
+        } else {
+            state.faults.pop_front()
+        };
+        (state.latency, fault, rate)
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
     let answer = || {
+        if rate.refused() {
+            return rate.refusal();
+        }
         let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
         serve(&mut state, &parts, &bytes)
     };
-    match fault {
+    let mut response = match fault {
         None => answer(),
         Some(Fault::Status {
             status,
@@ -217,7 +231,9 @@ async fn record_and_inject(Extract(shared): Extract<Shared>, request: Request) -
             let body = axum::body::Body::from_stream(futures::stream::iter(chunks));
             (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
         }
-    }
+    };
+    rate.apply(&mut response);
+    response
 }
 
 /// Codat's answer: 401 without the right key, 404 for a method and path
@@ -289,7 +305,7 @@ fn error_body(status: StatusCode, message: &str) -> Value {
 }
 
 /// An error answer in Codat's shape.
-fn error(status: StatusCode, message: &str) -> Response {
+pub(super) fn error(status: StatusCode, message: &str) -> Response {
     json_answer(status, error_body(status, message).to_string())
 }
 

@@ -1,7 +1,9 @@
 //! `cargo xtask bench`: lists 100,000 connections from one local server with
 //! every client side by side (the raw-HTTP limit, serde on the generated
 //! types, our SDK's stream, Codat's Python and TypeScript SDKs), measures
-//! single get-connection latency, and writes `BENCHMARKS.md` and
+//! single get-connection latency, runs the portfolio scenarios
+//! (`benchmarks/src/bin/bench-sweep.rs`: a sweep, a rate-limited sweep,
+//! a paged listing with latency), and writes `BENCHMARKS.md` and
 //! `BENCHMARKS.svg`.
 
 use std::io::{BufRead, BufReader};
@@ -165,7 +167,20 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     server.stop();
 
-    let markdown = render_markdown(&figures, &latencies, runs);
+    // The portfolio scenarios (this crate's client only, for now).
+    let portfolio = Command::new(bin.join("bench-sweep"))
+        .output()
+        .map_err(|e| format!("bench-sweep: {e}"))?;
+    if !portfolio.status.success() {
+        return Err(format!(
+            "bench-sweep failed ({}): {}",
+            portfolio.status,
+            String::from_utf8_lossy(&portfolio.stderr)
+        ));
+    }
+    let mut markdown = render_markdown(&figures, &latencies, runs);
+    markdown.push('\n');
+    markdown.push_str(&String::from_utf8_lossy(&portfolio.stdout));
     std::fs::write(root.join("BENCHMARKS.md"), &markdown).map_err(|e| e.to_string())?;
     std::fs::write(root.join("BENCHMARKS.svg"), render_svg(&figures)).map_err(|e| e.to_string())?;
     println!("\n{markdown}");

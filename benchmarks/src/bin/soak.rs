@@ -59,6 +59,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::builder(MOCK_API_KEY)
         .base_url(codat.base_url())
         .retry(policy)
+        // The mock, not Codat: 10,000 requests at Codat's pace would take 10 minutes.
+        .requests_per_minute(None)
         .build()?;
     let faults = [
         Fault::Status {

@@ -1,0 +1,125 @@
+//! The mock's rate limit, as Codat's: every answer carries
+//! `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset`
+//! (a date), and a request over the limit is answered 429 with
+//! `Retry-After`.
+//!
+//! The limit counts requests in windows of one minute (on tokio's clock, so
+//! a paused test clock drives it), the first one starting with the first
+//! request. Unless a test sets a limit
+//! ([`MockCodat::enforce_rate_limit`](super::MockCodat::enforce_rate_limit)),
+//! it is so high that no test reaches it.
+
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+use tokio::time::Instant;
+
+/// The limit when a test has set none: headers are sent, nothing is refused.
+pub(super) const UNENFORCED: u64 = 1_000_000_000;
+
+/// How long one window lasts unless a test says otherwise.
+pub(super) const WINDOW: Duration = Duration::from_secs(60);
+
+/// The requests counted in the current window.
+#[derive(Debug)]
+pub(super) struct RateWindow {
+    pub(super) limit: u64,
+    pub(super) window: Duration,
+    started: Option<Instant>,
+    counted: u64,
+    /// How many requests were refused, over the mock's life.
+    pub(super) refused: u64,
+}
+
+impl Default for RateWindow {
+    fn default() -> Self {
+        Self {
+            limit: UNENFORCED,
+            window: WINDOW,
+            started: None,
+            counted: 0,
+            refused: 0,
+        }
+    }
+}
+
+/// What the limit says about one request: its headers, and whether it is
+/// refused.
+#[derive(Debug)]
+pub(super) struct Verdict {
+    limit: u64,
+    remaining: u64,
+    /// Until the window ends.
+    left: Duration,
+    refused: bool,
+}
+
+impl RateWindow {
+    /// Counts a request arriving `now`.
+    pub(super) fn count(&mut self, now: Instant) -> Verdict {
+        let started = match self.started {
+            Some(started) if now.saturating_duration_since(started) < self.window => started,
+            _ => {
+                self.counted = 0;
+                *self.started.insert(now)
+            }
+        };
+        let refused = self.counted >= self.limit;
+        if refused {
+            self.refused += 1;
+        } else {
+            self.counted += 1;
+        }
+        Verdict {
+            limit: self.limit,
+            remaining: self.limit - self.counted,
+            left: self
+                .window
+                .saturating_sub(now.saturating_duration_since(started)),
+            refused,
+        }
+    }
+}
+
+impl Verdict {
+    /// Whether the request is over the limit.
+    pub(super) fn refused(&self) -> bool {
+        self.refused
+    }
+
+    /// The 429 Codat sends over the limit: `Retry-After` in whole seconds
+    /// until the window ends.
+    pub(super) fn refusal(&self) -> Response {
+        let mut response = super::server::error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Rate limit exceeded: too many requests in this period.",
+        );
+        let seconds = self.left.as_secs() + u64::from(self.left.subsec_nanos() > 0);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        response
+    }
+
+    /// Adds the `X-Rate-Limit-*` headers to `response`. The reset is a date
+    /// (ISO 8601, in UTC).
+    pub(super) fn apply(&self, response: &mut Response) {
+        let reset = chrono::Utc::now()
+            + chrono::Duration::from_std(self.left).unwrap_or(chrono::Duration::zero());
+        // Milliseconds, rounded up to a tenth of a second: never earlier
+        // than the window's end.
+        let millis = reset.timestamp_millis()
+            + i64::from(!reset.timestamp_subsec_nanos().is_multiple_of(1_000_000));
+        let reset = chrono::DateTime::from_timestamp_millis((millis + 99) / 100 * 100)
+            .unwrap_or(reset)
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string();
+        let headers = response.headers_mut();
+        headers.insert("x-rate-limit-limit", HeaderValue::from(self.limit));
+        headers.insert("x-rate-limit-remaining", HeaderValue::from(self.remaining));
+        if let Ok(value) = HeaderValue::from_str(&reset) {
+            headers.insert("x-rate-limit-reset", value);
+        }
+    }
+}

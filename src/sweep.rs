@@ -1,0 +1,226 @@
+//! A sweep across many companies: "which connections, across all my
+//! companies, need the customer again?", answered company by company as a
+//! stream, a bounded number of companies at a time.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures::stream::{self, Stream, StreamExt};
+
+use crate::connections::{NeedsReauthorization, Reauthorization};
+use crate::ids::IntoCompanyId;
+use crate::{Client, CompanyId, Connection, Error, UndecodedConnection, MAX_PAGE_SIZE};
+
+/// How many companies a sweep lists at once unless told otherwise: enough to
+/// hide Codat's latency (16 requests in flight at about 60 ms each reach the
+/// client's default pace of 1,000 requests a minute), few enough to keep
+/// memory small.
+pub const DEFAULT_SWEEP_CONCURRENCY: usize = 16;
+
+impl Client {
+    /// Lists every connection of every company in `companies` (all pages),
+    /// a bounded number of companies at a time, and yields, for each
+    /// company as soon as it is done, the connections that need the
+    /// customer again ([`Deauthorized`](crate::ConnectionStatus::Deauthorized)
+    /// or [`Unlinked`](crate::ConnectionStatus::Unlinked)) with their link
+    /// URLs, or the company's error.
+    ///
+    /// One company's error (a 404 for a company deleted since, retries
+    /// exhausted) is that company's item, and the sweep goes on. Companies
+    /// are taken from `companies` only as earlier ones finish, so memory
+    /// stays bounded by [`Sweep::concurrency`] however many there are. The
+    /// client's rate limit is shared by all of them: the sweep runs at the
+    /// client's pace (see
+    /// [`ClientBuilder::requests_per_minute`](crate::ClientBuilder::requests_per_minute))
+    /// and, when Codat asks, every company waits.
+    ///
+    /// ```no_run
+    /// # async fn run(client: codat_connections::Client, company_ids: Vec<String>) {
+    /// use futures::StreamExt;
+    ///
+    /// let mut sweep = client.sweep(company_ids).concurrency(16);
+    /// while let Some(company) = sweep.next().await {
+    ///     match company.result {
+    ///         Ok(found) => {
+    ///             for needed in found.needing_reauthorization {
+    ///                 println!("{}: send the customer to {}", company.company, needed.link_url);
+    ///             }
+    ///         }
+    ///         Err(err) => eprintln!("{}: {err}", company.company),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn sweep<I>(&self, companies: I) -> Sweep
+    where
+        I: IntoIterator,
+        I::IntoIter: Send + 'static,
+        I::Item: IntoCompanyId + fmt::Display + Send + 'static,
+    {
+        self.sweep_stream(stream::iter(companies))
+    }
+
+    /// As [`sweep`](Self::sweep), with the company IDs from a stream (such
+    /// as rows read from a database as the sweep goes).
+    pub fn sweep_stream<S>(&self, companies: S) -> Sweep
+    where
+        S: Stream + Send + 'static,
+        S::Item: IntoCompanyId + fmt::Display + Send + 'static,
+    {
+        let client = self.clone();
+        let companies = companies.map(move |company| {
+            let client = client.clone();
+            let given = company.to_string();
+            let id = company.into_company_id();
+            Box::pin(async move { sweep_company(client, given, id).await }) as Pending
+        });
+        Sweep {
+            companies: Some(Box::pin(companies)),
+            concurrency: DEFAULT_SWEEP_CONCURRENCY,
+            running: None,
+        }
+    }
+}
+
+type Pending = Pin<Box<dyn std::future::Future<Output = SweptCompany> + Send>>;
+
+/// One company's answer in a [`Sweep`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct SweptCompany {
+    /// The company ID as given.
+    pub company: String,
+    /// The company's connections that need the customer, or why they could
+    /// not be listed.
+    pub result: Result<CompanyReauthorizations, Error>,
+}
+
+/// The connections of one company that need the customer again.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CompanyReauthorizations {
+    /// The company.
+    pub company_id: CompanyId,
+    /// Every `Deauthorized` or `Unlinked` connection, with its link URL.
+    pub needing_reauthorization: Vec<NeedsReauthorization>,
+    /// Connections that did not decode, with their raw JSON (look at their
+    /// `status`: one may need the customer too), and connections needing
+    /// the customer whose `linkUrl` is not a URL.
+    pub undecoded: Vec<UndecodedConnection>,
+    /// How many connections the company has (those that decoded).
+    pub connections: usize,
+}
+
+/// A stream of [`SweptCompany`], in the order companies finish; see
+/// [`Client::sweep`].
+#[must_use = "streams do nothing unless polled"]
+pub struct Sweep {
+    /// The companies not started yet, until the sweep is first polled.
+    companies: Option<Pin<Box<dyn Stream<Item = Pending> + Send>>>,
+    concurrency: usize,
+    running: Option<Pin<Box<dyn Stream<Item = SweptCompany> + Send>>>,
+}
+
+impl Sweep {
+    /// How many companies are listed at once (default
+    /// [`DEFAULT_SWEEP_CONCURRENCY`]; at least 1). The client's pace, not
+    /// this, decides how fast requests leave.
+    pub fn concurrency(mut self, companies: usize) -> Self {
+        self.concurrency = companies.max(1);
+        self
+    }
+}
+
+impl fmt::Debug for Sweep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sweep")
+            .field("concurrency", &self.concurrency)
+            .field("started", &self.running.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stream for Sweep {
+    type Item = SweptCompany;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(companies) = self.companies.take() {
+            let concurrency = self.concurrency;
+            self.running = Some(Box::pin(companies.buffer_unordered(concurrency)));
+        }
+        match self.running.as_mut() {
+            Some(running) => running.as_mut().poll_next(cx),
+            None => Poll::Ready(None),
+        }
+    }
+}
+
+async fn sweep_company(
+    client: Client,
+    company: String,
+    id: Result<CompanyId, Error>,
+) -> SweptCompany {
+    let result = match id {
+        Ok(id) => reauthorizations(&client, id).await,
+        Err(invalid) => Err(invalid),
+    };
+    SweptCompany { company, result }
+}
+
+async fn reauthorizations(
+    client: &Client,
+    company_id: CompanyId,
+) -> Result<CompanyReauthorizations, Error> {
+    let mut all = client
+        .connections()
+        .list(company_id)
+        .page_size(MAX_PAGE_SIZE)
+        .connections();
+    let mut found = CompanyReauthorizations {
+        company_id,
+        needing_reauthorization: Vec::new(),
+        undecoded: Vec::new(),
+        connections: 0,
+    };
+    while let Some(item) = all.next().await {
+        let connection = match item {
+            Ok(connection) => connection,
+            Err(Error::ConnectionDecode(item)) => {
+                found.undecoded.push(*item);
+                continue;
+            }
+            Err(other) => return Err(other),
+        };
+        found.connections += 1;
+        if !connection.status.needs_reauthorization() {
+            continue;
+        }
+        match Reauthorization::of(connection.clone()) {
+            Ok(Reauthorization::Required {
+                link_url,
+                connection,
+            }) => found.needing_reauthorization.push(NeedsReauthorization {
+                link_url,
+                connection: *connection,
+            }),
+            Ok(_) => {}
+            Err(error) => found.undecoded.push(unusable(connection, &error)),
+        }
+    }
+    Ok(found)
+}
+
+/// A connection that decoded but whose link URL is not a URL.
+fn unusable(connection: Connection, error: &Error) -> UndecodedConnection {
+    let raw = serde_json::to_value(&connection).unwrap_or_default();
+    let mut item = UndecodedConnection::new(
+        raw,
+        &serde::de::Error::custom(error.to_string()),
+        None,
+        reqwest::StatusCode::OK,
+    );
+    item.id = Some(connection.id.to_string());
+    item.status = Some(connection.status.to_string());
+    item
+}

@@ -1,0 +1,146 @@
+//! Concurrent pages: after the first page, the pages it announces are
+//! fetched a bounded number at a time and yielded in page order; when the
+//! totals stop adding up, the listing follows `_links.next` instead. On
+//! tokio's paused clock, against the shipped mock.
+#![cfg(feature = "mock")]
+
+mod support;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use codat_connections::mock::MockCodat;
+use codat_connections::{CompanyId, ConnectionId, ConnectionStatus};
+use futures::{StreamExt, TryStreamExt};
+use tokio::time::Instant;
+
+fn company_with(codat: &MockCodat, connections: usize) -> CompanyId {
+    let company = codat.add_company();
+    for _ in 0..connections {
+        codat.add_connection(company, "gbol".parse().unwrap(), ConnectionStatus::Linked);
+    }
+    company
+}
+
+#[tokio::test(start_paused = true)]
+async fn pages_are_fetched_four_at_a_time_and_yielded_in_order() {
+    let codat = MockCodat::start().await.unwrap();
+    codat.set_latency(Duration::from_millis(50));
+    let company = company_with(&codat, 29);
+    let client = codat.client().unwrap();
+
+    let started = Instant::now();
+    let sequential: Vec<ConnectionId> = client
+        .connections()
+        .list(company)
+        .page_size(3)
+        .connections()
+        .map_ok(|c| c.id)
+        .try_collect()
+        .await
+        .unwrap();
+    let sequential_time = started.elapsed();
+
+    let started = Instant::now();
+    let pages: Vec<_> = client
+        .connections()
+        .list(company)
+        .page_size(3)
+        .concurrent_pages(4)
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    let concurrent_time = started.elapsed();
+    let numbers: Vec<u64> = pages.iter().map(|p| p.page_number).collect();
+    assert_eq!(numbers, (1..=10).collect::<Vec<_>>(), "in page order");
+    let concurrent: Vec<ConnectionId> = pages
+        .into_iter()
+        .flat_map(|p| p.results.into_iter().map(|c| c.id))
+        .collect();
+    assert_eq!(
+        concurrent, sequential,
+        "the same connections in the same order"
+    );
+    // 10 pages of 50 ms: one after another 500 ms; the first, then 9 four
+    // at a time (4, 4, 1): 200 ms. Unbounded would be 100 ms.
+    assert_eq!(sequential_time.as_millis() / 50, 10, "{sequential_time:?}");
+    assert_eq!(concurrent_time.as_millis() / 50, 4, "{concurrent_time:?}");
+    assert_eq!(
+        codat.request_count(),
+        20,
+        "each page fetched once per listing"
+    );
+    support::record(
+        "Paging",
+        "10 pages with 50 ms latency, concurrent pages (4)",
+        "the same connections in the same order as one page at a time; 200 ms instead of 500 ms (first page, then 4 at a time); each page fetched once",
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn totals_that_stop_adding_up_fall_back_to_following_the_links() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = company_with(&codat, 9);
+    let client = codat.client().unwrap();
+    let mut pages = client
+        .connections()
+        .list(company)
+        .page_size(3)
+        .concurrent_pages(4)
+        .pages();
+    let first = pages.next().await.unwrap().unwrap();
+    assert_eq!(first.total_results, 9);
+    // Three more connections arrive after the first page: the other pages
+    // now say 12, not the 9 the first announced.
+    for _ in 0..3 {
+        codat.add_connection(company, "gbol".parse().unwrap(), ConnectionStatus::Linked);
+    }
+    let rest: Vec<_> = pages.try_collect().await.unwrap();
+    let ids: Vec<ConnectionId> = std::iter::once(first)
+        .chain(rest)
+        .flat_map(|p| p.results.into_iter().map(|c| c.id))
+        .collect();
+    let unique: HashSet<_> = ids.iter().collect();
+    assert_eq!(ids.len(), 12, "every connection, the new ones included");
+    assert_eq!(unique.len(), 12, "none twice");
+    // The first page, pages 2 and 3 at once (refused: other totals), then
+    // pages 2, 3 and 4 by their links.
+    assert_eq!(codat.request_count(), 6);
+
+    // The negative case: totals that add up cost no extra request.
+    let steady = company_with(&codat, 9);
+    codat.clear_requests();
+    let all = client
+        .connections()
+        .list(steady)
+        .page_size(3)
+        .concurrent_pages(4)
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 9);
+    assert_eq!(codat.request_count(), 3);
+    support::record(
+        "Paging",
+        "concurrent pages (4) when totalResults changes after the first page",
+        "the disagreeing pages are dropped and the listing follows _links.next from the last page that agreed: every connection once",
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_pages_with_read_ahead_and_a_single_page() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = company_with(&codat, 2);
+    let client = codat.client().unwrap();
+    let all = client
+        .connections()
+        .list(company)
+        .concurrent_pages(4)
+        .read_ahead(2)
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(codat.request_count(), 1);
+}

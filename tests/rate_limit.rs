@@ -1,0 +1,215 @@
+//! One client, one rate limit: a 429 to one request makes every request of
+//! the client wait, an `X-Rate-Limit-Remaining` of 0 waits for the reset
+//! instead of spending requests on 429s, and the default pace keeps under
+//! Codat's documented 1,000 requests a minute. On tokio's paused clock,
+//! against the shipped mock.
+#![cfg(feature = "mock")]
+
+mod support;
+
+use std::time::Duration;
+
+use codat_connections::mock::{Fault, MockCodat};
+use codat_connections::{Client, Error, RetryPolicy, DEFAULT_REQUESTS_PER_MINUTE};
+use tokio::time::Instant;
+
+/// Lists `company` `n` times at once through `client`; returns when each
+/// finished, from `started`.
+async fn concurrently(
+    client: &Client,
+    company: codat_connections::CompanyId,
+    n: usize,
+    started: Instant,
+) -> Vec<Duration> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                client.connections().list(company).await.unwrap();
+                started.elapsed()
+            })
+        })
+        .collect();
+    let mut done = Vec::new();
+    for task in tasks {
+        done.push(task.await.unwrap());
+    }
+    done
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_to_one_request_makes_every_request_of_the_client_wait() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    let client = codat.client().unwrap();
+    codat.inject(
+        Fault::Status {
+            status: 429,
+            retry_after: Some("10".into()),
+        },
+        1,
+    );
+    let started = Instant::now();
+    let refused = client
+        .connections()
+        .retry(RetryPolicy::none())
+        .list(company)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status().map(|s| s.as_u16()), Some(429));
+
+    // A clone shares the limit: eight requests wait for the pause, and none
+    // reaches the server before it ends.
+    let clone = client.clone();
+    let waiting = tokio::spawn(async move { concurrently(&clone, company, 8, started).await });
+    tokio::time::sleep(Duration::from_millis(9_900)).await;
+    assert_eq!(codat.request_count(), 1, "a request left during the pause");
+    let done = waiting.await.unwrap();
+    assert!(
+        done.iter().all(|t| *t >= Duration::from_secs(10)),
+        "{done:?}"
+    );
+    assert_eq!(codat.request_count(), 9);
+
+    // A client of its own does not share the pause (the negative case).
+    let other = codat.client().unwrap();
+    codat.inject(
+        Fault::Status {
+            status: 429,
+            retry_after: Some("10".into()),
+        },
+        1,
+    );
+    client
+        .connections()
+        .retry(RetryPolicy::none())
+        .list(company)
+        .await
+        .unwrap_err();
+    let before = Instant::now();
+    other.connections().list(company).await.unwrap();
+    assert_eq!(before.elapsed(), Duration::ZERO);
+    support::record(
+        "Rate limit",
+        "429 with Retry-After 10 to one request, 8 more requests from clones of the client",
+        "none sent before the 10 s are over; all succeed after; another client is not held",
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn remaining_zero_waits_for_the_reset_instead_of_spending_requests_on_429s() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    codat.enforce_rate_limit(5);
+    let client = codat.client().unwrap();
+    let started = Instant::now();
+    for _ in 0..12 {
+        client.connections().list(company).await.unwrap();
+    }
+    assert_eq!(codat.rate_limited_count(), 0, "a request was refused");
+    assert_eq!(codat.request_count(), 12);
+    // Three windows of a minute: 5, 5 and 2 requests.
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(120) && waited < Duration::from_secs(125),
+        "{waited:?}"
+    );
+    let seen = client.rate_limit().unwrap();
+    assert_eq!((seen.limit, seen.remaining), (Some(5), Some(3)));
+    assert!(seen.reset.is_some());
+    support::record(
+        "Rate limit",
+        "server allows 5 requests a minute; 12 requests one after another",
+        "no 429: the client waits for X-Rate-Limit-Reset whenever X-Rate-Limit-Remaining is 0; 12 requests in 3 minutes",
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn requests_already_in_flight_learn_the_limit_from_429s_and_lose_nothing() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    codat.enforce_rate_limit(5);
+    let client = codat.client().unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.connections().list(company).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    // Eight at once: three are refused (the server saw them before any
+    // answer came back), then they wait for the shared pause and succeed.
+    assert_eq!(codat.rate_limited_count(), 3);
+    assert_eq!(codat.request_count(), 11);
+
+    // Now the client knows what remains: ten more at once spend it and wait
+    // for each reset, and none is refused.
+    let started = Instant::now();
+    let done = concurrently(&client, company, 10, started).await;
+    assert_eq!(codat.rate_limited_count(), 3, "a request was refused");
+    assert_eq!(codat.request_count(), 21);
+    assert!(
+        done.iter().all(|t| *t < Duration::from_secs(180)),
+        "{done:?}"
+    );
+    support::record(
+        "Rate limit",
+        "server allows 5 requests a minute; 8 requests at once",
+        "the 3 over the limit are answered 429, wait for Retry-After, and succeed; none lost; 10 more at once then spend what remains and wait for each reset: no 429",
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_default_pace_keeps_under_codats_thousand_requests_a_minute() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    let client = codat.client_builder().build().unwrap();
+    assert_eq!(
+        client.requests_per_minute(),
+        Some(DEFAULT_REQUESTS_PER_MINUTE)
+    );
+    assert_eq!(DEFAULT_REQUESTS_PER_MINUTE, 1000);
+    let started = Instant::now();
+    let done = concurrently(&client, company, 1100, started).await;
+    let mut done = done;
+    done.sort();
+    // At most 1,000 in the first minute, and not much slower than that.
+    let first_minute = done
+        .iter()
+        .filter(|t| **t < Duration::from_secs(60))
+        .count();
+    assert!(first_minute <= 1000, "{first_minute} in the first minute");
+    assert!(first_minute >= 980, "{first_minute}: the pace is too slow");
+
+    // Disabled, the same requests all go at once (the negative case).
+    let unpaced = codat.client().unwrap();
+    assert_eq!(unpaced.requests_per_minute(), None);
+    let started = Instant::now();
+    let done = concurrently(&unpaced, company, 1100, started).await;
+    assert!(done.iter().all(|t| *t < Duration::from_secs(1)));
+    support::record(
+        "Rate limit",
+        "1,100 requests at once through a client with the default pace",
+        "at most 1,000 sent in the first minute (Codat's documented per-IP limit); without a pace, all at once",
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limit_values_are_exposed_after_each_answer() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    let client = codat.client().unwrap();
+    assert_eq!(client.rate_limit(), None);
+    codat.enforce_rate_limit(100);
+    client.connections().list(company).await.unwrap();
+    client.connections().list(company).await.unwrap();
+    let seen = client.rate_limit().unwrap();
+    assert_eq!((seen.limit, seen.remaining), (Some(100), Some(98)));
+    // An error answer carries them too.
+    let missing = "8a210b68-6988-11ed-a1eb-0242ac120002";
+    let err = client.connections().list(missing).await.unwrap_err();
+    assert!(matches!(err, Error::Api(_)));
+    assert_eq!(client.rate_limit().unwrap().remaining, Some(97));
+}
