@@ -10,11 +10,12 @@ use std::pin::Pin;
 use futures::stream::TryStreamExt;
 use url::Url;
 
-use crate::hooks::{self, Answer};
+use crate::hooks::{self, Answer, Recorder};
 use crate::ids::{IntoCompanyId, IntoConnectionId, IntoPlatformKey};
 use crate::paging::{self, FetchPage, PageRequest};
-use crate::raw::types::{
-    Connection, Connections as RawPage, CreateConnectionBody, UpdateConnectionStatus,
+use crate::raw::{
+    self,
+    types::{Connection, Connections as RawPage, CreateConnectionBody, UpdateConnectionStatus},
 };
 use crate::retry::{self, Repeatable};
 use crate::{
@@ -175,6 +176,27 @@ impl<'a> Connections<'a> {
             .unwrap_or_else(|| self.client.retry_policy())
     }
 
+    /// Runs one operation: each attempt gets a recording copy of the
+    /// generated client (see [`hooks::recording`]), and attempts are
+    /// repeated as the policy and `repeatable` allow.
+    async fn send<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        repeatable: Repeatable,
+        attempt: F,
+    ) -> Result<T, Error>
+    where
+        F: Fn(raw::Client, Recorder) -> Fut,
+        Fut: Future<Output = Result<Answer<T>, Error>>,
+    {
+        let attempt = || {
+            let (raw, recorder) = hooks::recording(self.client.raw());
+            attempt(raw, recorder)
+        };
+        let answer = retry::run(self.policy(), repeatable, operation, attempt).await?;
+        Ok(answer.value)
+    }
+
     /// Lists a company's connections, one page per request (`list-connections`).
     ///
     /// ```no_run
@@ -220,26 +242,23 @@ impl<'a> Connections<'a> {
         platform_key: impl IntoPlatformKey,
     ) -> Result<Connection, Error> {
         let company_id = company_id.into_company_id()?;
-        let body = CreateConnectionBody {
+        let body = &CreateConnectionBody {
             platform_key: Some(platform_key.into_platform_key()?),
         };
-        let attempt = || async {
-            let (raw, recorder) = hooks::recording(self.client.raw());
-            let sent = raw
-                .create_connection()
-                .company_id(company_id)
-                .body(body.clone())
-                .send()
-                .await;
-            recorder.answer_or(sent, json, undecoded_connection)
-        };
-        let run = retry::run(
-            self.policy(),
-            Repeatable::OnlyIfNotProcessed,
+        self.send(
             "create-connection",
-            attempt,
-        );
-        run.await.map(|answer| answer.value)
+            Repeatable::OnlyIfNotProcessed,
+            |raw, recorder| async move {
+                let sent = raw
+                    .create_connection()
+                    .company_id(company_id)
+                    .body(body.clone())
+                    .send()
+                    .await;
+                recorder.answer_or(sent, json, undecoded_connection)
+            },
+        )
+        .await
     }
 
     /// Gets one connection (`get-connection`).
@@ -250,23 +269,20 @@ impl<'a> Connections<'a> {
     ) -> Result<Connection, Error> {
         let company_id = company_id.into_company_id()?;
         let connection_id = connection_id.into_connection_id()?;
-        let attempt = || async {
-            let (raw, recorder) = hooks::recording(self.client.raw());
-            let sent = raw
-                .get_connection()
-                .company_id(company_id)
-                .connection_id(connection_id)
-                .send()
-                .await;
-            recorder.answer_or(sent, json, undecoded_connection)
-        };
-        let run = retry::run(
-            self.policy(),
-            Repeatable::Idempotent,
+        self.send(
             "get-connection",
-            attempt,
-        );
-        run.await.map(|answer| answer.value)
+            Repeatable::Idempotent,
+            |raw, recorder| async move {
+                let sent = raw
+                    .get_connection()
+                    .company_id(company_id)
+                    .connection_id(connection_id)
+                    .send()
+                    .await;
+                recorder.answer_or(sent, json, undecoded_connection)
+            },
+        )
+        .await
     }
 
     /// Deletes a connection and the data synced through it (`delete-connection`).
@@ -278,23 +294,21 @@ impl<'a> Connections<'a> {
     ) -> Result<(), Error> {
         let company_id = company_id.into_company_id()?;
         let connection_id = connection_id.into_connection_id()?;
-        let attempt = || async {
-            let (raw, recorder) = hooks::recording(self.client.raw());
-            let sent = raw
-                .delete_connection()
-                .company_id(company_id)
-                .connection_id(connection_id)
-                .send()
-                .await;
-            recorder.answer(sent, nothing)
-        };
-        let run = retry::run(
-            self.policy(),
-            Repeatable::Idempotent,
+        self.send(
             "delete-connection",
-            attempt,
-        );
-        run.await.map(drop)
+            Repeatable::Idempotent,
+            |raw, recorder| async move {
+                let sent = raw
+                    .delete_connection()
+                    .company_id(company_id)
+                    .connection_id(connection_id)
+                    .send()
+                    .await;
+                recorder.answer(sent, nothing)
+            },
+        )
+        .await
+        .map(drop)
     }
 
     /// Unlinks a connection: Codat stops syncing but keeps the data, and the
@@ -306,26 +320,23 @@ impl<'a> Connections<'a> {
     ) -> Result<Connection, Error> {
         let company_id = company_id.into_company_id()?;
         let connection_id = connection_id.into_connection_id()?;
-        let attempt = || async {
-            let (raw, recorder) = hooks::recording(self.client.raw());
-            let sent = raw
-                .unlink_connection()
-                .company_id(company_id)
-                .connection_id(connection_id)
-                .body(UpdateConnectionStatus {
-                    status: Some(ConnectionStatus::Unlinked),
-                })
-                .send()
-                .await;
-            recorder.answer_or(sent, json, undecoded_connection)
-        };
-        let run = retry::run(
-            self.policy(),
-            Repeatable::Idempotent,
+        self.send(
             "unlink-connection",
-            attempt,
-        );
-        run.await.map(|answer| answer.value)
+            Repeatable::Idempotent,
+            |raw, recorder| async move {
+                let sent = raw
+                    .unlink_connection()
+                    .company_id(company_id)
+                    .connection_id(connection_id)
+                    .body(UpdateConnectionStatus {
+                        status: Some(ConnectionStatus::Unlinked),
+                    })
+                    .send()
+                    .await;
+                recorder.answer_or(sent, json, undecoded_connection)
+            },
+        )
+        .await
     }
 
     /// Updates a connection's authorization with the platform-specific
@@ -338,24 +349,21 @@ impl<'a> Connections<'a> {
     ) -> Result<Connection, Error> {
         let company_id = company_id.into_company_id()?;
         let connection_id = connection_id.into_connection_id()?;
-        let attempt = || async {
-            let (raw, recorder) = hooks::recording(self.client.raw());
-            let sent = raw
-                .update_connection_authorization()
-                .company_id(company_id)
-                .connection_id(connection_id)
-                .body(authorization.clone())
-                .send()
-                .await;
-            recorder.answer_or(sent, json, undecoded_connection)
-        };
-        let run = retry::run(
-            self.policy(),
-            Repeatable::Idempotent,
+        self.send(
             "update-connection-authorization",
-            attempt,
-        );
-        run.await.map(|answer| answer.value)
+            Repeatable::Idempotent,
+            |raw, recorder| async move {
+                let sent = raw
+                    .update_connection_authorization()
+                    .company_id(company_id)
+                    .connection_id(connection_id)
+                    .body(authorization.clone())
+                    .send()
+                    .await;
+                recorder.answer_or(sent, json, undecoded_connection)
+            },
+        )
+        .await
     }
 
     /// Finds out whether the customer must re-authorize a connection, and
