@@ -93,7 +93,7 @@ fn nothing(_body: &[u8]) -> serde_json::Result<()> {
 /// The Connections operations of a [`Client`]; see [`Client::connections`].
 ///
 /// Identifiers are accepted as text, [`uuid::Uuid`]s or the validated
-/// [`CompanyId`] / [`ConnectionId`]; an invalid one fails with
+/// [`CompanyId`] / [`ConnectionId`](crate::ConnectionId); an invalid one fails with
 /// [`Error::InvalidInput`] before anything is sent.
 #[derive(Debug, Clone)]
 pub struct Connections<'a> {

@@ -23,7 +23,7 @@ use crate::rate_limit::{RateGate, RateLimit};
 /// reference shows.
 const UNDOCUMENTED_API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
-/// The inner value of the generated [`raw::Client`]: the settings its hooks
+/// The inner value of the generated [`crate::raw::Client`]: the settings its hooks
 /// apply to every request. Obtained from [`crate::Client::raw`]; it never
 /// shows the API key.
 #[derive(Clone)]

@@ -77,6 +77,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // the tests when it breaks users, and pass when it does not.
     println!("==> spec-drill");
     crate::drill::run(&[])?;
+    let mut docs = Command::new(&cargo);
+    docs.args(["doc", "--no-deps", "--all-features", "--quiet"])
+        .env("RUSTDOCFLAGS", "-D warnings");
+    run_command(&root, "rustdoc (broken links are errors)", docs)?;
     step(
         &root,
         "doctests",
