@@ -4,9 +4,10 @@
 //! `raw` (reqwest, bytes only: the limit), `serde` (reqwest + serde_json into
 //! the generated types), `sdk` (the SDK's connection stream), `sdk-read-ahead`
 //! (the same with read-ahead 2), `get-raw` and `get-sdk` (single
-//! get-connection latency) and `sweep` (`Client::sweep` over `count`
+//! get-connection latency), `sweep` (`Client::sweep` over `count`
 //! companies of `bench-server sweep`, 16 at a time; the items are the
-//! connections found needing the customer again). Prints one JSON line (see
+//! connections found needing the customer again) and `sweep-raw` (the same
+//! with reqwest + serde_json into the generated types: the floor). Prints one JSON line (see
 //! `benchmarks::Measure`).
 
 use codat_connections::raw::types::{Connection, Connections};
@@ -127,6 +128,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 found += company_found.needing_reauthorization.len() as u64;
                 std::hint::black_box(&company_found);
             }
+            found
+        }
+        "sweep-raw" => {
+            let http = &http;
+            let found = futures::stream::iter(0..count)
+                .map(|n| async move {
+                    let company = benchmarks::sweep_company(n);
+                    let mut found = Vec::new();
+                    let mut page = 1;
+                    loop {
+                        let body = http
+                            .get(format!(
+                                "{base}/companies/{company}/connections?page={page}&pageSize={PAGE_SIZE}"
+                            ))
+                            .header("Authorization", auth)
+                            .send()
+                            .await?
+                            .error_for_status()?
+                            .bytes()
+                            .await?;
+                        let decoded: Connections = serde_json::from_slice(&body)?;
+                        found.extend(decoded.results.into_iter().filter(|c| {
+                            matches!(c.status.to_string().as_str(), "Deauthorized" | "Unlinked")
+                        }));
+                        if decoded.links.next.is_none() {
+                            break Ok::<_, Box<dyn std::error::Error>>(found);
+                        }
+                        page += 1;
+                    }
+                })
+                .buffer_unordered(SWEEP_CONCURRENCY)
+                .try_fold(0, |n, found| async move { Ok(n + found.len() as u64) })
+                .await?;
             found
         }
         other => return Err(format!("unknown mode {other}").into()),
