@@ -12,6 +12,17 @@ pub const CONNECTION: &str = "2e9d2c44-f675-40ba-8049-353bfcb5e171";
 /// The API key the benchmark server expects (any value works; it is sent).
 pub const API_KEY: &str = "benchmark-key";
 
+/// The `n`th company of the sweep benchmark's portfolio. The Python and
+/// TypeScript peers (`xtask/bench/`) build the same IDs.
+pub fn sweep_company(n: u64) -> String {
+    format!("00000000-0000-4000-8000-{n:012x}")
+}
+
+/// How many connections the `n`th company of the sweep portfolio has: 1 to 3.
+pub fn sweep_connections(n: u64) -> u64 {
+    n % 3 + 1
+}
+
 /// A realistic connection, as Codat returns it, with the `n`th identifier.
 pub fn connection(n: u64) -> serde_json::Value {
     let id = format!(

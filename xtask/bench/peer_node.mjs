@@ -6,6 +6,11 @@
 //   mode list: list every page (pageSize 5000) from page 1, following _links.next;
 //              <arg> is the expected total (echoed back, not asserted).
 //   mode get:  call get-connection <arg> times, sequentially, recording each latency.
+//   mode sweep: list every connection (all pages) of <arg> companies of the
+//              `bench-server sweep` portfolio, 16 requests in flight (a pool of 16
+//              workers taking the next company), and keep those Deauthorized or
+//              Unlinked with their linkUrl; <company_id> is unused (pass -).
+//              "items" is how many were found.
 // Prints one JSON line:
 //   {"items", "wall_ms", "cpu_ms", "max_rss_kb", "latencies_us", "expected"}
 // wall_ms and cpu_ms cover the work only (after imports and client construction).
@@ -15,6 +20,13 @@ import { CodatPlatform } from "@codat/platform";
 
 const PAGE_SIZE = 5000;
 const GET_CONNECTION_ID = "2e9d2c44-f675-40ba-8049-353bfcb5e171";
+const SWEEP_CONCURRENCY = 16;
+const NEEDING_CUSTOMER = ["Deauthorized", "Unlinked"];
+
+// The IDs bench-server's sweep portfolio serves (benchmarks::sweep_company).
+function sweepCompanyId(n) {
+  return `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+}
 
 // Same rule as the Rust client: a portal "Basic ..." value is sent as given,
 // a raw key is sent as "Basic <base64 of the key>".
@@ -39,6 +51,36 @@ async function runList(sdk, companyId) {
   }
 }
 
+async function needingCustomer(sdk, companyId) {
+  const found = [];
+  let page = 1;
+  for (;;) {
+    const res = await sdk.connections.list({ companyId, page, pageSize: PAGE_SIZE });
+    for (const connection of res.results ?? []) {
+      if (NEEDING_CUSTOMER.includes(connection.status)) {
+        found.push({ id: connection.id, linkUrl: connection.linkUrl });
+      }
+    }
+    if (res.links.next == null) return found;
+    page += 1;
+  }
+}
+
+async function runSweep(sdk, companies) {
+  const ids = Array.from({ length: companies }, (_, n) => sweepCompanyId(n));
+  let next = 0;
+  let items = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const companyId = ids[next++];
+      const found = await needingCustomer(sdk, companyId);
+      items += found.length;
+    }
+  };
+  await Promise.all(Array.from({ length: SWEEP_CONCURRENCY }, worker));
+  return items;
+}
+
 async function runGet(sdk, companyId, calls, latencies) {
   for (let i = 0; i < calls; i++) {
     const t0 = process.hrtime.bigint();
@@ -52,9 +94,9 @@ async function runGet(sdk, companyId, calls, latencies) {
 }
 
 async function main(argv) {
-  if (argv.length !== 5 || !["list", "get"].includes(argv[0])) {
+  if (argv.length !== 5 || !["list", "get", "sweep"].includes(argv[0])) {
     process.stderr.write(
-      "usage: peer_node.mjs <list|get> <base_url> <company_id> <api_key> <arg>\n",
+      "usage: peer_node.mjs <list|get|sweep> <base_url> <company_id> <api_key> <arg>\n",
     );
     return 2;
   }
@@ -74,6 +116,8 @@ async function main(argv) {
   const wall0 = process.hrtime.bigint();
   const items = mode === "list"
     ? await runList(sdk, companyId)
+    : mode === "sweep"
+    ? await runSweep(sdk, n)
     : await runGet(sdk, companyId, n, latencies);
   const wall1 = process.hrtime.bigint();
   const cpu1 = cpuUs();

@@ -8,6 +8,10 @@ usage: peer_python.py <mode> <base_url> <company_id> <api_key> <arg>
   mode list: list every page (pageSize 5000) from page 1, following _links.next;
              <arg> is the expected total (echoed back, not asserted).
   mode get:  call get-connection <arg> times, sequentially, recording each latency.
+  mode sweep: list every connection (all pages) of <arg> companies of the
+             `bench-server sweep` portfolio, 16 companies at a time on a thread
+             pool, and keep those Deauthorized or Unlinked with their linkUrl;
+             <company_id> is unused (pass -). "items" is how many were found.
 Prints one JSON line:
   {"items", "wall_ms", "cpu_ms", "max_rss_kb", "latencies_us", "expected"}
 wall_ms and cpu_ms cover the work only (after imports and client construction).
@@ -20,6 +24,7 @@ import resource
 import sys
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 
 from codat_platform import CodatPlatform
 from codat_platform.models import shared
@@ -27,6 +32,13 @@ from codat_platform.utils import RetryConfig
 
 PAGE_SIZE = 5000
 GET_CONNECTION_ID = "2e9d2c44-f675-40ba-8049-353bfcb5e171"
+SWEEP_CONCURRENCY = 16
+NEEDING_CUSTOMER = ("Deauthorized", "Unlinked")
+
+
+def sweep_company_id(n: int) -> str:
+    # The IDs bench-server's sweep portfolio serves (benchmarks::sweep_company).
+    return f"00000000-0000-4000-8000-{n:012x}"
 
 
 def auth_header(key: str) -> str:
@@ -57,6 +69,29 @@ def run_list(sdk: CodatPlatform, company_id: str) -> int:
         page += 1
 
 
+def needing_customer(sdk: CodatPlatform, company_id: str) -> list:
+    found = []
+    page = 1
+    while True:
+        res = sdk.connections.list(request={
+            "company_id": company_id,
+            "page": page,
+            "page_size": PAGE_SIZE,
+        })
+        for connection in res.results or []:
+            if connection.status in NEEDING_CUSTOMER:
+                found.append((connection.id, connection.link_url))
+        if res.links.next is None:
+            return found
+        page += 1
+
+
+def run_sweep(sdk: CodatPlatform, companies: int) -> int:
+    ids = [sweep_company_id(n) for n in range(companies)]
+    with ThreadPoolExecutor(max_workers=SWEEP_CONCURRENCY) as pool:
+        return sum(len(found) for found in pool.map(lambda c: needing_customer(sdk, c), ids))
+
+
 def run_get(sdk: CodatPlatform, company_id: str, calls: int, latencies: list) -> int:
     for _ in range(calls):
         t0 = time.perf_counter()
@@ -71,7 +106,7 @@ def run_get(sdk: CodatPlatform, company_id: str, calls: int, latencies: list) ->
 
 
 def main(argv) -> int:
-    if len(argv) != 6 or argv[1] not in ("list", "get"):
+    if len(argv) != 6 or argv[1] not in ("list", "get", "sweep"):
         sys.stderr.write(__doc__)
         return 2
     mode, base_url, company_id, api_key, arg = argv[1:]
@@ -93,6 +128,8 @@ def main(argv) -> int:
     wall0 = time.perf_counter()
     if mode == "list":
         items = run_list(sdk, company_id)
+    elif mode == "sweep":
+        items = run_sweep(sdk, n)
     else:
         items = run_get(sdk, company_id, n, latencies)
     wall1 = time.perf_counter()

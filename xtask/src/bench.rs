@@ -3,10 +3,13 @@
 //! types, our SDK's stream, Codat's Python and TypeScript SDKs), measures
 //! single get-connection latency, runs the portfolio scenarios
 //! (`benchmarks/src/bin/bench-sweep.rs`: a sweep, a rate-limited sweep,
-//! a paged listing with latency), and writes `BENCHMARKS.md` and
-//! `BENCHMARKS.svg`.
+//! a paged listing with latency), sweeps a portfolio of 2,000 companies
+//! answering after 20 ms with our client and Codat's two SDKs (one process
+//! each, against `bench-server sweep`), and writes `BENCHMARKS.md` and
+//! `BENCHMARKS.svg`. `--only sweep` runs the last alone and replaces only
+//! its section of `BENCHMARKS.md`.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -20,6 +23,10 @@ const PAGE_SIZE: u64 = 5_000;
 const GET_CALLS: u64 = 2_000;
 const COMPANY: &str = "8a210b68-6988-11ed-a1eb-0242ac120002";
 const API_KEY: &str = "benchmark-key";
+const SWEEP_COMPANIES: u64 = 2_000;
+const SWEEP_LATENCY_MS: u64 = 20;
+const SWEEP_CONCURRENCY: u64 = 16;
+const SWEEP_HEADING: &str = "## Sweep of 2,000 companies against Codat's SDKs";
 
 /// One client the benchmark runs.
 struct Client {
@@ -36,11 +43,16 @@ struct Figures {
 }
 
 pub fn run(args: &[String]) -> Result<(), String> {
-    let runs: usize = match args {
-        [] => 5,
-        [flag, n] if flag == "--runs" => n.parse().map_err(|_| "bench: --runs takes a number")?,
-        _ => return Err("usage: cargo xtask bench [--runs N]".to_owned()),
-    };
+    const USAGE: &str = "usage: cargo xtask bench [--runs N] [--only sweep]";
+    let (mut runs, mut only_sweep) = (5, false);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next().map(String::as_str)) {
+            ("--runs", Some(n)) => runs = n.parse().map_err(|_| "bench: --runs takes a number")?,
+            ("--only", Some("sweep")) => only_sweep = true,
+            _ => return Err(USAGE.to_owned()),
+        }
+    }
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     tools::run(
@@ -56,8 +68,58 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let bin = root.join("target/release");
     let python = install_python_peer(&root)?;
     let node_dir = install_node_peer(&root)?;
+    let peers = Peers {
+        python: vec![
+            python.display().to_string(),
+            root.join("xtask/bench/peer_python.py")
+                .display()
+                .to_string(),
+        ],
+        node: vec![
+            "node".to_owned(),
+            node_dir.join("peer_node.mjs").display().to_string(),
+        ],
+    };
 
-    let mut server = Server::start(&bin.join("bench-server"))?;
+    let sweep = run_sweep(&bin, &peers, runs)?;
+    let markdown = if only_sweep {
+        let old = std::fs::read_to_string(root.join("BENCHMARKS.md")).unwrap_or_default();
+        let kept = old
+            .find(SWEEP_HEADING)
+            .map_or(old.as_str(), |at| &old[..at]);
+        format!("{}\n\n{sweep}", kept.trim_end())
+    } else {
+        let (listing, figures) = run_listing(&bin, &peers, runs)?;
+        std::fs::write(root.join("BENCHMARKS.svg"), render_svg(&figures))
+            .map_err(|e| e.to_string())?;
+        format!("{listing}\n{sweep}")
+    };
+    std::fs::write(root.join("BENCHMARKS.md"), &markdown).map_err(|e| e.to_string())?;
+    println!("\n{markdown}");
+    println!(
+        "wrote BENCHMARKS.md{}",
+        if only_sweep {
+            ""
+        } else {
+            " and BENCHMARKS.svg"
+        }
+    );
+    Ok(())
+}
+
+/// The commands that run Codat's SDKs (the mode and its arguments follow).
+struct Peers {
+    python: Vec<String>,
+    node: Vec<String>,
+}
+
+/// The listing, latency and in-process portfolio sections of
+/// `BENCHMARKS.md`, and the listing's figures for the chart.
+fn run_listing(bin: &Path, peers: &Peers, runs: usize) -> Result<(String, Vec<Figures>), String> {
+    let mut server = Server::start(
+        &bin.join("bench-server"),
+        &[TOTAL.to_string(), PAGE_SIZE.to_string()],
+    )?;
     let url = server.url.clone();
     let rust = |mode: &str, count: u64| -> Vec<String> {
         vec![
@@ -77,17 +139,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
             count.to_owned(),
         ]
     };
-    let mut python_list = vec![
-        python.display().to_string(),
-        root.join("xtask/bench/peer_python.py")
-            .display()
-            .to_string(),
-    ];
+    let mut python_list = peers.python.clone();
     python_list.extend(peer_args("list", &total));
-    let mut node_list = vec![
-        "node".to_owned(),
-        node_dir.join("peer_node.mjs").display().to_string(),
-    ];
+    let mut node_list = peers.node.clone();
     node_list.extend(peer_args("list", &total));
 
     let clients = [
@@ -181,11 +235,148 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut markdown = render_markdown(&figures, &latencies, runs);
     markdown.push('\n');
     markdown.push_str(&String::from_utf8_lossy(&portfolio.stdout));
-    std::fs::write(root.join("BENCHMARKS.md"), &markdown).map_err(|e| e.to_string())?;
-    std::fs::write(root.join("BENCHMARKS.svg"), render_svg(&figures)).map_err(|e| e.to_string())?;
-    println!("\n{markdown}");
-    println!("wrote BENCHMARKS.md and BENCHMARKS.svg");
-    Ok(())
+    Ok((markdown, figures))
+}
+
+/// Sweeps the portfolio of `bench-server sweep` with our client and each
+/// peer, `runs` times each, one process per run; returns the Markdown
+/// section.
+fn run_sweep(bin: &Path, peers: &Peers, runs: usize) -> Result<String, String> {
+    let mut server = Server::start(
+        &bin.join("bench-server"),
+        &[
+            "sweep".to_owned(),
+            SWEEP_COMPANIES.to_string(),
+            SWEEP_LATENCY_MS.to_string(),
+        ],
+    )?;
+    let url = server.url.clone();
+    let companies = SWEEP_COMPANIES.to_string();
+    let peer = |command: &[String]| -> Vec<String> {
+        let mut command = command.to_vec();
+        command.extend(["sweep", &url, "-", API_KEY, &companies].map(str::to_owned));
+        command
+    };
+    let clients = [
+        Client {
+            name: "codat-connections sweep, concurrency 16",
+            command: vec![
+                bin.join("bench-client").display().to_string(),
+                "sweep".to_owned(),
+                url.clone(),
+                companies.clone(),
+            ],
+        },
+        Client {
+            name: "Codat Python SDK, 16 threads",
+            command: peer(&peers.python),
+        },
+        Client {
+            name: "Codat TypeScript SDK, 16 in flight",
+            command: peer(&peers.node),
+        },
+        Client {
+            name: "raw reqwest + serde_json, 16 at a time (the floor)",
+            command: vec![
+                bin.join("bench-client").display().to_string(),
+                "sweep-raw".to_owned(),
+                url.clone(),
+                companies.clone(),
+            ],
+        },
+    ];
+    let expected = server.stats()?["needing_customer"]
+        .as_u64()
+        .ok_or("the sweep server did not say how many connections need the customer")?;
+    println!(
+        "sweeping {SWEEP_COMPANIES} companies ({SWEEP_LATENCY_MS} ms a request, {SWEEP_CONCURRENCY} at a time), median of {runs} runs each"
+    );
+    let mut rows = Vec::new();
+    for client in &clients {
+        let mut samples = Vec::new();
+        for _ in 0..runs {
+            let before = server.requests()?;
+            let mut report = measure(&client.command)?;
+            report["requests"] = (server.requests()? - before).into();
+            if report["items"].as_u64() != Some(expected) {
+                return Err(format!(
+                    "{} found {} connections needing the customer, not {expected}",
+                    client.name, report["items"]
+                ));
+            }
+            samples.push(report);
+        }
+        let median = |key: &str| median(samples.iter().filter_map(|s| s[key].as_f64()).collect());
+        let f = Figures {
+            name: client.name,
+            wall_ms: median("wall_ms"),
+            cpu_ms: median("cpu_ms"),
+            max_rss_kb: median("max_rss_kb"),
+        };
+        let requests = median("requests");
+        println!(
+            "  {:<45} wall {:>9.1} ms  cpu {:>9.1} ms  peak RSS {:>8.0} KiB  requests {requests:.0}",
+            f.name, f.wall_ms, f.cpu_ms, f.max_rss_kb
+        );
+        rows.push((f, requests));
+    }
+    server.stop();
+    Ok(render_sweep(&rows, expected, runs))
+}
+
+fn render_sweep(rows: &[(Figures, f64)], found: u64, runs: usize) -> String {
+    let ideal_ms = (SWEEP_COMPANIES * SWEEP_LATENCY_MS) as f64 / SWEEP_CONCURRENCY as f64;
+    let mut out = format!(
+        "{SWEEP_HEADING}\n\n\
+         The same job in each language, the natural way: {SWEEP_COMPANIES} companies with 1-3 connections \
+         each, list every company's connections (all pages) and keep those `Deauthorized` or `Unlinked` \
+         with their `linkUrl` ({found} in all; every client must find them all). Our client runs \
+         `Client::sweep(ids).concurrency({SWEEP_CONCURRENCY})` (no pace of its own, no retries); Codat's \
+         Python SDK runs on a `ThreadPoolExecutor({SWEEP_CONCURRENCY})`, its TypeScript SDK with \
+         {SWEEP_CONCURRENCY} requests in flight (a pool of async workers), both with retries off. \
+         Each client runs in its own process against `bench-server sweep` on 127.0.0.1 (another \
+         process), which answers every request after {SWEEP_LATENCY_MS} ms (a timer) and counts the \
+         requests; each process measures the wall and CPU time of the sweep itself (not its start-up) \
+         and reports its peak resident memory. Medians of {runs} runs.\n\n\
+         | client | wall (ms) | CPU (ms) | peak RSS (MiB) | requests |\n|---|---:|---:|---:|---:|\n"
+    );
+    for (f, requests) in rows {
+        out.push_str(&format!(
+            "| {} | {:.0} | {:.0} | {:.1} | {requests:.0} |\n",
+            f.name,
+            f.wall_ms,
+            f.cpu_ms,
+            f.max_rss_kb / 1024.0
+        ));
+    }
+    out.push_str("\n### Targets\n\n");
+    let verdict = |met: bool| if met { "met" } else { "MISSED" };
+    if let Some((ours, _)) = rows.first() {
+        let ratio = ours.wall_ms / ideal_ms;
+        out.push_str(&format!(
+            "- {}: our sweep's wall time is {ratio:.2}x the ideal {:.1} s (companies x {SWEEP_LATENCY_MS} ms / {SWEEP_CONCURRENCY}; target: within 1.25x)\n",
+            verdict(ratio <= 1.25),
+            ideal_ms / 1000.0
+        ));
+        for (peer, _) in rows.iter().filter(|(f, _)| f.name.starts_with("Codat ")) {
+            let ratio = peer.cpu_ms / ours.cpu_ms;
+            out.push_str(&format!(
+                "- {}: {} uses {ratio:.1}x our CPU time (target: at least 10x)\n",
+                verdict(ratio >= 10.0),
+                peer.name
+            ));
+        }
+        if let Some((floor, _)) = rows.iter().find(|(f, _)| f.name.contains("(the floor)")) {
+            out.push_str(&format!(
+                "\nOur sweep uses {:.2}x the CPU of the floor (raw reqwest + serde_json into the generated types, the same 16 at a time, no SDK); the Python SDK uses {:.1}x the floor's.\n",
+                ours.cpu_ms / floor.cpu_ms,
+                rows.iter()
+                    .find(|(f, _)| f.name.starts_with("Codat Python"))
+                    .map_or(f64::NAN, |(p, _)| p.cpu_ms / floor.cpu_ms)
+            ));
+        }
+    }
+    out
 }
 
 /// `cargo xtask soak`: builds and runs the soak (`benchmarks/src/bin/soak.rs`).
@@ -239,9 +430,9 @@ struct Server {
 }
 
 impl Server {
-    fn start(bin: &Path) -> Result<Self, String> {
+    fn start(bin: &Path, args: &[String]) -> Result<Self, String> {
         let mut child = Command::new(bin)
-            .args([TOTAL.to_string(), PAGE_SIZE.to_string()])
+            .args(args)
             .stdout(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
@@ -258,6 +449,34 @@ impl Server {
             child,
             url: line.trim().to_owned(),
         })
+    }
+
+    /// `GET /bench/stats` of a sweep server.
+    fn stats(&self) -> Result<Value, String> {
+        let address = self.url.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address).map_err(|e| e.to_string())?;
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .map_err(|e| e.to_string())?;
+        write!(
+            stream,
+            "GET /bench/stats HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        )
+        .map_err(|e| e.to_string())?;
+        let mut answer = String::new();
+        stream
+            .read_to_string(&mut answer)
+            .map_err(|e| e.to_string())?;
+        let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+        serde_json::from_str(body)
+            .map_err(|e| format!("the sweep server's stats ({e}): {answer:?}"))
+    }
+
+    /// How many listings a sweep server has answered so far.
+    fn requests(&self) -> Result<u64, String> {
+        self.stats()?["requests"]
+            .as_u64()
+            .ok_or_else(|| "the sweep server did not count its requests".to_owned())
     }
 
     fn stop(&mut self) {

@@ -44,8 +44,11 @@ usage:
                                            cases they prove
   cargo xtask soak                         10,000 requests with 5 % faults through one client;
                                            prints outcomes, open sockets and memory
-  cargo xtask bench [--runs N]             list 100,000 connections with every client side by
-                                           side; writes BENCHMARKS.md and BENCHMARKS.svg
+  cargo xtask bench [--runs N] [--only sweep]
+                                           list 100,000 connections with every client side by
+                                           side, sweep 2,000 companies with ours and Codat's
+                                           SDKs; writes BENCHMARKS.md and BENCHMARKS.svg
+                                           (--only sweep: that section alone)
   cargo xtask first-build [--crate PATH]   time a user's first release build of the crate (a
                                            minimal consumer, empty target directory)";
 

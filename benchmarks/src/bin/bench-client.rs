@@ -4,15 +4,22 @@
 //! `raw` (reqwest, bytes only: the limit), `serde` (reqwest + serde_json into
 //! the generated types), `sdk` (the SDK's connection stream), `sdk-read-ahead`
 //! (the same with read-ahead 2), `get-raw` and `get-sdk` (single
-//! get-connection latency). Prints one JSON line (see `benchmarks::Measure`).
+//! get-connection latency), `sweep` (`Client::sweep` over `count`
+//! companies of `bench-server sweep`, 16 at a time; the items are the
+//! connections found needing the customer again) and `sweep-raw` (the same
+//! with reqwest + serde_json into the generated types: the floor). Prints one JSON line (see
+//! `benchmarks::Measure`).
 
 use codat_connections::raw::types::{Connection, Connections};
 use codat_connections::{Client, RetryPolicy};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 
 use benchmarks::{Measure, API_KEY, COMPANY, CONNECTION};
 
 const PAGE_SIZE: u32 = 5000;
+
+/// Companies listed at once in `sweep` mode (the peers use as many).
+const SWEEP_CONCURRENCY: usize = 16;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -111,6 +118,50 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 latencies.push(started.elapsed().as_secs_f64() * 1e6);
             }
             count
+        }
+        "sweep" => {
+            let companies = (0..count).map(benchmarks::sweep_company);
+            let mut sweep = sdk.sweep(companies).concurrency(SWEEP_CONCURRENCY);
+            let mut found = 0;
+            while let Some(company) = sweep.next().await {
+                let company_found = company.result?;
+                found += company_found.needing_reauthorization.len() as u64;
+                std::hint::black_box(&company_found);
+            }
+            found
+        }
+        "sweep-raw" => {
+            let http = &http;
+            let found = futures::stream::iter(0..count)
+                .map(|n| async move {
+                    let company = benchmarks::sweep_company(n);
+                    let mut found = Vec::new();
+                    let mut page = 1;
+                    loop {
+                        let body = http
+                            .get(format!(
+                                "{base}/companies/{company}/connections?page={page}&pageSize={PAGE_SIZE}"
+                            ))
+                            .header("Authorization", auth)
+                            .send()
+                            .await?
+                            .error_for_status()?
+                            .bytes()
+                            .await?;
+                        let decoded: Connections = serde_json::from_slice(&body)?;
+                        found.extend(decoded.results.into_iter().filter(|c| {
+                            matches!(c.status.to_string().as_str(), "Deauthorized" | "Unlinked")
+                        }));
+                        if decoded.links.next.is_none() {
+                            break Ok::<_, Box<dyn std::error::Error>>(found);
+                        }
+                        page += 1;
+                    }
+                })
+                .buffer_unordered(SWEEP_CONCURRENCY)
+                .try_fold(0, |n, found| async move { Ok(n + found.len() as u64) })
+                .await?;
+            found
         }
         other => return Err(format!("unknown mode {other}").into()),
     };

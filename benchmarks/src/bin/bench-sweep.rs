@@ -153,7 +153,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("## Portfolio sweep, rate limit and concurrent pages (this crate only)\n");
     println!(
-        "2,000 companies with 1-3 connections each on the shipped mock, every request answered after 20 ms (50 ms for the listing), in one process with the client; wall time on the real clock. The comparison with Codat's Python and TypeScript SDKs, and CPU and memory measured per process, are not done yet.\n"
+        "2,000 companies with 1-3 connections each on the shipped mock, every request answered after 20 ms (50 ms for the listing), in one process with the client; wall time on the real clock. CPU and memory are not reported here (the client and the mock share the process); the next section compares the same sweep with Codat's Python and TypeScript SDKs, one process per client, with CPU and memory.\n"
     );
     println!("| scenario | wall (ms) | requests | 429s | companies lost (listing: incomplete) |");
     println!("|---|---:|---:|---:|---:|");
