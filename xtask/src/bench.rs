@@ -42,6 +42,23 @@ struct Figures {
     max_rss_kb: f64,
 }
 
+impl Figures {
+    /// The medians of one client's runs.
+    fn median_of(name: &'static str, samples: &[Value]) -> Figures {
+        Figures {
+            name,
+            wall_ms: median_of(samples, "wall_ms"),
+            cpu_ms: median_of(samples, "cpu_ms"),
+            max_rss_kb: median_of(samples, "max_rss_kb"),
+        }
+    }
+}
+
+/// The median of `key` over the runs' reports.
+fn median_of(samples: &[Value], key: &str) -> f64 {
+    median(samples.iter().filter_map(|s| s[key].as_f64()).collect())
+}
+
 pub fn run(args: &[String]) -> Result<(), String> {
     const USAGE: &str = "usage: cargo xtask bench [--runs N] [--only sweep]";
     let (mut runs, mut only_sweep) = (5, false);
@@ -187,13 +204,7 @@ fn run_listing(bin: &Path, peers: &Peers, runs: usize) -> Result<(String, Vec<Fi
             }
             samples.push(report);
         }
-        let median = |key: &str| median(samples.iter().filter_map(|s| s[key].as_f64()).collect());
-        let f = Figures {
-            name: client.name,
-            wall_ms: median("wall_ms"),
-            cpu_ms: median("cpu_ms"),
-            max_rss_kb: median("max_rss_kb"),
-        };
+        let f = Figures::median_of(client.name, &samples);
         println!(
             "  {:<45} wall {:>9.1} ms  cpu {:>9.1} ms  peak RSS {:>8.0} KiB",
             f.name, f.wall_ms, f.cpu_ms, f.max_rss_kb
@@ -306,13 +317,8 @@ fn run_sweep(bin: &Path, peers: &Peers, runs: usize) -> Result<String, String> {
             }
             samples.push(report);
         }
-        let median = |key: &str| median(samples.iter().filter_map(|s| s[key].as_f64()).collect());
-        let f = Figures {
-            name: client.name,
-            wall_ms: median("wall_ms"),
-            cpu_ms: median("cpu_ms"),
-            max_rss_kb: median("max_rss_kb"),
-        };
+        let median = |key: &str| median_of(&samples, key);
+        let f = Figures::median_of(client.name, &samples);
         let requests = median("requests");
         println!(
             "  {:<45} wall {:>9.1} ms  cpu {:>9.1} ms  peak RSS {:>8.0} KiB  requests {requests:.0}",

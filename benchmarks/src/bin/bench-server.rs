@@ -107,17 +107,7 @@ async fn list(
     Path(_company): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let params: HashMap<String, String> = query
-        .unwrap_or_default()
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let page: u64 = params.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let size: u64 = params
-        .get("pageSize")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(100);
+    let (page, size) = page_and_size(query);
     if size != pages.size {
         return (
             StatusCode::BAD_REQUEST,
@@ -186,17 +176,8 @@ async fn sweep_list(
     let Some(connections) = portfolio.companies.get(&company) else {
         return (StatusCode::NOT_FOUND, "no such company").into_response();
     };
-    let params: HashMap<String, String> = query
-        .unwrap_or_default()
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let page: usize = params.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let size: usize = params
-        .get("pageSize")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(100);
+    let (page, size) = page_and_size(query);
+    let (page, size) = (page as usize, size as usize);
     if page == 0 || size == 0 || size > 5_000 {
         return (StatusCode::BAD_REQUEST, "page or pageSize out of range").into_response();
     }
@@ -230,4 +211,21 @@ async fn sweep_stats(State(portfolio): State<Arc<Portfolio>>) -> Response {
         "needing_customer": portfolio.needing_customer,
     });
     json(Bytes::from(stats.to_string()))
+}
+
+/// `page` and `pageSize` of a listing's query, with Codat's defaults (1 and 100).
+fn page_and_size(query: Option<String>) -> (u64, u64) {
+    let params: HashMap<String, String> = query
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let number = |name: &str, default: u64| {
+        params
+            .get(name)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(default)
+    };
+    (number("page", 1), number("pageSize", 100))
 }
