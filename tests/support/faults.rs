@@ -59,6 +59,7 @@ fn http_date_in(seconds: i64) -> String {
 #[rustfmt::skip]
 pub fn rows() -> Vec<Row> {
     let ok = |requests| Expect::Succeeds { requests };
+    let fails = |requests, error, described| Expect::Fails { requests, error, described };
     let html = |status: u16, text: &str| respond(status, "text/html", format!("<html><body>{text}</body></html>"));
     let truncated = || respond(200, "application/json", "{\"results\": [{\"id\": \"ee2eb431");
     let empty_page = page_of(1, 100, 0, Vec::new(), false).to_string();
@@ -73,80 +74,27 @@ pub fn rows() -> Vec<Row> {
         Row { case: "504 Gateway Timeout", faults: vec![status(504, None)], create: false, expect: ok(2) },
         Row { case: "an answer slower than the timeout", faults: vec![Fault::Delay(Duration::from_secs(120))], create: false, expect: ok(2) },
         Row { case: "connection dropped before the answer", faults: vec![Fault::DropConnection], create: false, expect: ok(2) },
-        Row {
-            case: "connection dropped during the body",
-            faults: vec![Fault::DropDuringBody { status: 200, partial_body: b"{\"results\":[{\"id\":".to_vec() }],
-            create: false,
-            expect: ok(2),
-        },
+        Row { case: "connection dropped during the body", faults: vec![Fault::DropDuringBody { status: 200, partial_body: b"{\"results\":[{\"id\":".to_vec() }], create: false, expect: ok(2) },
         Row { case: "HTML error page with status 502", faults: vec![html(502, "Bad gateway")], create: false, expect: ok(2) },
-        Row {
-            case: "HTML error page with status 502, every time",
-            faults: vec![html(502, "Bad gateway"); 8],
-            create: false,
-            expect: Expect::Fails {
-                requests: 8,
-                error: |e| matches!(e, Error::Api(api) if api.status == 502 && api.message.is_none() && api.body.starts_with("<html>") && api.attempts == 8),
-                described: "Error::Api 502 with the HTML kept as the body snippet, after 8 attempts",
-            },
-        },
-        Row {
-            case: "HTML error page with status 503 (a documented status), every time",
-            faults: vec![html(503, "Service unavailable"); 8],
-            create: false,
-            expect: Expect::Fails {
-                requests: 8,
-                error: |e| matches!(e, Error::Api(api) if api.status == 503 && api.message.is_none() && api.body.starts_with("<html>") && api.attempts == 8),
-                described: "Error::Api 503 with the HTML kept as the body snippet, after 8 attempts",
-            },
-        },
-        Row {
-            case: "503, 503, then a truncated JSON body on a 200",
-            faults: vec![status(503, None), status(503, None), truncated()],
-            create: false,
-            expect: Expect::Fails {
-                requests: 3,
-                error: |e| matches!(e, Error::Decode { status: Some(status), attempts: 3, .. } if *status == 200) && e.attempts() == 3,
-                described: "Error::Decode after 3 attempts (every attempt counted)",
-            },
-        },
-        Row {
-            case: "truncated JSON body on a 200",
-            faults: vec![truncated()],
-            create: false,
-            expect: Expect::Fails { requests: 1, error: |e| matches!(e, Error::Decode { status: Some(status), .. } if *status == 200), described: "Error::Decode with a snippet of the body (not retried: a 200 will not change)" },
-        },
-        Row {
-            case: "empty body on a 200 that should carry JSON",
-            faults: vec![respond(200, "application/json", "")],
-            create: false,
-            expect: Expect::Fails { requests: 1, error: |e| matches!(e, Error::Decode { message, .. } if message == "the body is empty"), described: "Error::Decode (\"the body is empty\")" },
-        },
-        Row {
-            case: "a 200 with a JSON null",
-            faults: vec![respond(200, "application/json", "null")],
-            create: false,
-            expect: Expect::Fails { requests: 1, error: |e| matches!(e, Error::Decode { .. }), described: "Error::Decode" },
-        },
-        Row {
-            case: "a body of 50 MB",
-            faults: vec![respond(200, "application/json", vec![b' '; 50 * 1024 * 1024])],
-            create: false,
-            expect: Expect::Fails { requests: 1, error: |e| matches!(e, Error::ResponseTooLarge { limit, .. } if *limit == 32 * 1024 * 1024), described: "Error::ResponseTooLarge (32 MiB default limit), body not read further" },
-        },
+        Row { case: "HTML error page with status 502, every time", faults: vec![html(502, "Bad gateway"); 8], create: false,
+            expect: fails(8, |e| matches!(e, Error::Api(api) if api.status == 502 && api.message.is_none() && api.body.starts_with("<html>") && api.attempts == 8), "Error::Api 502 with the HTML kept as the body snippet, after 8 attempts") },
+        Row { case: "HTML error page with status 503 (a documented status), every time", faults: vec![html(503, "Service unavailable"); 8], create: false,
+            expect: fails(8, |e| matches!(e, Error::Api(api) if api.status == 503 && api.message.is_none() && api.body.starts_with("<html>") && api.attempts == 8), "Error::Api 503 with the HTML kept as the body snippet, after 8 attempts") },
+        Row { case: "503, 503, then a truncated JSON body on a 200", faults: vec![status(503, None), status(503, None), truncated()], create: false,
+            expect: fails(3, |e| matches!(e, Error::Decode { status: Some(status), attempts: 3, .. } if *status == 200) && e.attempts() == 3, "Error::Decode after 3 attempts (every attempt counted)") },
+        Row { case: "truncated JSON body on a 200", faults: vec![truncated()], create: false,
+            expect: fails(1, |e| matches!(e, Error::Decode { status: Some(status), .. } if *status == 200), "Error::Decode with a snippet of the body (not retried: a 200 will not change)") },
+        Row { case: "empty body on a 200 that should carry JSON", faults: vec![respond(200, "application/json", "")], create: false,
+            expect: fails(1, |e| matches!(e, Error::Decode { message, .. } if message == "the body is empty"), "Error::Decode (\"the body is empty\")") },
+        Row { case: "a 200 with a JSON null", faults: vec![respond(200, "application/json", "null")], create: false,
+            expect: fails(1, |e| matches!(e, Error::Decode { .. }), "Error::Decode") },
+        Row { case: "a body of 50 MB", faults: vec![respond(200, "application/json", vec![b' '; 50 * 1024 * 1024])], create: false,
+            expect: fails(1, |e| matches!(e, Error::ResponseTooLarge { limit, .. } if *limit == 32 * 1024 * 1024), "Error::ResponseTooLarge (32 MiB default limit), body not read further") },
         Row { case: "wrong Content-Type (text/plain) on valid JSON", faults: vec![respond(200, "text/plain", empty_page)], create: false, expect: ok(1) },
-        Row {
-            case: "create answered 503",
-            faults: vec![status(503, None)],
-            create: true,
-            expect: Expect::Fails { requests: 1, error: |e| e.status().is_some_and(|s| s == 503) && e.attempts() == 1, described: "Error::Api 503 after 1 attempt: a create is never repeated once Codat may have processed it" },
-        },
-        Row {
-            case: "create with the connection dropped before the answer",
-            faults: vec![Fault::DropConnection],
-            create: true,
-            expect: Expect::Fails { requests: 1, error: |e| matches!(e, Error::Transport { attempts: 1, .. }), described: "Error::Transport after 1 attempt (not repeated)" },
-        },
+        Row { case: "create answered 503", faults: vec![status(503, None)], create: true,
+            expect: fails(1, |e| e.status().is_some_and(|s| s == 503) && e.attempts() == 1, "Error::Api 503 after 1 attempt: a create is never repeated once Codat may have processed it") },
+        Row { case: "create with the connection dropped before the answer", faults: vec![Fault::DropConnection], create: true,
+            expect: fails(1, |e| matches!(e, Error::Transport { attempts: 1, .. }), "Error::Transport after 1 attempt (not repeated)") },
         Row { case: "create answered 429", faults: vec![status(429, Some("1"))], create: true, expect: ok(2) },
     ]
 }
