@@ -180,6 +180,8 @@ impl Shown {
             source = cause.source();
         }
         self.texts.push((label.clone(), text));
+        // What a caller's `unwrap()` of the call would show.
+        #[allow(clippy::unnecessary_literal_unwrap)]
         let panic = panic_message(|| Err::<(), _>(error).unwrap());
         self.texts
             .push((format!("{label}, unwrap()'s panic"), panic));
@@ -601,13 +603,16 @@ fn the_distinctive_key_never_shows_raw_or_ready_made() {
     );
 }
 
+/// A builder for a key.
+type BuilderFor = fn(&str) -> ClientBuilder;
+
 #[test]
 fn panics_and_key_errors_never_show_the_key() {
     let mut shown = Shown::default();
     // Builders that fail, with the field each names; the last four are keys
     // that are refused.
     #[rustfmt::skip]
-    let refused: [(&str, &str, fn(&str) -> ClientBuilder); 7] = [
+    let refused: [(&str, &str, BuilderFor); 7] = [
         ("a bad base URL", "baseUrl", |key| Client::builder(key).base_url("not a url")),
         ("plain http", "baseUrl", |key| Client::builder(key).base_url("http://api.codat.io")),
         ("a bad user agent", "userAgent", |key| Client::builder(key).user_agent("bad\nagent")),
