@@ -4,6 +4,8 @@
 //! and uses the part it needs; `tests/README.md` says which file proves what.
 #![allow(dead_code, unused_imports)] // each test binary uses part of it
 
+#[cfg(feature = "mock")]
+pub mod faults;
 pub mod fixtures;
 pub mod reliability;
 
