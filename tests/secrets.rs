@@ -490,7 +490,7 @@ fn the_mock_cases_never_show_the_key() {
     shown.assert_never_shown(MOCK_API_KEY, log, &also);
     support::record(
         AREA,
-        "Tracing output at TRACE level (spans with fields, every event) of a full tour against the mock: every operation, list streams with and without read-ahead, re-authorization helpers, 429/503 retries, timeout, dropped connection, decode error, 401",
+        "Tracing output at TRACE level (spans with fields, every event) of every fault-matrix row and a table of calls against the mock: every operation, list streams with and without read-ahead, re-authorization helpers, 429/503 retries, timeout, dropped connection, decode error, 401",
         "API key, its base64 and the header value absent",
     );
     support::record(

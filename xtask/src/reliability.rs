@@ -27,7 +27,7 @@ const AREAS: [(&str, &str); 10] = [
     ("Property tests", "tests/properties.rs: the decoders written by hand, on generated input."),
     ("Spec drift", "tests/drift.rs: the current client against responses shaped by every published version of Codat's document, and by changes Codat has not made yet."),
     ("Webhooks", "tests/webhooks.rs: deliveries signed, forged, replayed or odd, against `Webhooks::verify` (an injected clock); the mock's deliveries end to end."),
-    ("Secrets", "tests/secrets.rs: everything the SDK can print during a full tour, searched for the API key."),
+    ("Secrets", "tests/secrets.rs: everything the SDK can print while the fault matrix and a table of calls run, searched for the API key."),
 ];
 
 /// `cargo xtask reliability`: runs the tests, recording their rows, and
