@@ -1,10 +1,12 @@
 //! What the integration tests share: the fixtures (IDs, connections, pages,
 //! Codat's error bodies), the clients and servers they talk to, the
-//! recorder of RELIABILITY.md's rows, and instances of the OpenAPI
-//! document's schemas. Each test binary declares `mod support;`
-//! and uses the part it needs; `tests/README.md` says which file proves what.
+//! recorder of RELIABILITY.md's rows, instances of the OpenAPI document's
+//! schemas, and proptest strategies of what Codat might send. Each test
+//! binary declares `mod support;` and uses the part it needs;
+//! `tests/README.md` says which file proves what.
 #![allow(dead_code, unused_imports)] // each test binary uses part of it
 
+pub mod arbitrary;
 pub mod fixtures;
 /// The crate's one reader of `$ref`s, shared with `sync-spec`.
 #[path = "../../src/json_pointer.rs"]
