@@ -43,9 +43,7 @@ pub fn page_json() -> Value {
 /// A page of `results`: number `page`, `total` connections in all, with a
 /// `next` link or without.
 pub fn page_of(page: u64, page_size: u64, total: u64, results: Vec<Value>, next: bool) -> Value {
-    let href = |page: u64| {
-        json!({ "href": format!("{}?page={page}&pageSize={page_size}", connections_path()) })
-    };
+    let href = |page: u64| json!({ "href": format!("{}?page={page}&pageSize={page_size}", connections_path()) });
     let mut links = json!({ "self": href(page), "current": href(page) });
     if next {
         links["next"] = href(page + 1);
