@@ -12,19 +12,27 @@
 mod support;
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use codat_connections::raw::types::Connections;
 use codat_connections::{Connection, DateTime, ErrorMessage};
 use serde_json::{json, Value};
 use support::json_pointer;
-use support::schema::{check_shape, flatten, generate, properties, read_json, Mode};
+use support::schema::{self, check_shape, flatten, generate, properties, read_json, Mode};
 
 const AREA: &str = "Spec drift";
 
 /// The Connections operations, by `operationId`: those of the crate's own
 /// document, which holds exactly the ones the client wraps.
-fn connections_operations() -> Vec<String> {
-    support::schema::operation_ids(&support::schema::connections_document())
+fn connections_operations() -> &'static [String] {
+    static IDS: OnceLock<Vec<String>> = OnceLock::new();
+    IDS.get_or_init(|| {
+        let doc = schema::connections_document();
+        schema::operations(&doc)
+            .into_iter()
+            .map(|(id, _)| id.to_owned())
+            .collect()
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -96,23 +104,15 @@ fn deref<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
     value
 }
 
-/// The six Connections operations of a document, by operationId.
-fn operations(doc: &Value) -> Vec<(String, &Value)> {
+/// The Connections operations of a document, in the crate's order.
+fn operations(doc: &Value) -> Vec<(&str, &Value)> {
     let known = connections_operations();
-    let paths = doc["paths"].as_object().expect("the document has paths");
-    let mut found = Vec::new();
-    for item in paths.values() {
-        let Some(item) = item.as_object() else {
-            continue;
-        };
-        for operation in item.values() {
-            let id = operation.get("operationId").and_then(Value::as_str);
-            if let Some(id) = id.filter(|id| known.iter().any(|k| k == id)) {
-                found.push((id.to_owned(), operation));
-            }
-        }
-    }
-    found.sort_by_key(|(id, _)| known.iter().position(|k| k == id));
+    let position = |id: &str| known.iter().position(|k| k == id);
+    let mut found: Vec<_> = schema::operations(doc)
+        .into_iter()
+        .filter(|(id, _)| position(id).is_some())
+        .collect();
+    found.sort_by_key(|(id, _)| position(id));
     found
 }
 
@@ -159,7 +159,7 @@ fn examples(doc: &Value) -> Vec<Example> {
                 if let Some(value) = media.get("example") {
                     out.push(Example {
                         label: format!("{operation_id} {status} {media_type} example"),
-                        operation: operation_id.clone(),
+                        operation: operation_id.to_owned(),
                         status: status_code,
                         value: value.clone(),
                     });
@@ -176,7 +176,7 @@ fn examples(doc: &Value) -> Vec<Example> {
                     });
                     out.push(Example {
                         label: format!("{operation_id} {status} {media_type} examples.{name}"),
-                        operation: operation_id.clone(),
+                        operation: operation_id.to_owned(),
                         status: status_code,
                         value: value.clone(),
                     });
@@ -315,7 +315,7 @@ fn every_published_version_decodes() {
     let versions = versions();
     let mut failures = Vec::new();
     for version in &versions {
-        let found: Vec<String> = operations(&version.doc)
+        let found: Vec<&str> = operations(&version.doc)
             .into_iter()
             .map(|(id, _)| id)
             .collect();
@@ -374,11 +374,10 @@ fn every_published_version_decodes() {
     );
 }
 
-/// The generator against a schema written here, so its rules are pinned
-/// independently of what Codat's documents happen to use.
-#[test]
-fn generator_follows_refs_allof_nullable_and_percent_encoding() {
-    let doc = json!({
+/// A schema written here, so the generators' rules are pinned independently
+/// of what Codat's documents happen to use.
+fn pinned_document() -> Value {
+    json!({
         "paths": {"/a/{id}": {"get": {"x": {"type": "string", "format": "uuid"}}}},
         "components": {"schemas": {
             "Base": {"type": "object", "required": ["a"], "properties": {
@@ -395,8 +394,13 @@ fn generator_follows_refs_allof_nullable_and_percent_encoding() {
                 }}
             ]}
         }}
-    });
-    let schema = json!({"$ref": "#/components/schemas/Both"});
+    })
+}
+
+#[test]
+fn generator_follows_refs_allof_nullable_and_percent_encoding() {
+    let doc = pinned_document();
+    let schema = schema::component("Both");
     assert_eq!(
         generate(&doc, &schema, Mode::Full, 0),
         json!({"a": 0, "b": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "c": "Y",
@@ -409,4 +413,70 @@ fn generator_follows_refs_allof_nullable_and_percent_encoding() {
     let nulls = generate(&doc, &schema, Mode::Nulls, 0);
     assert_eq!(nulls["b"], Value::Null);
     assert_eq!(check_shape(&doc, &schema, &nulls, Mode::Nulls, "Both").1, 1);
+}
+
+/// The random walker the property tests use, on the same schema: required
+/// members always, optional ones absent, null (where allowed) or set, the
+/// caller's unknown members beside them, and never a property whose schema
+/// is `false`.
+#[test]
+fn random_instances_follow_refs_allof_required_and_nullable() {
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+
+    let doc = pinned_document();
+    let leaves = schema::Leaves {
+        value: |name, _| (name == "b").then(|| Just(json!("an id")).boxed()),
+        null: |_, schema| schema::is_nullable(schema),
+        free: || Just(json!("free")).boxed(),
+        unknown: |names| {
+            Just(
+                names
+                    .into_iter()
+                    .map(|n| (format!("new {n}"), json!(1)))
+                    .collect(),
+            )
+            .boxed()
+        },
+    };
+    let strategy = schema::arbitrary(&doc, &schema::component("Both"), "Both", &leaves);
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..200 {
+        let value = strategy.new_tree(&mut runner).expect("a value").current();
+        let object = value.as_object().expect("an object");
+        assert!(object["a"].is_i64(), "{value}");
+        assert!(
+            ["X", "Y"].contains(&object["c"].as_str().unwrap_or_default()),
+            "{value}"
+        );
+        assert!(
+            object.get("b").is_none_or(|b| b.is_null() || b == "an id"),
+            "{value}"
+        );
+        assert!(
+            object.get("d").is_none_or(|d| d
+                .as_array()
+                .is_some_and(|d| d.iter().all(Value::is_boolean))),
+            "{value}"
+        );
+        assert!(
+            object.get("e").is_none_or(|e| e
+                .as_object()
+                .is_some_and(|e| e.values().all(|v| v == "free"))),
+            "{value}"
+        );
+        assert!(object.get("f").is_none(), "{value}");
+        assert_eq!(object.get("new a"), Some(&json!(1)), "{value}");
+        seen.extend(
+            object
+                .iter()
+                .map(|(k, v)| format!("{k}={}", if v.is_null() { "null" } else { "set" })),
+        );
+    }
+    // Each optional member came out set, and the nullable one null too.
+    for member in ["b=null", "b=set", "d=set", "e=set"] {
+        assert!(seen.contains(member), "{member} never generated: {seen:?}");
+    }
+    assert!(!seen.contains("d=null"), "d is not nullable");
 }

@@ -30,16 +30,19 @@ pub fn component(name: &str) -> Value {
     json!({ "$ref": json_pointer::ref_string(&["components", "schemas", name]) })
 }
 
-/// The `operationId` of every operation in `doc`, in the document's order.
-pub fn operation_ids(doc: &Value) -> Vec<String> {
+/// Every operation in `doc` that has an `operationId`, by that id, in the
+/// document's order.
+pub fn operations(doc: &Value) -> Vec<(&str, &Value)> {
     doc["paths"]
         .as_object()
         .into_iter()
         .flat_map(|paths| paths.values())
         .filter_map(Value::as_object)
         .flat_map(|item| item.values())
-        .filter_map(|operation| operation.get("operationId").and_then(Value::as_str))
-        .map(str::to_owned)
+        .filter_map(|operation| {
+            let id = operation.get("operationId").and_then(Value::as_str)?;
+            Some((id, operation))
+        })
         .collect()
 }
 
