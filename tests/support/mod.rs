@@ -1,13 +1,20 @@
 //! What the integration tests share: the fixtures (IDs, connections, pages,
-//! Codat's error bodies), the clients and servers they talk to, and the
-//! recorder of RELIABILITY.md's rows. Each test binary declares `mod support;`
-//! and uses the part it needs; `tests/README.md` says which file proves what.
+//! Codat's error bodies), the clients and servers they talk to, the
+//! recorder of RELIABILITY.md's rows, instances of the OpenAPI document's
+//! schemas, and proptest strategies of what Codat might send. Each test
+//! binary declares `mod support;` and uses the part it needs;
+//! `tests/README.md` says which file proves what.
 #![allow(dead_code, unused_imports)] // each test binary uses part of it
 
+pub mod arbitrary;
 #[cfg(feature = "mock")]
 pub mod faults;
 pub mod fixtures;
+/// The crate's one reader of `$ref`s, shared with `sync-spec`.
+#[path = "../../src/json_pointer.rs"]
+pub mod json_pointer;
 pub mod reliability;
+pub mod schema;
 
 pub use fixtures::*;
 pub use reliability::record;
