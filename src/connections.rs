@@ -495,9 +495,8 @@ impl<'a> ListConnections<'a> {
     /// fetched pages wait for the caller (plus the one being fetched), so a
     /// slow caller never makes memory grow past that. 0 (the default)
     /// fetches a page only when the caller asks for it.
-    pub fn read_ahead(mut self, pages: usize) -> Self {
-        self.read_ahead = pages;
-        self
+    pub fn read_ahead(self, pages: usize) -> Self {
+        self.with(|list| list.read_ahead = pages)
     }
 
     /// With [`pages`](Self::pages) and [`connections`](Self::connections):
@@ -523,46 +522,39 @@ impl<'a> ListConnections<'a> {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub fn concurrent_pages(mut self, pages: usize) -> Self {
-        self.concurrent_pages = pages.max(1);
-        self
+    pub fn concurrent_pages(self, pages: usize) -> Self {
+        self.with(|list| list.concurrent_pages = pages.max(1))
     }
 
     /// Retries with `policy` instead of the client's policy.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
+    pub fn retry(self, policy: RetryPolicy) -> Self {
+        self.with(|list| list.retry = Some(policy))
     }
 
     /// The page to fetch, from 1 (default 1).
-    pub fn page(mut self, page: u32) -> Self {
-        self.page = Some(page);
-        self
+    pub fn page(self, page: u32) -> Self {
+        self.with(|list| list.page = Some(page))
     }
 
     /// How many connections a page holds, 1 to [`MAX_PAGE_SIZE`] (Codat's default is 100).
-    pub fn page_size(mut self, page_size: u32) -> Self {
-        self.page_size = Some(page_size);
-        self
+    pub fn page_size(self, page_size: u32) -> Self {
+        self.with(|list| list.page_size = Some(page_size))
     }
 
     /// A filter in [Codat's query language](https://docs.codat.io/using-the-api/querying),
     /// such as `sourceType=Banking`.
-    pub fn query(mut self, query: impl Into<String>) -> Self {
-        self.query = Some(query.into());
-        self
+    pub fn query(self, query: impl Into<String>) -> Self {
+        self.with(|list| list.query = Some(query.into()))
     }
 
     /// The field to order by, such as `-created` for newest first.
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.order_by = Some(order_by.into());
-        self
+    pub fn order_by(self, order_by: impl Into<String>) -> Self {
+        self.with(|list| list.order_by = Some(order_by.into()))
     }
 
     /// Only connections with this status (added to any [`query`](Self::query) with `&&`).
-    pub fn status(mut self, status: ConnectionStatus) -> Self {
-        self.status = Some(status);
-        self
+    pub fn status(self, status: ConnectionStatus) -> Self {
+        self.with(|list| list.status = Some(status))
     }
 
     /// The query parameter actually sent: the query and the status filter combined.
@@ -645,6 +637,12 @@ impl<'a> ListConnections<'a> {
         let company_id = self.company_id.clone().map_err(Error::from)?;
         let policy = self.retry.as_ref().unwrap_or(self.client.retry_policy());
         list_page(self.client, company_id, &request, policy).await
+    }
+
+    /// `self` with `set` applied: what each setter does.
+    fn with(mut self, set: impl FnOnce(&mut Self)) -> Self {
+        set(&mut self);
+        self
     }
 }
 

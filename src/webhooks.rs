@@ -297,16 +297,14 @@ impl Webhooks {
     }
 
     /// Sets how far a timestamp may be from now (default five minutes).
-    pub fn tolerance(mut self, tolerance: Duration) -> Self {
-        self.tolerance = tolerance;
-        self
+    pub fn tolerance(self, tolerance: Duration) -> Self {
+        self.with(|webhooks| webhooks.tolerance = tolerance)
     }
 
     /// Sets the largest body accepted, in bytes (default
     /// [`DEFAULT_MAX_WEBHOOK_BYTES`]).
-    pub fn max_body_bytes(mut self, limit: usize) -> Self {
-        self.max_body_bytes = limit;
-        self
+    pub fn max_body_bytes(self, limit: usize) -> Self {
+        self.with(|webhooks| webhooks.max_body_bytes = limit)
     }
 
     /// The largest body accepted, in bytes: a receiver can stop reading a
@@ -399,6 +397,12 @@ impl Webhooks {
             });
         }
         Ok(())
+    }
+
+    /// `self` with `set` applied: what each setter does.
+    fn with(mut self, set: impl FnOnce(&mut Self)) -> Self {
+        set(&mut self);
+        self
     }
 }
 
