@@ -15,12 +15,16 @@ use crate::ids::{IntoCompanyId, IntoConnectionId, IntoPlatformKey};
 use crate::paging::{self, FetchPage, PageRequest};
 use crate::raw::{
     self,
-    types::{Connection, Connections as RawPage, CreateConnectionBody, UpdateConnectionStatus},
+    types::{
+        Connection, Connections as RawPage, CreateConnectionBody, ErrorMessage,
+        UpdateConnectionStatus,
+    },
+    ResponseValue,
 };
 use crate::retry::{self, Repeatable};
 use crate::{
-    Client, CompanyId, ConnectionStatus, ConnectionStream, Error, Page, PageStream, RetryPolicy,
-    UndecodedConnection, MAX_PAGE_SIZE, MAX_QUERY_LENGTH,
+    Client, CompanyId, ConnectionId, ConnectionStatus, ConnectionStream, Error, Page, PageStream,
+    RetryPolicy, UndecodedConnection, MAX_PAGE_SIZE, MAX_QUERY_LENGTH,
 };
 
 impl Client {
@@ -84,6 +88,46 @@ fn salvage_page(
     }
     Some((page, undecoded))
 }
+
+/// Both IDs of a connection, validated.
+fn connection_ids(
+    company_id: impl IntoCompanyId,
+    connection_id: impl IntoConnectionId,
+) -> Result<(CompanyId, ConnectionId), Error> {
+    Ok((
+        company_id.into_company_id()?,
+        connection_id.into_connection_id()?,
+    ))
+}
+
+/// The generated requests that name one connection of a company.
+trait ForConnection: Sized {
+    /// The request, for the connection `ids` names.
+    fn ids(self, ids: (CompanyId, ConnectionId)) -> Self;
+}
+
+// The generated builders share no trait for their two ID setters.
+macro_rules! for_connection {
+    ($($builder:ident),*) => {$(
+        impl ForConnection for raw::builder::$builder<'_> {
+            fn ids(self, (company_id, connection_id): (CompanyId, ConnectionId)) -> Self {
+                self.company_id(company_id).connection_id(connection_id)
+            }
+        }
+    )*};
+}
+
+for_connection!(
+    GetConnection,
+    DeleteConnection,
+    UnlinkConnection,
+    UpdateConnectionAuthorization
+);
+
+/// What an unlink sends: the status the connection is to have.
+const UNLINKED: UpdateConnectionStatus = UpdateConnectionStatus {
+    status: Some(ConnectionStatus::Unlinked),
+};
 
 /// Any 2xx answer to a delete is a success, whatever its body.
 fn nothing(_body: &[u8]) -> serde_json::Result<()> {
@@ -197,6 +241,44 @@ impl<'a> Connections<'a> {
         Ok(answer.value)
     }
 
+    /// [`connection`](Self::connection) for a repeatable operation on one
+    /// connection: both IDs are validated before anything is sent.
+    async fn on_connection<F, Fut>(
+        &self,
+        operation: &'static str,
+        company_id: impl IntoCompanyId,
+        connection_id: impl IntoConnectionId,
+        request: F,
+    ) -> Result<Connection, Error>
+    where
+        F: Fn(raw::Client, (CompanyId, ConnectionId)) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<Connection>, raw::Error<ErrorMessage>>>,
+    {
+        let ids = connection_ids(company_id, connection_id)?;
+        self.connection(operation, Repeatable::Idempotent, |raw| request(raw, ids))
+            .await
+    }
+
+    /// Runs an operation whose answer is a connection: `request` sends the
+    /// generated call on each attempt, and a connection that does not
+    /// decode is kept in [`Error::ConnectionDecode`].
+    async fn connection<F, Fut>(
+        &self,
+        operation: &'static str,
+        repeatable: Repeatable,
+        request: F,
+    ) -> Result<Connection, Error>
+    where
+        F: Fn(raw::Client) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<Connection>, raw::Error<ErrorMessage>>>,
+    {
+        self.send(operation, repeatable, |raw, recorder| {
+            let sent = request(raw);
+            async move { recorder.answer_or(sent.await, json, undecoded_connection) }
+        })
+        .await
+    }
+
     /// Lists a company's connections, one page per request (`list-connections`).
     ///
     /// ```no_run
@@ -245,20 +327,15 @@ impl<'a> Connections<'a> {
         let body = &CreateConnectionBody {
             platform_key: Some(platform_key.into_platform_key()?),
         };
-        self.send(
-            "create-connection",
-            Repeatable::OnlyIfNotProcessed,
-            |raw, recorder| async move {
-                let sent = raw
-                    .create_connection()
-                    .company_id(company_id)
-                    .body(body.clone())
-                    .send()
-                    .await;
-                recorder.answer_or(sent, json, undecoded_connection)
-            },
-        )
-        .await
+        let create = |raw: raw::Client| async move {
+            raw.create_connection()
+                .company_id(company_id)
+                .body(body.clone())
+                .send()
+                .await
+        };
+        let once = Repeatable::OnlyIfNotProcessed;
+        self.connection("create-connection", once, create).await
     }
 
     /// Gets one connection (`get-connection`).
@@ -267,22 +344,9 @@ impl<'a> Connections<'a> {
         company_id: impl IntoCompanyId,
         connection_id: impl IntoConnectionId,
     ) -> Result<Connection, Error> {
-        let company_id = company_id.into_company_id()?;
-        let connection_id = connection_id.into_connection_id()?;
-        self.send(
-            "get-connection",
-            Repeatable::Idempotent,
-            |raw, recorder| async move {
-                let sent = raw
-                    .get_connection()
-                    .company_id(company_id)
-                    .connection_id(connection_id)
-                    .send()
-                    .await;
-                recorder.answer_or(sent, json, undecoded_connection)
-            },
-        )
-        .await
+        let get = |raw: raw::Client, ids| async move { raw.get_connection().ids(ids).send().await };
+        self.on_connection("get-connection", company_id, connection_id, get)
+            .await
     }
 
     /// Deletes a connection and the data synced through it (`delete-connection`).
@@ -292,51 +356,12 @@ impl<'a> Connections<'a> {
         company_id: impl IntoCompanyId,
         connection_id: impl IntoConnectionId,
     ) -> Result<(), Error> {
-        let company_id = company_id.into_company_id()?;
-        let connection_id = connection_id.into_connection_id()?;
-        self.send(
-            "delete-connection",
-            Repeatable::Idempotent,
-            |raw, recorder| async move {
-                let sent = raw
-                    .delete_connection()
-                    .company_id(company_id)
-                    .connection_id(connection_id)
-                    .send()
-                    .await;
-                recorder.answer(sent, nothing)
-            },
-        )
-        .await
-        .map(drop)
-    }
-
-    /// Unlinks a connection: Codat stops syncing but keeps the data, and the
-    /// customer can re-authorize later (`unlink-connection`).
-    pub async fn unlink(
-        &self,
-        company_id: impl IntoCompanyId,
-        connection_id: impl IntoConnectionId,
-    ) -> Result<Connection, Error> {
-        let company_id = company_id.into_company_id()?;
-        let connection_id = connection_id.into_connection_id()?;
-        self.send(
-            "unlink-connection",
-            Repeatable::Idempotent,
-            |raw, recorder| async move {
-                let sent = raw
-                    .unlink_connection()
-                    .company_id(company_id)
-                    .connection_id(connection_id)
-                    .body(UpdateConnectionStatus {
-                        status: Some(ConnectionStatus::Unlinked),
-                    })
-                    .send()
-                    .await;
-                recorder.answer_or(sent, json, undecoded_connection)
-            },
-        )
-        .await
+        let ids = connection_ids(company_id, connection_id)?;
+        let delete = |raw: raw::Client, recorder: Recorder| async move {
+            recorder.answer(raw.delete_connection().ids(ids).send().await, nothing)
+        };
+        self.send("delete-connection", Repeatable::Idempotent, delete)
+            .await
     }
 
     /// Updates a connection's authorization with the platform-specific
@@ -347,55 +372,30 @@ impl<'a> Connections<'a> {
         connection_id: impl IntoConnectionId,
         authorization: &HashMap<String, String>,
     ) -> Result<Connection, Error> {
-        let company_id = company_id.into_company_id()?;
-        let connection_id = connection_id.into_connection_id()?;
-        self.send(
-            "update-connection-authorization",
-            Repeatable::Idempotent,
-            |raw, recorder| async move {
-                let sent = raw
-                    .update_connection_authorization()
-                    .company_id(company_id)
-                    .connection_id(connection_id)
-                    .body(authorization.clone())
-                    .send()
-                    .await;
-                recorder.answer_or(sent, json, undecoded_connection)
-            },
-        )
-        .await
+        let update = |raw: raw::Client, ids| async move {
+            raw.update_connection_authorization()
+                .ids(ids)
+                .body(authorization.clone())
+                .send()
+                .await
+        };
+        let operation = "update-connection-authorization";
+        self.on_connection(operation, company_id, connection_id, update)
+            .await
     }
 
-    /// Finds out whether the customer must re-authorize a connection, and
-    /// where: gets the connection and, when it is `Deauthorized` or
-    /// `Unlinked`, returns its own link URL. It never creates a company or
-    /// a connection (a new company costs money at Codat).
-    ///
-    /// ```no_run
-    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
-    /// use codat_connections::Reauthorization;
-    ///
-    /// match client
-    ///     .connections()
-    ///     .reauthorization(
-    ///         "8a210b68-6988-11ed-a1eb-0242ac120002",
-    ///         "2e9d2c44-f675-40ba-8049-353bfcb5e171",
-    ///     )
-    ///     .await?
-    /// {
-    ///     Reauthorization::Required { link_url, .. } => println!("send the customer to {link_url}"),
-    ///     Reauthorization::AlreadyLinked { .. } => println!("nothing to do"),
-    ///     other => println!("{:?}", other.connection().status),
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn reauthorization(
+    /// Unlinks a connection: Codat stops syncing but keeps the data, and the
+    /// customer can re-authorize later (`unlink-connection`).
+    pub async fn unlink(
         &self,
         company_id: impl IntoCompanyId,
         connection_id: impl IntoConnectionId,
-    ) -> Result<Reauthorization, Error> {
-        let connection = self.get(company_id, connection_id).await?;
-        Reauthorization::of(connection)
+    ) -> Result<Connection, Error> {
+        let unlink = |raw: raw::Client, ids| async move {
+            raw.unlink_connection().ids(ids).body(UNLINKED).send().await
+        };
+        self.on_connection("unlink-connection", company_id, connection_id, unlink)
+            .await
     }
 }
 
@@ -806,6 +806,38 @@ pub struct NeedsReauthorization {
 }
 
 impl Connections<'_> {
+    /// Finds out whether the customer must re-authorize a connection, and
+    /// where: gets the connection and, when it is `Deauthorized` or
+    /// `Unlinked`, returns its own link URL. It never creates a company or
+    /// a connection (a new company costs money at Codat).
+    ///
+    /// ```no_run
+    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
+    /// use codat_connections::Reauthorization;
+    ///
+    /// match client
+    ///     .connections()
+    ///     .reauthorization(
+    ///         "8a210b68-6988-11ed-a1eb-0242ac120002",
+    ///         "2e9d2c44-f675-40ba-8049-353bfcb5e171",
+    ///     )
+    ///     .await?
+    /// {
+    ///     Reauthorization::Required { link_url, .. } => println!("send the customer to {link_url}"),
+    ///     Reauthorization::AlreadyLinked { .. } => println!("nothing to do"),
+    ///     other => println!("{:?}", other.connection().status),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn reauthorization(
+        &self,
+        company_id: impl IntoCompanyId,
+        connection_id: impl IntoConnectionId,
+    ) -> Result<Reauthorization, Error> {
+        let connection = self.get(company_id, connection_id).await?;
+        Reauthorization::of(connection)
+    }
+
     /// Every connection of a company that needs the customer's action
     /// (`Deauthorized` or `Unlinked`), each with its link URL, in one call:
     /// it walks all pages of the listing. It never creates anything.
