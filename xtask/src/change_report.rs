@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::json_pointer::{follow, ref_segments, resolve};
 use crate::normalise::WEBHOOKS_EXTENSION;
-use crate::rewrite::component_schemas_reachable;
+use crate::rewrite::{component_schemas_reachable, operation_parts, OperationParts};
 
 /// One line of the report.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -395,30 +395,11 @@ fn plain_fact(kind: Kind, flow: Flow, label: &str) -> Fact {
 
 /// Which way each component schema's data travels.
 fn component_flows(doc: &Value) -> BTreeMap<String, Flow> {
-    let mut requests = Vec::new();
-    let mut responses = Vec::new();
-    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
-        for item in paths.values().filter_map(Value::as_object) {
-            for (key, op) in item {
-                if key == "parameters" {
-                    requests.push(op);
-                    continue;
-                }
-                if let Some(p) = op.get("parameters") {
-                    requests.push(p);
-                }
-                if let Some(b) = op.get("requestBody") {
-                    requests.push(b);
-                }
-                if let Some(r) = op.get("responses") {
-                    responses.push(r);
-                }
-            }
-        }
-    }
-    if let Some(webhooks) = doc.get(WEBHOOKS_EXTENSION) {
-        responses.push(webhooks);
-    }
+    let OperationParts {
+        sent: requests,
+        received: mut responses,
+    } = operation_parts(doc);
+    responses.extend(doc.get(WEBHOOKS_EXTENSION));
     let mut flows: BTreeMap<String, Flow> = BTreeMap::new();
     for name in component_schemas_reachable(doc, requests) {
         flows.entry(name).or_default().request = true;
