@@ -125,9 +125,14 @@ pub fn wrap_ref_siblings_in_all_of(doc: &mut Value) {
 /// Connections operations use from Codat's `definitions` has been hoisted into
 /// `components/schemas` before this rule runs, so what is left is unused.
 pub fn drop_schema_definitions(doc: &mut Value) {
+    drop_keyword(doc, "definitions");
+}
+
+/// Removes `keyword` from every schema of `doc`.
+fn drop_keyword(doc: &mut Value, keyword: &str) {
     for_each_schema_mut(doc, &mut |schema| {
         if let Value::Object(map) = schema {
-            map.remove("definitions");
+            map.remove(keyword);
         }
     });
 }
@@ -150,11 +155,7 @@ pub fn drop_boolean_property_schemas(doc: &mut Value) {
 /// of a connection webhook), which this SDK only receives: a key Codat sends
 /// is kept whatever its length, so the constraint goes.
 pub fn drop_property_names(doc: &mut Value) {
-    for_each_schema_mut(doc, &mut |schema| {
-        if let Value::Object(map) = schema {
-            map.remove("propertyNames");
-        }
-    });
+    drop_keyword(doc, "propertyNames");
 }
 
 /// Codat's documents from September 2024 to June 2025 spell a company's
