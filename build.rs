@@ -18,46 +18,19 @@ const DOCUMENT: &str = "openapi/connections.json";
 /// The inner value of the generated client: the settings its hooks apply.
 const TRANSPORT: &str = "crate::transport::Transport";
 
-/// Schemas of the document replaced by our own types, with the traits those
-/// types implement (typify needs to know, to derive traits for types that
-/// contain them).
-const REPLACEMENTS: [(&str, &str, &[TypeImpl]); 7] = [
-    (
-        "ConnectionStatus",
-        "crate::ConnectionStatus",
-        &[TypeImpl::Display, TypeImpl::FromStr],
-    ),
-    (
-        "SourceType",
-        "crate::SourceType",
-        &[TypeImpl::Display, TypeImpl::FromStr],
-    ),
-    (
-        "DataConnectionErrorStatus",
-        "crate::DataConnectionErrorStatus",
-        &[TypeImpl::Display, TypeImpl::FromStr],
-    ),
-    (
-        "DateTime",
-        "crate::DateTime",
-        &[TypeImpl::Display, TypeImpl::FromStr],
-    ),
-    (
-        "CompanyId",
-        "crate::CompanyId",
-        &[TypeImpl::Display, TypeImpl::FromStr],
-    ),
-    (
-        "ConnectionId",
-        "crate::ConnectionId",
-        &[TypeImpl::Display, TypeImpl::FromStr],
-    ),
-    (
-        "PlatformKey",
-        "crate::PlatformKey",
-        &[TypeImpl::Display, TypeImpl::FromStr],
-    ),
+/// Schemas of the document replaced by our own types, each of the same name
+/// at the crate root.
+#[rustfmt::skip]
+const REPLACEMENTS: [&str; 7] = [
+    // Open enums: a value Codat adds later decodes instead of failing.
+    "ConnectionStatus", "SourceType", "DataConnectionErrorStatus",
+    // Identifiers and date-times, checked when parsed.
+    "DateTime", "CompanyId", "ConnectionId", "PlatformKey",
 ];
+
+/// The traits every replacement implements (typify needs to know, to derive
+/// traits for types that contain them).
+const REPLACEMENT_IMPLS: [TypeImpl; 2] = [TypeImpl::Display, TypeImpl::FromStr];
 
 /// The settings the raw client is generated with.
 pub fn generation_settings() -> GenerationSettings {
@@ -78,8 +51,9 @@ pub fn generation_settings() -> GenerationSettings {
         .with_hooks(HooksMode::Expected)
         .with_derive("PartialEq")
         .with_derive("schemars::JsonSchema");
-    for (schema, replacement, impls) in REPLACEMENTS {
-        settings.with_replacement(schema, replacement, impls.iter().cloned());
+    for schema in REPLACEMENTS {
+        let replacement = format!("crate::{schema}");
+        settings.with_replacement(schema, replacement, REPLACEMENT_IMPLS.into_iter());
     }
     settings
 }

@@ -244,50 +244,45 @@ impl ClientBuilder {
     /// assert_eq!(unpaced.requests_per_minute(), None);
     /// # Ok::<(), codat_connections::Error>(())
     /// ```
-    pub fn requests_per_minute(mut self, per_minute: impl Into<Option<u32>>) -> Self {
-        self.requests_per_minute = per_minute.into().and_then(NonZeroU32::new);
-        self
+    pub fn requests_per_minute(self, per_minute: impl Into<Option<u32>>) -> Self {
+        self.with(|builder| {
+            builder.requests_per_minute = per_minute.into().and_then(NonZeroU32::new)
+        })
     }
 
     /// How failed requests are retried (default [`RetryPolicy::default`]).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
+    pub fn retry(self, policy: RetryPolicy) -> Self {
+        self.with(|builder| builder.retry = policy)
     }
 
     /// Where requests go (default [`DEFAULT_BASE_URL`]). Must be `https`,
     /// except on a loopback address, so that the key never travels in clear text.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
+    pub fn base_url(self, url: impl Into<String>) -> Self {
+        self.with(|builder| builder.base_url = Some(url.into()))
     }
 
     /// The longest a request may take, from sending to the last byte of the
     /// answer (default [`DEFAULT_TIMEOUT`]).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
+    pub fn timeout(self, timeout: Duration) -> Self {
+        self.with(|builder| builder.timeout = timeout)
     }
 
     /// The largest answer body accepted (default
     /// [`DEFAULT_MAX_RESPONSE_BYTES`]); a larger one fails with
     /// [`Error::ResponseTooLarge`] instead of filling memory.
-    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
-        self.max_response_bytes = bytes;
-        self
+    pub fn max_response_bytes(self, bytes: usize) -> Self {
+        self.with(|builder| builder.max_response_bytes = bytes)
     }
 
     /// The longest connecting may take (default [`DEFAULT_CONNECT_TIMEOUT`]).
     /// Not applied to a client given with [`ClientBuilder::http_client`].
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
+    pub fn connect_timeout(self, timeout: Duration) -> Self {
+        self.with(|builder| builder.connect_timeout = timeout)
     }
 
     /// The `User-Agent` sent, in front of this SDK's own.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
+    pub fn user_agent(self, user_agent: impl Into<String>) -> Self {
+        self.with(|builder| builder.user_agent = Some(user_agent.into()))
     }
 
     /// Sends requests with this `reqwest::Client` (its proxy, TLS and pool
@@ -299,9 +294,8 @@ impl ClientBuilder {
     /// (reqwest's default features do), or install a provider first, such
     /// as `rustls::crypto::ring::default_provider().install_default()`;
     /// otherwise reqwest panics when the client is built.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
-        self
+    pub fn http_client(self, client: reqwest::Client) -> Self {
+        self.with(|builder| builder.http_client = Some(client))
     }
 
     /// Checks the settings and builds the client.
@@ -340,6 +334,12 @@ impl ClientBuilder {
                 retry: self.retry,
             }),
         })
+    }
+
+    /// `self` with `set` applied: what each setter does.
+    fn with(mut self, set: impl FnOnce(&mut Self)) -> Self {
+        set(&mut self);
+        self
     }
 }
 

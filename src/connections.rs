@@ -15,12 +15,16 @@ use crate::ids::{IntoCompanyId, IntoConnectionId, IntoPlatformKey};
 use crate::paging::{self, FetchPage, PageRequest};
 use crate::raw::{
     self,
-    types::{Connection, Connections as RawPage, CreateConnectionBody, UpdateConnectionStatus},
+    types::{
+        Connection, Connections as RawPage, CreateConnectionBody, ErrorMessage,
+        UpdateConnectionStatus,
+    },
+    ResponseValue,
 };
 use crate::retry::{self, Repeatable};
 use crate::{
-    Client, CompanyId, ConnectionStatus, ConnectionStream, Error, Page, PageStream, RetryPolicy,
-    UndecodedConnection, MAX_PAGE_SIZE, MAX_QUERY_LENGTH,
+    Client, CompanyId, ConnectionId, ConnectionStatus, ConnectionStream, Error, Page, PageStream,
+    RetryPolicy, UndecodedConnection, MAX_PAGE_SIZE, MAX_QUERY_LENGTH,
 };
 
 impl Client {
@@ -84,6 +88,46 @@ fn salvage_page(
     }
     Some((page, undecoded))
 }
+
+/// Both IDs of a connection, validated.
+fn connection_ids(
+    company_id: impl IntoCompanyId,
+    connection_id: impl IntoConnectionId,
+) -> Result<(CompanyId, ConnectionId), Error> {
+    Ok((
+        company_id.into_company_id()?,
+        connection_id.into_connection_id()?,
+    ))
+}
+
+/// The generated requests that name one connection of a company.
+trait ForConnection: Sized {
+    /// The request, for the connection `ids` names.
+    fn ids(self, ids: (CompanyId, ConnectionId)) -> Self;
+}
+
+// The generated builders share no trait for their two ID setters.
+macro_rules! for_connection {
+    ($($builder:ident),*) => {$(
+        impl ForConnection for raw::builder::$builder<'_> {
+            fn ids(self, (company_id, connection_id): (CompanyId, ConnectionId)) -> Self {
+                self.company_id(company_id).connection_id(connection_id)
+            }
+        }
+    )*};
+}
+
+for_connection!(
+    GetConnection,
+    DeleteConnection,
+    UnlinkConnection,
+    UpdateConnectionAuthorization
+);
+
+/// What an unlink sends: the status the connection is to have.
+const UNLINKED: UpdateConnectionStatus = UpdateConnectionStatus {
+    status: Some(ConnectionStatus::Unlinked),
+};
 
 /// Any 2xx answer to a delete is a success, whatever its body.
 fn nothing(_body: &[u8]) -> serde_json::Result<()> {
@@ -197,6 +241,44 @@ impl<'a> Connections<'a> {
         Ok(answer.value)
     }
 
+    /// [`connection`](Self::connection) for a repeatable operation on one
+    /// connection: both IDs are validated before anything is sent.
+    async fn on_connection<F, Fut>(
+        &self,
+        operation: &'static str,
+        company_id: impl IntoCompanyId,
+        connection_id: impl IntoConnectionId,
+        request: F,
+    ) -> Result<Connection, Error>
+    where
+        F: Fn(raw::Client, (CompanyId, ConnectionId)) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<Connection>, raw::Error<ErrorMessage>>>,
+    {
+        let ids = connection_ids(company_id, connection_id)?;
+        self.connection(operation, Repeatable::Idempotent, |raw| request(raw, ids))
+            .await
+    }
+
+    /// Runs an operation whose answer is a connection: `request` sends the
+    /// generated call on each attempt, and a connection that does not
+    /// decode is kept in [`Error::ConnectionDecode`].
+    async fn connection<F, Fut>(
+        &self,
+        operation: &'static str,
+        repeatable: Repeatable,
+        request: F,
+    ) -> Result<Connection, Error>
+    where
+        F: Fn(raw::Client) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<Connection>, raw::Error<ErrorMessage>>>,
+    {
+        self.send(operation, repeatable, |raw, recorder| {
+            let sent = request(raw);
+            async move { recorder.answer_or(sent.await, json, undecoded_connection) }
+        })
+        .await
+    }
+
     /// Lists a company's connections, one page per request (`list-connections`).
     ///
     /// ```no_run
@@ -245,20 +327,15 @@ impl<'a> Connections<'a> {
         let body = &CreateConnectionBody {
             platform_key: Some(platform_key.into_platform_key()?),
         };
-        self.send(
-            "create-connection",
-            Repeatable::OnlyIfNotProcessed,
-            |raw, recorder| async move {
-                let sent = raw
-                    .create_connection()
-                    .company_id(company_id)
-                    .body(body.clone())
-                    .send()
-                    .await;
-                recorder.answer_or(sent, json, undecoded_connection)
-            },
-        )
-        .await
+        let create = |raw: raw::Client| async move {
+            raw.create_connection()
+                .company_id(company_id)
+                .body(body.clone())
+                .send()
+                .await
+        };
+        let once = Repeatable::OnlyIfNotProcessed;
+        self.connection("create-connection", once, create).await
     }
 
     /// Gets one connection (`get-connection`).
@@ -267,22 +344,9 @@ impl<'a> Connections<'a> {
         company_id: impl IntoCompanyId,
         connection_id: impl IntoConnectionId,
     ) -> Result<Connection, Error> {
-        let company_id = company_id.into_company_id()?;
-        let connection_id = connection_id.into_connection_id()?;
-        self.send(
-            "get-connection",
-            Repeatable::Idempotent,
-            |raw, recorder| async move {
-                let sent = raw
-                    .get_connection()
-                    .company_id(company_id)
-                    .connection_id(connection_id)
-                    .send()
-                    .await;
-                recorder.answer_or(sent, json, undecoded_connection)
-            },
-        )
-        .await
+        let get = |raw: raw::Client, ids| async move { raw.get_connection().ids(ids).send().await };
+        self.on_connection("get-connection", company_id, connection_id, get)
+            .await
     }
 
     /// Deletes a connection and the data synced through it (`delete-connection`).
@@ -292,51 +356,12 @@ impl<'a> Connections<'a> {
         company_id: impl IntoCompanyId,
         connection_id: impl IntoConnectionId,
     ) -> Result<(), Error> {
-        let company_id = company_id.into_company_id()?;
-        let connection_id = connection_id.into_connection_id()?;
-        self.send(
-            "delete-connection",
-            Repeatable::Idempotent,
-            |raw, recorder| async move {
-                let sent = raw
-                    .delete_connection()
-                    .company_id(company_id)
-                    .connection_id(connection_id)
-                    .send()
-                    .await;
-                recorder.answer(sent, nothing)
-            },
-        )
-        .await
-        .map(drop)
-    }
-
-    /// Unlinks a connection: Codat stops syncing but keeps the data, and the
-    /// customer can re-authorize later (`unlink-connection`).
-    pub async fn unlink(
-        &self,
-        company_id: impl IntoCompanyId,
-        connection_id: impl IntoConnectionId,
-    ) -> Result<Connection, Error> {
-        let company_id = company_id.into_company_id()?;
-        let connection_id = connection_id.into_connection_id()?;
-        self.send(
-            "unlink-connection",
-            Repeatable::Idempotent,
-            |raw, recorder| async move {
-                let sent = raw
-                    .unlink_connection()
-                    .company_id(company_id)
-                    .connection_id(connection_id)
-                    .body(UpdateConnectionStatus {
-                        status: Some(ConnectionStatus::Unlinked),
-                    })
-                    .send()
-                    .await;
-                recorder.answer_or(sent, json, undecoded_connection)
-            },
-        )
-        .await
+        let ids = connection_ids(company_id, connection_id)?;
+        let delete = |raw: raw::Client, recorder: Recorder| async move {
+            recorder.answer(raw.delete_connection().ids(ids).send().await, nothing)
+        };
+        self.send("delete-connection", Repeatable::Idempotent, delete)
+            .await
     }
 
     /// Updates a connection's authorization with the platform-specific
@@ -347,55 +372,30 @@ impl<'a> Connections<'a> {
         connection_id: impl IntoConnectionId,
         authorization: &HashMap<String, String>,
     ) -> Result<Connection, Error> {
-        let company_id = company_id.into_company_id()?;
-        let connection_id = connection_id.into_connection_id()?;
-        self.send(
-            "update-connection-authorization",
-            Repeatable::Idempotent,
-            |raw, recorder| async move {
-                let sent = raw
-                    .update_connection_authorization()
-                    .company_id(company_id)
-                    .connection_id(connection_id)
-                    .body(authorization.clone())
-                    .send()
-                    .await;
-                recorder.answer_or(sent, json, undecoded_connection)
-            },
-        )
-        .await
+        let update = |raw: raw::Client, ids| async move {
+            raw.update_connection_authorization()
+                .ids(ids)
+                .body(authorization.clone())
+                .send()
+                .await
+        };
+        let operation = "update-connection-authorization";
+        self.on_connection(operation, company_id, connection_id, update)
+            .await
     }
 
-    /// Finds out whether the customer must re-authorize a connection, and
-    /// where: gets the connection and, when it is `Deauthorized` or
-    /// `Unlinked`, returns its own link URL. It never creates a company or
-    /// a connection (a new company costs money at Codat).
-    ///
-    /// ```no_run
-    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
-    /// use codat_connections::Reauthorization;
-    ///
-    /// match client
-    ///     .connections()
-    ///     .reauthorization(
-    ///         "8a210b68-6988-11ed-a1eb-0242ac120002",
-    ///         "2e9d2c44-f675-40ba-8049-353bfcb5e171",
-    ///     )
-    ///     .await?
-    /// {
-    ///     Reauthorization::Required { link_url, .. } => println!("send the customer to {link_url}"),
-    ///     Reauthorization::AlreadyLinked { .. } => println!("nothing to do"),
-    ///     other => println!("{:?}", other.connection().status),
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn reauthorization(
+    /// Unlinks a connection: Codat stops syncing but keeps the data, and the
+    /// customer can re-authorize later (`unlink-connection`).
+    pub async fn unlink(
         &self,
         company_id: impl IntoCompanyId,
         connection_id: impl IntoConnectionId,
-    ) -> Result<Reauthorization, Error> {
-        let connection = self.get(company_id, connection_id).await?;
-        Reauthorization::of(connection)
+    ) -> Result<Connection, Error> {
+        let unlink = |raw: raw::Client, ids| async move {
+            raw.unlink_connection().ids(ids).body(UNLINKED).send().await
+        };
+        self.on_connection("unlink-connection", company_id, connection_id, unlink)
+            .await
     }
 }
 
@@ -495,9 +495,8 @@ impl<'a> ListConnections<'a> {
     /// fetched pages wait for the caller (plus the one being fetched), so a
     /// slow caller never makes memory grow past that. 0 (the default)
     /// fetches a page only when the caller asks for it.
-    pub fn read_ahead(mut self, pages: usize) -> Self {
-        self.read_ahead = pages;
-        self
+    pub fn read_ahead(self, pages: usize) -> Self {
+        self.with(|list| list.read_ahead = pages)
     }
 
     /// With [`pages`](Self::pages) and [`connections`](Self::connections):
@@ -523,46 +522,39 @@ impl<'a> ListConnections<'a> {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub fn concurrent_pages(mut self, pages: usize) -> Self {
-        self.concurrent_pages = pages.max(1);
-        self
+    pub fn concurrent_pages(self, pages: usize) -> Self {
+        self.with(|list| list.concurrent_pages = pages.max(1))
     }
 
     /// Retries with `policy` instead of the client's policy.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
+    pub fn retry(self, policy: RetryPolicy) -> Self {
+        self.with(|list| list.retry = Some(policy))
     }
 
     /// The page to fetch, from 1 (default 1).
-    pub fn page(mut self, page: u32) -> Self {
-        self.page = Some(page);
-        self
+    pub fn page(self, page: u32) -> Self {
+        self.with(|list| list.page = Some(page))
     }
 
     /// How many connections a page holds, 1 to [`MAX_PAGE_SIZE`] (Codat's default is 100).
-    pub fn page_size(mut self, page_size: u32) -> Self {
-        self.page_size = Some(page_size);
-        self
+    pub fn page_size(self, page_size: u32) -> Self {
+        self.with(|list| list.page_size = Some(page_size))
     }
 
     /// A filter in [Codat's query language](https://docs.codat.io/using-the-api/querying),
     /// such as `sourceType=Banking`.
-    pub fn query(mut self, query: impl Into<String>) -> Self {
-        self.query = Some(query.into());
-        self
+    pub fn query(self, query: impl Into<String>) -> Self {
+        self.with(|list| list.query = Some(query.into()))
     }
 
     /// The field to order by, such as `-created` for newest first.
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.order_by = Some(order_by.into());
-        self
+    pub fn order_by(self, order_by: impl Into<String>) -> Self {
+        self.with(|list| list.order_by = Some(order_by.into()))
     }
 
     /// Only connections with this status (added to any [`query`](Self::query) with `&&`).
-    pub fn status(mut self, status: ConnectionStatus) -> Self {
-        self.status = Some(status);
-        self
+    pub fn status(self, status: ConnectionStatus) -> Self {
+        self.with(|list| list.status = Some(status))
     }
 
     /// The query parameter actually sent: the query and the status filter combined.
@@ -645,6 +637,12 @@ impl<'a> ListConnections<'a> {
         let company_id = self.company_id.clone().map_err(Error::from)?;
         let policy = self.retry.as_ref().unwrap_or(self.client.retry_policy());
         list_page(self.client, company_id, &request, policy).await
+    }
+
+    /// `self` with `set` applied: what each setter does.
+    fn with(mut self, set: impl FnOnce(&mut Self)) -> Self {
+        set(&mut self);
+        self
     }
 }
 
@@ -808,6 +806,38 @@ pub struct NeedsReauthorization {
 }
 
 impl Connections<'_> {
+    /// Finds out whether the customer must re-authorize a connection, and
+    /// where: gets the connection and, when it is `Deauthorized` or
+    /// `Unlinked`, returns its own link URL. It never creates a company or
+    /// a connection (a new company costs money at Codat).
+    ///
+    /// ```no_run
+    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
+    /// use codat_connections::Reauthorization;
+    ///
+    /// match client
+    ///     .connections()
+    ///     .reauthorization(
+    ///         "8a210b68-6988-11ed-a1eb-0242ac120002",
+    ///         "2e9d2c44-f675-40ba-8049-353bfcb5e171",
+    ///     )
+    ///     .await?
+    /// {
+    ///     Reauthorization::Required { link_url, .. } => println!("send the customer to {link_url}"),
+    ///     Reauthorization::AlreadyLinked { .. } => println!("nothing to do"),
+    ///     other => println!("{:?}", other.connection().status),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn reauthorization(
+        &self,
+        company_id: impl IntoCompanyId,
+        connection_id: impl IntoConnectionId,
+    ) -> Result<Reauthorization, Error> {
+        let connection = self.get(company_id, connection_id).await?;
+        Reauthorization::of(connection)
+    }
+
     /// Every connection of a company that needs the customer's action
     /// (`Deauthorized` or `Unlinked`), each with its link URL, in one call:
     /// it walks all pages of the listing. It never creates anything.

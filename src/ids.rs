@@ -244,54 +244,45 @@ impl schemars::JsonSchema for PlatformKey {
     }
 }
 
-/// Anything that names a company: `&str`, `String`, [`uuid::Uuid`] or
-/// [`CompanyId`]. Text is validated when the call is made, and an invalid
-/// value fails it with [`Error::InvalidInput`] before anything is sent.
-pub trait IntoCompanyId {
-    /// The validated identifier.
-    fn into_company_id(self) -> Result<CompanyId, Error>;
+/// A trait for "anything that names" one of the validated types: whatever
+/// converts into it, with a failed conversion reported as [`Error`].
+macro_rules! into_validated {
+    ($(#[$doc:meta])* $trait:ident, $method:ident -> $validated:ident, $what:literal) => {
+        $(#[$doc])*
+        pub trait $trait {
+            #[doc = concat!("The validated ", $what, ".")]
+            fn $method(self) -> Result<$validated, Error>;
+        }
+
+        impl<T: TryInto<$validated>> $trait for T
+        where
+            T::Error: Into<Error>,
+        {
+            fn $method(self) -> Result<$validated, Error> {
+                self.try_into().map_err(Into::into)
+            }
+        }
+    };
 }
 
-impl<T: TryInto<CompanyId>> IntoCompanyId for T
-where
-    T::Error: Into<Error>,
-{
-    fn into_company_id(self) -> Result<CompanyId, Error> {
-        self.try_into().map_err(Into::into)
-    }
-}
+into_validated!(
+    /// Anything that names a company: `&str`, `String`, [`uuid::Uuid`] or
+    /// [`CompanyId`]. Text is validated when the call is made, and an invalid
+    /// value fails it with [`Error::InvalidInput`] before anything is sent.
+    IntoCompanyId, into_company_id -> CompanyId, "identifier"
+);
 
-/// Anything that names a connection: `&str`, `String`, [`uuid::Uuid`] or
-/// [`ConnectionId`]; see [`IntoCompanyId`].
-pub trait IntoConnectionId {
-    /// The validated identifier.
-    fn into_connection_id(self) -> Result<ConnectionId, Error>;
-}
+into_validated!(
+    /// Anything that names a connection: `&str`, `String`, [`uuid::Uuid`] or
+    /// [`ConnectionId`]; see [`IntoCompanyId`].
+    IntoConnectionId, into_connection_id -> ConnectionId, "identifier"
+);
 
-impl<T: TryInto<ConnectionId>> IntoConnectionId for T
-where
-    T::Error: Into<Error>,
-{
-    fn into_connection_id(self) -> Result<ConnectionId, Error> {
-        self.try_into().map_err(Into::into)
-    }
-}
-
-/// Anything that names a platform: `&str`, `String` or [`PlatformKey`]; see
-/// [`IntoCompanyId`].
-pub trait IntoPlatformKey {
-    /// The validated key.
-    fn into_platform_key(self) -> Result<PlatformKey, Error>;
-}
-
-impl<T: TryInto<PlatformKey>> IntoPlatformKey for T
-where
-    T::Error: Into<Error>,
-{
-    fn into_platform_key(self) -> Result<PlatformKey, Error> {
-        self.try_into().map_err(Into::into)
-    }
-}
+into_validated!(
+    /// Anything that names a platform: `&str`, `String` or [`PlatformKey`]; see
+    /// [`IntoCompanyId`].
+    IntoPlatformKey, into_platform_key -> PlatformKey, "key"
+);
 
 #[cfg(test)]
 mod tests {

@@ -74,15 +74,13 @@ impl RetryPolicy {
     }
 
     /// The backoff before the first retry (default 500 ms).
-    pub fn initial_delay(mut self, delay: Duration) -> Self {
-        self.initial_delay = delay;
-        self
+    pub fn initial_delay(self, delay: Duration) -> Self {
+        self.with(|policy| policy.initial_delay = delay)
     }
 
     /// The longest wait between two attempts, `Retry-After` included (default 60 s).
-    pub fn max_delay(mut self, delay: Duration) -> Self {
-        self.max_delay = delay;
-        self
+    pub fn max_delay(self, delay: Duration) -> Self {
+        self.with(|policy| policy.max_delay = delay)
     }
 
     /// How much the backoff grows per attempt (default 1.5; values below 1 count as 1).
@@ -96,16 +94,14 @@ impl RetryPolicy {
     }
 
     /// The most attempts, the first one included (default 8; at least 1).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts.max(1);
-        self
+    pub fn max_attempts(self, attempts: u32) -> Self {
+        self.with(|policy| policy.max_attempts = attempts.max(1))
     }
 
     /// The longest time from the first attempt after which no retry starts
     /// (default 5 minutes).
-    pub fn max_elapsed(mut self, elapsed: Duration) -> Self {
-        self.max_elapsed = elapsed;
-        self
+    pub fn max_elapsed(self, elapsed: Duration) -> Self {
+        self.with(|policy| policy.max_elapsed = elapsed)
     }
 
     /// The longest wait between two attempts.
@@ -127,6 +123,12 @@ impl RetryPolicy {
         Duration::try_from_secs_f64(millis)
             .unwrap_or(self.max_delay)
             .min(self.max_delay)
+    }
+
+    /// `self` with `set` applied: what each setter does.
+    fn with(mut self, set: impl FnOnce(&mut Self)) -> Self {
+        set(&mut self);
+        self
     }
 }
 
@@ -229,12 +231,13 @@ where
             }
             None => full_jitter(policy.backoff_ceiling(number)),
         };
+        let wait_ms = wait.as_millis() as u64;
         if started.elapsed() + wait > policy.max_elapsed {
             tracing::debug!(
                 operation,
                 attempt = number,
                 status,
-                wait_ms = wait.as_millis() as u64,
+                wait_ms,
                 "codat request failed; no time left to retry: {error}"
             );
             return Err(error);
@@ -243,7 +246,7 @@ where
             operation,
             attempt = number,
             status,
-            wait_ms = wait.as_millis() as u64,
+            wait_ms,
             "codat request failed, retrying: {error}"
         );
         tokio::time::sleep(wait).await;

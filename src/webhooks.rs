@@ -252,10 +252,16 @@ pub struct Webhooks {
 
 impl fmt::Debug for Webhooks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Every field named, so that a new one is a decision here.
+        let Webhooks {
+            keyed: _,
+            tolerance,
+            max_body_bytes,
+        } = self;
         f.debug_struct("Webhooks")
             .field("secret", &"[redacted]")
-            .field("tolerance", &self.tolerance)
-            .field("max_body_bytes", &self.max_body_bytes)
+            .field("tolerance", tolerance)
+            .field("max_body_bytes", max_body_bytes)
             .finish()
     }
 }
@@ -297,16 +303,14 @@ impl Webhooks {
     }
 
     /// Sets how far a timestamp may be from now (default five minutes).
-    pub fn tolerance(mut self, tolerance: Duration) -> Self {
-        self.tolerance = tolerance;
-        self
+    pub fn tolerance(self, tolerance: Duration) -> Self {
+        self.with(|webhooks| webhooks.tolerance = tolerance)
     }
 
     /// Sets the largest body accepted, in bytes (default
     /// [`DEFAULT_MAX_WEBHOOK_BYTES`]).
-    pub fn max_body_bytes(mut self, limit: usize) -> Self {
-        self.max_body_bytes = limit;
-        self
+    pub fn max_body_bytes(self, limit: usize) -> Self {
+        self.with(|webhooks| webhooks.max_body_bytes = limit)
     }
 
     /// The largest body accepted, in bytes: a receiver can stop reading a
@@ -400,6 +404,12 @@ impl Webhooks {
         }
         Ok(())
     }
+
+    /// `self` with `set` applied: what each setter does.
+    fn with(mut self, set: impl FnOnce(&mut Self)) -> Self {
+        set(&mut self);
+        self
+    }
 }
 
 /// A signature header, under either of its names, as visible ASCII.
@@ -491,41 +501,32 @@ pub struct ConnectionChange {
 impl ConnectionEvent {
     /// The event's id, for de-duplication: Codat delivers at least once.
     pub fn id(&self) -> uuid::Uuid {
-        match self {
-            ConnectionEvent::Created(c)
-            | ConnectionEvent::Connected(c)
-            | ConnectionEvent::Failed(c)
-            | ConnectionEvent::Disconnected(c)
-            | ConnectionEvent::Reconnected(c)
-            | ConnectionEvent::Deleted(c) => c.id,
-            ConnectionEvent::Unknown { id, .. } => *id,
-        }
+        self.parts().0
     }
 
     /// The event type, as Codat writes it (`connection.disconnected`).
     pub fn event_type(&self) -> &str {
-        match self {
-            ConnectionEvent::Created(_) => EVENT_TYPES[0],
-            ConnectionEvent::Connected(_) => EVENT_TYPES[1],
-            ConnectionEvent::Failed(_) => EVENT_TYPES[2],
-            ConnectionEvent::Disconnected(_) => EVENT_TYPES[3],
-            ConnectionEvent::Reconnected(_) => EVENT_TYPES[4],
-            ConnectionEvent::Deleted(_) => EVENT_TYPES[5],
-            ConnectionEvent::Unknown { event_type, .. } => event_type,
-        }
+        self.parts().1
     }
 
     /// The event's details, for every known event type.
     pub fn change(&self) -> Option<&ConnectionChange> {
-        match self {
-            ConnectionEvent::Created(c)
-            | ConnectionEvent::Connected(c)
-            | ConnectionEvent::Failed(c)
-            | ConnectionEvent::Disconnected(c)
-            | ConnectionEvent::Reconnected(c)
-            | ConnectionEvent::Deleted(c) => Some(c),
-            ConnectionEvent::Unknown { .. } => None,
-        }
+        self.parts().2
+    }
+
+    /// The event's id, its type and, for a known type, its details: one
+    /// match over the variants for the accessors above.
+    fn parts(&self) -> (uuid::Uuid, &str, Option<&ConnectionChange>) {
+        let (event_type, change) = match self {
+            ConnectionEvent::Created(c) => (EVENT_TYPES[0], c),
+            ConnectionEvent::Connected(c) => (EVENT_TYPES[1], c),
+            ConnectionEvent::Failed(c) => (EVENT_TYPES[2], c),
+            ConnectionEvent::Disconnected(c) => (EVENT_TYPES[3], c),
+            ConnectionEvent::Reconnected(c) => (EVENT_TYPES[4], c),
+            ConnectionEvent::Deleted(c) => (EVENT_TYPES[5], c),
+            ConnectionEvent::Unknown { id, event_type, .. } => return (*id, event_type, None),
+        };
+        (change.id, event_type, Some(change))
     }
 
     /// The connection the event is about, for every known event type.

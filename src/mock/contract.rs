@@ -488,6 +488,18 @@ mod tests {
         call.violations(body)
     }
 
+    /// Asserts that `found` holds a violation of `keyword` at the place `at`
+    /// starts; `sent` says what was sent.
+    fn assert_names(found: &[String], at: &str, keyword: &str, sent: &str) {
+        let tail = format!("({keyword})");
+        assert!(
+            found
+                .iter()
+                .any(|v| v.starts_with(at) && v.ends_with(&tail)),
+            "{sent} should break {keyword}: {found:?}"
+        );
+    }
+
     /// Values breaking `schema`, each with the keyword it breaks. Patterns
     /// are broken by text jsonschema itself says does not match.
     fn breaking(doc: &Value, schema: &Value) -> Vec<(Value, &'static str)> {
@@ -598,13 +610,7 @@ mod tests {
                     };
                     let found = violations(&contract, &op, &path, &query, b"");
                     let at = format!("{location} parameter {name}: ");
-                    assert!(
-                        found
-                            .iter()
-                            .any(|v| v.starts_with(&at) && v.ends_with(&format!("({keyword})"))),
-                        "{} {name}={bad:?} should break {keyword}: {found:?}",
-                        op.id
-                    );
+                    assert_names(&found, &at, keyword, &format!("{} {name}={bad:?}", op.id));
                     keywords.insert(keyword);
                 }
             }
@@ -632,13 +638,7 @@ mod tests {
                     let found =
                         violations(&contract, &op, &valid_path, "", body.to_string().as_bytes());
                     let at = format!("request body at /{name}: ");
-                    assert!(
-                        found
-                            .iter()
-                            .any(|v| v.starts_with(&at) && v.ends_with(&format!("({keyword})"))),
-                        "{} {body} should break {keyword}: {found:?}",
-                        op.id
-                    );
+                    assert_names(&found, &at, keyword, &format!("{} {body}", op.id));
                     keywords.insert(keyword);
                 }
             }
@@ -656,13 +656,11 @@ mod tests {
                 }
                 let found =
                     violations(&contract, &op, &valid_path, "", body.to_string().as_bytes());
-                assert!(
-                    found
-                        .iter()
-                        .any(|v| v.starts_with("request body")
-                            && v.ends_with(&format!("({keyword})"))),
-                    "{} {body} should break {keyword}: {found:?}",
-                    op.id
+                assert_names(
+                    &found,
+                    "request body",
+                    keyword,
+                    &format!("{} {body}", op.id),
                 );
                 keywords.insert(keyword);
             }

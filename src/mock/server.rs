@@ -22,8 +22,9 @@ use super::{Fault, ReceivedRequest};
 use crate::raw::types::Connection;
 use crate::{CompanyId, ConnectionId, ConnectionStatus, DateTime, PlatformKey, SourceType};
 
-/// Codat's behaviour for a call of one operation of the document.
-type Handler = fn(&mut State, &Call<'_>, &[u8]) -> Response;
+/// Codat's behaviour for a call of one operation of the document: its
+/// answer, or the error answer that ended it early.
+type Handler = fn(&mut State, &Call<'_>, &[u8]) -> Result<Response, Response>;
 
 /// The operations the mock implements, by the document's `operationId`.
 /// Their paths, methods and parameter names are read from the document, so
@@ -272,7 +273,7 @@ fn serve(state: &mut State, parts: &axum::http::request::Parts, body: &[u8]) -> 
         return json_answer(StatusCode::BAD_REQUEST, body.to_string());
     }
     match HANDLERS.iter().find(|(id, _)| *id == call.operation.id) {
-        Some((_, handle)) => handle(state, &call, body),
+        Some((_, handle)) => handle(state, &call, body).unwrap_or_else(|refused| refused),
         None => error(
             StatusCode::NOT_IMPLEMENTED,
             &format!("The mock does not implement {}", call.operation.id),
@@ -322,12 +323,13 @@ fn json_response(value: &impl serde::Serialize) -> Response {
 }
 
 fn company_id(text: &str) -> Result<CompanyId, Response> {
-    text.parse().map_err(|_| {
-        error(
-            StatusCode::NOT_FOUND,
-            &format!("No company was found with ID {text}"),
-        )
-    })
+    text.parse().map_err(|_| no_company(text))
+}
+
+/// Codat's answer for a company ID it does not know.
+fn no_company(id: &str) -> Response {
+    let message = format!("No company was found with ID {id}");
+    error(StatusCode::NOT_FOUND, &message)
 }
 
 /// The company a call names, and its connections.
@@ -341,12 +343,7 @@ fn connections_of<'s>(
         .companies
         .get_mut(&id)
         .map(|c| (id, c))
-        .ok_or_else(|| {
-            error(
-                StatusCode::NOT_FOUND,
-                &format!("No company was found with ID {company}"),
-            )
-        })
+        .ok_or_else(|| no_company(company))
 }
 
 /// The connection a call names.
@@ -368,7 +365,7 @@ fn connection_of<'s>(
         })
 }
 
-fn list_connections(state: &mut State, call: &Call<'_>, _: &[u8]) -> Response {
+fn list_connections(state: &mut State, call: &Call<'_>, _: &[u8]) -> Result<Response, Response> {
     // The contract has checked the values; a document without the
     // parameter, or without its default, leaves Codat's own.
     let number = |key: &str, default: u64| {
@@ -384,17 +381,14 @@ fn list_connections(state: &mut State, call: &Call<'_>, _: &[u8]) -> Response {
     let status_filter = match call.value(parameter::QUERY).map(parse_status_query) {
         None => None,
         Some(Ok(status)) => Some(status),
-        Some(Err(message)) => return error(StatusCode::BAD_REQUEST, &message),
+        Some(Err(message)) => return Err(error(StatusCode::BAD_REQUEST, &message)),
     };
     let (key, descending) = match call.value(parameter::ORDER_BY).map(order_by) {
         None => (sort_key_created as SortKey, false),
         Some(Ok(order)) => order,
-        Some(Err(message)) => return error(StatusCode::BAD_REQUEST, &message),
+        Some(Err(message)) => return Err(error(StatusCode::BAD_REQUEST, &message)),
     };
-    let (_, connections) = match connections_of(state, call) {
-        Ok(found) => found,
-        Err(e) => return e,
-    };
+    let (_, connections) = connections_of(state, call)?;
     let mut matching: Vec<&Connection> = connections
         .values()
         .filter(|c| status_filter.as_ref().is_none_or(|s| &c.status == s))
@@ -432,13 +426,13 @@ fn list_connections(state: &mut State, call: &Call<'_>, _: &[u8]) -> Response {
     if page > 1 {
         links["previous"] = href(page - 1);
     }
-    json_response(&json!({
+    Ok(json_response(&json!({
         "results": results,
         "pageNumber": page,
         "pageSize": page_size,
         "totalResults": total,
         "_links": links,
-    }))
+    })))
 }
 
 /// What a connection is ordered by.
@@ -486,100 +480,93 @@ fn parse_status_query(query: &str) -> Result<ConnectionStatus, String> {
         })
 }
 
-fn create_connection(state: &mut State, call: &Call<'_>, body: &[u8]) -> Response {
-    let key = serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("platformKey")?.as_str().map(str::to_owned))
-        .and_then(|k| k.parse::<PlatformKey>().ok());
+/// A text field of a JSON request body.
+fn body_text(body: &[u8], field: &str) -> Option<String> {
+    let body = serde_json::from_slice::<Value>(body).ok()?;
+    body.get(field)?.as_str().map(str::to_owned)
+}
+
+fn create_connection(
+    state: &mut State,
+    call: &Call<'_>,
+    body: &[u8],
+) -> Result<Response, Response> {
+    let key = body_text(body, "platformKey").and_then(|k| k.parse::<PlatformKey>().ok());
     let Some(key) = key else {
-        return error(
+        return Err(error(
             StatusCode::BAD_REQUEST,
             "platformKey must be four lowercase letters",
-        );
+        ));
     };
-    let company_id = match connections_of(state, call) {
-        Ok((id, _)) => id,
-        Err(e) => return e,
-    };
-    let connection = match state.new_connection(company_id, key, ConnectionStatus::PendingAuth) {
-        Ok(connection) => connection,
-        Err(message) => return error(StatusCode::INTERNAL_SERVER_ERROR, &message),
-    };
+    let (company_id, _) = connections_of(state, call)?;
+    let connection = state
+        .new_connection(company_id, key, ConnectionStatus::PendingAuth)
+        .map_err(|message| error(StatusCode::INTERNAL_SERVER_ERROR, &message))?;
     let answer = json_response(&connection);
     state.announce("connection.created", company_id, &connection);
     if let Some(connections) = state.companies.get_mut(&company_id) {
         connections.insert(connection.id, connection);
     }
-    answer
+    Ok(answer)
 }
 
-fn get_connection(state: &mut State, call: &Call<'_>, _: &[u8]) -> Response {
-    match connection_of(state, call) {
-        Ok(found) => json_response(found),
-        Err(e) => e,
-    }
+fn get_connection(state: &mut State, call: &Call<'_>, _: &[u8]) -> Result<Response, Response> {
+    Ok(json_response(connection_of(state, call)?))
 }
 
-fn delete_connection(state: &mut State, call: &Call<'_>, _: &[u8]) -> Response {
-    let id = match connection_of(state, call) {
-        Ok(found) => found.id,
-        Err(e) => return e,
-    };
+fn delete_connection(state: &mut State, call: &Call<'_>, _: &[u8]) -> Result<Response, Response> {
+    let id = connection_of(state, call)?.id;
     if let Ok((company, connections)) = connections_of(state, call) {
         if let Some(deleted) = connections.remove(&id) {
             state.announce("connection.deleted", company, &deleted);
         }
     }
-    StatusCode::OK.into_response()
+    Ok(StatusCode::OK.into_response())
 }
 
-fn unlink_connection(state: &mut State, call: &Call<'_>, body: &[u8]) -> Response {
-    let wanted = serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("status")?.as_str().map(str::to_owned));
-    if wanted.as_deref() != Some("Unlinked") {
-        return error(
+fn unlink_connection(
+    state: &mut State,
+    call: &Call<'_>,
+    body: &[u8],
+) -> Result<Response, Response> {
+    if body_text(body, "status").as_deref() != Some("Unlinked") {
+        return Err(error(
             StatusCode::BAD_REQUEST,
             "the body must be {\"status\": \"Unlinked\"}",
-        );
+        ));
     }
-    let company = match connections_of(state, call) {
-        Ok((company, _)) => company,
-        Err(e) => return e,
-    };
-    let found = match connection_of(state, call) {
-        Ok(found) => found,
-        Err(e) => return e,
-    };
+    let (company, _) = connections_of(state, call)?;
+    let found = connection_of(state, call)?;
     if found.status != ConnectionStatus::Linked {
-        return error(
+        return Err(error(
             StatusCode::BAD_REQUEST,
             &format!(
                 "Only a Linked connection can be unlinked; this one is {}",
                 found.status
             ),
-        );
+        ));
     }
     found.status = ConnectionStatus::Unlinked;
     let unlinked = found.clone();
     state.announce("connection.disconnected", company, &unlinked);
-    json_response(&unlinked)
+    Ok(json_response(&unlinked))
 }
 
-fn update_authorization(state: &mut State, call: &Call<'_>, body: &[u8]) -> Response {
+fn update_authorization(
+    state: &mut State,
+    call: &Call<'_>,
+    body: &[u8],
+) -> Result<Response, Response> {
     let Ok(values) = serde_json::from_slice::<HashMap<String, String>>(body) else {
-        return error(
+        return Err(error(
             StatusCode::BAD_REQUEST,
             "the body must be an object of strings",
-        );
+        ));
     };
-    let found = match connection_of(state, call) {
-        Ok(found) => found,
-        Err(e) => return e,
-    };
+    let found = connection_of(state, call)?;
     let info = found.connection_info.get_or_insert_with(Default::default);
     for (key, value) in values {
         info.insert(key, Value::String(value));
     }
-    json_response(found)
+    Ok(json_response(found))
 }

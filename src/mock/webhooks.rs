@@ -340,24 +340,16 @@ mod tests {
 
     #[test]
     fn status_changes_map_to_codats_events() {
-        assert_eq!(
-            status_event(&PendingAuth, &Linked),
-            Some("connection.connected")
-        );
-        assert_eq!(
-            status_event(&Deauthorized, &Linked),
-            Some("connection.reconnected")
-        );
-        assert_eq!(
-            status_event(&Linked, &Deauthorized),
-            Some("connection.disconnected")
-        );
-        assert_eq!(
-            status_event(&Linked, &Unlinked),
-            Some("connection.disconnected")
-        );
-        assert_eq!(status_event(&Linked, &Linked), None);
-        assert_eq!(status_event(&Linked, &PendingAuth), None);
+        for (from, to, event) in [
+            (PendingAuth, Linked, Some("connection.connected")),
+            (Deauthorized, Linked, Some("connection.reconnected")),
+            (Linked, Deauthorized, Some("connection.disconnected")),
+            (Linked, Unlinked, Some("connection.disconnected")),
+            (Linked, Linked, None),
+            (Linked, PendingAuth, None),
+        ] {
+            assert_eq!(status_event(&from, &to), event, "{from} -> {to}");
+        }
     }
 
     #[test]

@@ -54,8 +54,8 @@ def cpu_s() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run_list(sdk: CodatPlatform, company_id: str) -> int:
-    count = 0
+def pages(sdk: CodatPlatform, company_id: str):
+    # Each page's connections, from the first page to the last.
     page = 1
     while True:
         res = sdk.connections.list(request={
@@ -63,27 +63,23 @@ def run_list(sdk: CodatPlatform, company_id: str) -> int:
             "page": page,
             "page_size": PAGE_SIZE,
         })
-        count += len(res.results or [])
+        yield res.results or []
         if res.links.next is None:
-            return count
+            return
         page += 1
+
+
+def run_list(sdk: CodatPlatform, company_id: str) -> int:
+    return sum(len(results) for results in pages(sdk, company_id))
 
 
 def needing_customer(sdk: CodatPlatform, company_id: str) -> list:
-    found = []
-    page = 1
-    while True:
-        res = sdk.connections.list(request={
-            "company_id": company_id,
-            "page": page,
-            "page_size": PAGE_SIZE,
-        })
-        for connection in res.results or []:
-            if connection.status in NEEDING_CUSTOMER:
-                found.append((connection.id, connection.link_url))
-        if res.links.next is None:
-            return found
-        page += 1
+    return [
+        (connection.id, connection.link_url)
+        for results in pages(sdk, company_id)
+        for connection in results
+        if connection.status in NEEDING_CUSTOMER
+    ]
 
 
 def run_sweep(sdk: CodatPlatform, companies: int) -> int:

@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::json_pointer::{follow, ref_segments, resolve};
 use crate::normalise::WEBHOOKS_EXTENSION;
-use crate::rewrite::component_schemas_reachable;
+use crate::rewrite::{component_schemas_reachable, operation_parts, OperationParts};
 
 /// One line of the report.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -159,52 +159,51 @@ fn compare_fact(place: &str, old: &Fact, new: &Fact, out: &mut Vec<Change>) {
         request: old.flow.request || new.flow.request,
         response: old.flow.response || new.flow.response,
     };
+    // A request sent with another method or to another path reaches
+    // nothing, or something else; a value of another type decodes as
+    // nothing either side expects.
+    let mut changed = vec![("type", old.type_label.clone(), new.type_label.clone())];
     if let (Some(was), Some(is)) = (&old.endpoint, &new.endpoint) {
-        // A request sent with another method or to another path reaches
-        // nothing, or something else.
-        if was.method != is.method {
+        changed.push(("method", was.method.clone(), is.method.clone()));
+        let quoted = |path: &str| format!("`{path}`");
+        changed.push(("path", quoted(&was.path), quoted(&is.path)));
+    }
+    for (what, was, is) in changed {
+        if was != is {
+            let text = format!("`{place}` {what} changed from {was} to {is}");
             out.push(Change {
                 breaking: true,
-                text: format!(
-                    "`{place}` method changed from {} to {}",
-                    was.method, is.method
-                ),
-            });
-        }
-        if was.path != is.path {
-            out.push(Change {
-                breaking: true,
-                text: format!(
-                    "`{place}` path changed from `{}` to `{}`",
-                    was.path, is.path
-                ),
+                text,
             });
         }
     }
-    if old.type_label != new.type_label {
-        out.push(Change {
-            breaking: true,
-            text: format!(
-                "`{place}` type changed from {} to {}",
-                old.type_label, new.type_label
-            ),
-        });
-    }
-    if old.nullable != new.nullable {
-        let (breaking, text) = if new.nullable {
-            (flow.response, format!("`{place}` is now nullable"))
-        } else {
-            (flow.request, format!("`{place}` is no longer nullable"))
-        };
-        out.push(Change { breaking, text });
-    }
-    if old.required != new.required {
-        let (breaking, text) = if new.required {
-            (flow.request, format!("`{place}` is now required"))
-        } else {
-            (flow.response, format!("`{place}` is no longer required"))
-        };
-        out.push(Change { breaking, text });
+    // A value that may now be null breaks whoever reads it; a field that
+    // must now be sent breaks whoever writes it.
+    for (what, was, is, breaks_when_set, breaks_when_cleared) in [
+        (
+            "nullable",
+            old.nullable,
+            new.nullable,
+            flow.response,
+            flow.request,
+        ),
+        (
+            "required",
+            old.required,
+            new.required,
+            flow.request,
+            flow.response,
+        ),
+    ] {
+        if was != is {
+            let (breaking, now) = if is {
+                (breaks_when_set, "now")
+            } else {
+                (breaks_when_cleared, "no longer")
+            };
+            let text = format!("`{place}` is {now} {what}");
+            out.push(Change { breaking, text });
+        }
     }
     let empty = BTreeSet::new();
     let old_values = old.enum_values.as_ref().unwrap_or(&empty);
@@ -251,12 +250,8 @@ fn compare_fact(place: &str, old: &Fact, new: &Fact, out: &mut Vec<Change>) {
 fn facts(doc: &Value) -> BTreeMap<String, Fact> {
     let mut out = BTreeMap::new();
     let flows = component_flows(doc);
-    let empty = serde_json::Map::new();
-    let paths = doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    for (path, item) in paths {
+    let paths = doc.get("paths").and_then(Value::as_object);
+    for (path, item) in paths.into_iter().flatten() {
         let Some(item) = item.as_object() else {
             continue;
         };
@@ -350,12 +345,8 @@ fn operation_facts(
         request: false,
         response: true,
     };
-    let empty = serde_json::Map::new();
-    let responses = op
-        .get("responses")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    for (status, body) in responses {
+    let responses = op.get("responses").and_then(Value::as_object);
+    for (status, body) in responses.into_iter().flatten() {
         let place = format!("{id} response {status}");
         out.insert(place.clone(), plain_fact(Kind::Response, response, status));
         let body = follow(doc, body);
@@ -395,30 +386,11 @@ fn plain_fact(kind: Kind, flow: Flow, label: &str) -> Fact {
 
 /// Which way each component schema's data travels.
 fn component_flows(doc: &Value) -> BTreeMap<String, Flow> {
-    let mut requests = Vec::new();
-    let mut responses = Vec::new();
-    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
-        for item in paths.values().filter_map(Value::as_object) {
-            for (key, op) in item {
-                if key == "parameters" {
-                    requests.push(op);
-                    continue;
-                }
-                if let Some(p) = op.get("parameters") {
-                    requests.push(p);
-                }
-                if let Some(b) = op.get("requestBody") {
-                    requests.push(b);
-                }
-                if let Some(r) = op.get("responses") {
-                    responses.push(r);
-                }
-            }
-        }
-    }
-    if let Some(webhooks) = doc.get(WEBHOOKS_EXTENSION) {
-        responses.push(webhooks);
-    }
+    let OperationParts {
+        sent: requests,
+        received: mut responses,
+    } = operation_parts(doc);
+    responses.extend(doc.get(WEBHOOKS_EXTENSION));
     let mut flows: BTreeMap<String, Flow> = BTreeMap::new();
     for name in component_schemas_reachable(doc, requests) {
         flows.entry(name).or_default().request = true;
@@ -705,6 +677,14 @@ mod tests {
         compare(old, new).iter().map(ToString::to_string).collect()
     }
 
+    /// The report from [`operations`] to the same document after `change`.
+    fn report_after(change: impl FnOnce(&mut Value)) -> Vec<String> {
+        let old = operations();
+        let mut new = old.clone();
+        change(&mut new);
+        report(&old, &new)
+    }
+
     fn list_parameters(doc: &mut Value) -> &mut Vec<Value> {
         doc["paths"]["/companies/{companyId}/connections"]["get"]["parameters"]
             .as_array_mut()
@@ -713,13 +693,13 @@ mod tests {
 
     #[test]
     fn a_changed_path_is_breaking_for_every_operation_on_it() {
-        let old = operations();
-        let mut new = old.clone();
-        let paths = new["paths"].as_object_mut().unwrap();
-        let item = paths.remove("/companies/{companyId}/connections").unwrap();
-        paths.insert("/companies/{companyId}/data-connections".into(), item);
+        let moved = report_after(|new| {
+            let paths = new["paths"].as_object_mut().unwrap();
+            let item = paths.remove("/companies/{companyId}/connections").unwrap();
+            paths.insert("/companies/{companyId}/data-connections".into(), item);
+        });
         assert_eq!(
-            report(&old, &new),
+            moved,
             [
                 "breaking: `create-connection` path changed from `/companies/{companyId}/connections` \
                  to `/companies/{companyId}/data-connections`",
@@ -731,26 +711,23 @@ mod tests {
 
     #[test]
     fn a_changed_method_is_breaking() {
-        let old = operations();
-        let mut new = old.clone();
-        let item = new["paths"]["/companies/{companyId}/connections/{connectionId}"]
-            .as_object_mut()
-            .unwrap();
-        let unlink = item.remove("patch").unwrap();
-        item.insert("post".into(), unlink);
+        let changed = report_after(|new| {
+            let item = new["paths"]["/companies/{companyId}/connections/{connectionId}"]
+                .as_object_mut()
+                .unwrap();
+            let unlink = item.remove("patch").unwrap();
+            item.insert("post".into(), unlink);
+        });
         assert_eq!(
-            report(&old, &new),
+            changed,
             ["breaking: `unlink-connection` method changed from PATCH to POST"]
         );
     }
 
     #[test]
     fn a_renamed_query_parameter_is_breaking() {
-        let old = operations();
-        let mut new = old.clone();
-        new["components"]["parameters"]["pageSize"]["name"] = json!("size");
         assert_eq!(
-            report(&old, &new),
+            report_after(|new| new["components"]["parameters"]["pageSize"]["name"] = json!("size")),
             [
                 "breaking: parameter `list-connections parameter pageSize` removed",
                 "non-breaking: parameter `list-connections parameter size` added",
@@ -760,47 +737,40 @@ mod tests {
 
     #[test]
     fn a_removed_query_parameter_is_breaking() {
-        let old = operations();
-        let mut new = old.clone();
-        list_parameters(&mut new).pop();
         assert_eq!(
-            report(&old, &new),
+            report_after(|new| drop(list_parameters(new).pop())),
             ["breaking: parameter `list-connections parameter pageSize` removed"]
         );
     }
 
     #[test]
     fn a_new_query_parameter_breaks_only_when_required() {
-        let old = operations();
-        let mut optional = old.clone();
-        list_parameters(&mut optional)
-            .push(json!({"name": "status", "in": "query", "schema": {"type": "string"}}));
-        assert_eq!(
-            report(&old, &optional),
-            ["non-breaking: parameter `list-connections parameter status` added"]
-        );
-        let mut required = old.clone();
-        list_parameters(&mut required).push(
-            json!({"name": "status", "in": "query", "required": true, "schema": {"type": "string"}}),
-        );
-        assert_eq!(
-            report(&old, &required),
-            ["breaking: parameter `list-connections parameter status` added"]
-        );
+        for (required, line) in [
+            (
+                false,
+                "non-breaking: parameter `list-connections parameter status` added",
+            ),
+            (
+                true,
+                "breaking: parameter `list-connections parameter status` added",
+            ),
+        ] {
+            let status = json!({"name": "status", "in": "query", "required": required,
+                "schema": {"type": "string"}});
+            assert_eq!(
+                report_after(|new| list_parameters(new).push(status)),
+                [line]
+            );
+        }
     }
 
     #[test]
     fn a_removed_operation_is_one_breaking_line() {
-        let old = operations();
-        let mut new = old.clone();
-        new["paths"]["/companies/{companyId}/connections"]
-            .as_object_mut()
-            .unwrap()
-            .remove("post");
-        assert_eq!(
-            report(&old, &new),
-            ["breaking: operation `create-connection` removed"]
-        );
+        let removed = report_after(|new| {
+            let item = &mut new["paths"]["/companies/{companyId}/connections"];
+            item.as_object_mut().unwrap().remove("post");
+        });
+        assert_eq!(removed, ["breaking: operation `create-connection` removed"]);
     }
 
     #[test]

@@ -125,9 +125,14 @@ pub fn wrap_ref_siblings_in_all_of(doc: &mut Value) {
 /// Connections operations use from Codat's `definitions` has been hoisted into
 /// `components/schemas` before this rule runs, so what is left is unused.
 pub fn drop_schema_definitions(doc: &mut Value) {
+    drop_keyword(doc, "definitions");
+}
+
+/// Removes `keyword` from every schema of `doc`.
+fn drop_keyword(doc: &mut Value, keyword: &str) {
     for_each_schema_mut(doc, &mut |schema| {
         if let Value::Object(map) = schema {
-            map.remove("definitions");
+            map.remove(keyword);
         }
     });
 }
@@ -150,11 +155,7 @@ pub fn drop_boolean_property_schemas(doc: &mut Value) {
 /// of a connection webhook), which this SDK only receives: a key Codat sends
 /// is kept whatever its length, so the constraint goes.
 pub fn drop_property_names(doc: &mut Value) {
-    for_each_schema_mut(doc, &mut |schema| {
-        if let Value::Object(map) = schema {
-            map.remove("propertyNames");
-        }
-    });
+    drop_keyword(doc, "propertyNames");
 }
 
 /// Codat's documents from September 2024 to June 2025 spell a company's
@@ -210,19 +211,7 @@ pub fn open_response_objects(doc: &mut Value) {
 /// a webhook, never from a request), and kept where this SDK sends data.
 pub fn drop_limits_on_received_values(doc: &mut Value) {
     let received = component_schemas_reachable_from_responses(doc);
-    let mut sent_roots = Vec::new();
-    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
-        for item in paths.values().filter_map(Value::as_object) {
-            for (key, op) in item {
-                if key == "parameters" {
-                    sent_roots.push(op);
-                    continue;
-                }
-                sent_roots.extend(op.get("parameters"));
-                sent_roots.extend(op.get("requestBody"));
-            }
-        }
-    }
+    let mut sent_roots = operation_parts(doc).sent;
     sent_roots.extend(doc.pointer("/components/parameters"));
     sent_roots.extend(doc.pointer("/components/requestBodies"));
     let sent = component_schemas_reachable(doc, sent_roots);
@@ -286,25 +275,39 @@ fn responses_mut(doc: &mut Value) -> Vec<&mut Value> {
 /// Names of the component schemas that a response can contain, directly or
 /// through other schemas.
 pub fn component_schemas_reachable_from_responses(doc: &Value) -> BTreeSet<String> {
-    let mut roots = Vec::new();
-    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
-        for item in paths.values().filter_map(Value::as_object) {
-            for op in item.values() {
-                if let Some(responses) = op.get("responses") {
-                    roots.push(responses);
-                }
-            }
-        }
-    }
-    if let Some(responses) = doc.pointer("/components/responses") {
-        roots.push(responses);
-    }
+    let mut roots = operation_parts(doc).received;
+    roots.extend(doc.pointer("/components/responses"));
     // A webhook's body is received, like a response, and Codat adds fields
     // to it in the same way.
-    if let Some(webhooks) = doc.get(crate::normalise::WEBHOOKS_EXTENSION) {
-        roots.push(webhooks);
-    }
+    roots.extend(doc.get(crate::normalise::WEBHOOKS_EXTENSION));
     component_schemas_reachable(doc, roots)
+}
+
+/// What the operations of a document exchange: what a client sends (the
+/// parameters, path-level ones included, and the request bodies) and what
+/// it receives (the responses).
+#[derive(Default)]
+pub struct OperationParts<'d> {
+    pub sent: Vec<&'d Value>,
+    pub received: Vec<&'d Value>,
+}
+
+/// The [`OperationParts`] of every operation under `paths`.
+pub fn operation_parts(doc: &Value) -> OperationParts<'_> {
+    let mut parts = OperationParts::default();
+    let paths = doc.get("paths").and_then(Value::as_object);
+    for item in paths.into_iter().flat_map(|p| p.values()) {
+        for (key, op) in item.as_object().into_iter().flatten() {
+            if key == "parameters" {
+                parts.sent.push(op);
+                continue;
+            }
+            parts.sent.extend(op.get("parameters"));
+            parts.sent.extend(op.get("requestBody"));
+            parts.received.extend(op.get("responses"));
+        }
+    }
+    parts
 }
 
 /// Names of the component schemas reachable from `roots` through `$ref`s

@@ -238,31 +238,35 @@ fn report_is_empty_where_only_descriptions_and_examples_changed() {
     }
 }
 
-#[test]
-fn report_2f9f7ea_source_types_and_error_responses_added() {
-    let lines = report(HISTORY[3], HISTORY[4]);
-    assert!(lines.contains(&"non-breaking: `SourceType` enum value `BankFeed` added".to_owned()));
-    assert!(lines.contains(&"non-breaking: `SourceType` enum value `Expense` added".to_owned()));
-    for op in OPERATIONS {
-        for status in ["402", "403", "500", "503"] {
-            let line = format!("non-breaking: response `{op} response {status}` added");
-            assert!(lines.contains(&line), "missing {line}");
-        }
+/// The report from `old` to `new`, once checked to be non-breaking
+/// throughout and to hold each of `expected`.
+fn non_breaking(old: &str, new: &str, expected: impl IntoIterator<Item = String>) -> Vec<String> {
+    let lines = report(old, new);
+    for line in expected {
+        assert!(lines.contains(&line), "missing {line}: {lines:?}");
     }
     assert!(
         lines.iter().all(|l| l.starts_with("non-breaking")),
         "{lines:?}"
     );
+    lines
+}
+
+#[test]
+fn report_2f9f7ea_source_types_and_error_responses_added() {
+    let values = ["BankFeed", "Expense"]
+        .map(|value| format!("non-breaking: `SourceType` enum value `{value}` added"));
+    let responses = OPERATIONS.iter().flat_map(|op| {
+        ["402", "403", "500", "503"]
+            .map(|status| format!("non-breaking: response `{op} response {status}` added"))
+    });
+    non_breaking(HISTORY[3], HISTORY[4], values.into_iter().chain(responses));
 }
 
 #[test]
 fn report_9e619aa_error_message_gains_validation() {
-    let lines = report(HISTORY[4], HISTORY[5]);
-    assert!(lines.contains(&"non-breaking: field `ErrorMessage.validation` added".to_owned()));
-    assert!(
-        lines.iter().all(|l| l.starts_with("non-breaking")),
-        "{lines:?}"
-    );
+    let added = "non-breaking: field `ErrorMessage.validation` added";
+    non_breaking(HISTORY[4], HISTORY[5], [added.to_owned()]);
 }
 
 #[test]
@@ -281,31 +285,23 @@ fn report_6efc121_data_connection_error_gains_status_and_resolved_on() {
 fn report_5a17935_connection_webhooks_added() {
     // Also: additionalProperties moved in Connection (we open response
     // objects either way), which is no change for users.
-    let lines = report(HISTORY[7], HISTORY[8]);
-    for event in [
+    let webhooks = [
         "created",
         "connected",
         "disconnected",
         "reconnected",
         "deleted",
-    ] {
-        let line = format!("non-breaking: webhook `connection.{event}` added");
-        assert!(lines.contains(&line), "missing {line}: {lines:?}");
-    }
-    assert!(
-        !lines.iter().any(|l| l.contains("connection.failed")),
-        "{lines:?}"
-    );
-    for schema in [
+    ]
+    .map(|event| format!("non-breaking: webhook `connection.{event}` added"));
+    let schemas = [
         "ConnectionWebhook",
         "ConnectionWebhookPayload",
         "CompanyReference",
-    ] {
-        let line = format!("non-breaking: schema `{schema}` added");
-        assert!(lines.contains(&line), "missing {line}: {lines:?}");
-    }
+    ]
+    .map(|schema| format!("non-breaking: schema `{schema}` added"));
+    let lines = non_breaking(HISTORY[7], HISTORY[8], webhooks.into_iter().chain(schemas));
     assert!(
-        lines.iter().all(|l| l.starts_with("non-breaking")),
+        !lines.iter().any(|l| l.contains("connection.failed")),
         "{lines:?}"
     );
 }

@@ -10,6 +10,8 @@
 //! with reqwest + serde_json into the generated types: the floor). Prints one JSON line (see
 //! `benchmarks::Measure`).
 
+use std::ops::Deref;
+
 use codat_connections::raw::types::{Connection, Connections};
 use codat_connections::{Client, RetryPolicy};
 use futures::{StreamExt, TryStreamExt};
@@ -21,8 +23,35 @@ const PAGE_SIZE: u32 = 5000;
 /// Companies listed at once in `sweep` mode (the peers use as many).
 const SWEEP_CONCURRENCY: usize = 16;
 
+/// The `Authorization` header of [`API_KEY`], as the hand-written clients send it.
+const AUTH: &str = "Basic YmVuY2htYXJrLWtleQ==";
+
+type Failure = Box<dyn std::error::Error>;
+
+/// A hand-written client's GET: the answer's bytes, nothing decoded.
+async fn fetch(http: &reqwest::Client, url: &str) -> Result<impl Deref<Target = [u8]>, Failure> {
+    let answer = http.get(url).header("Authorization", AUTH).send().await?;
+    Ok(answer.error_for_status()?.bytes().await?)
+}
+
+/// A hand-written client's listing: one page of `company`'s connections,
+/// decoded into the generated types.
+async fn fetch_page(
+    http: &reqwest::Client,
+    base: &str,
+    company: &str,
+    page: u64,
+) -> Result<Connections, Failure> {
+    let page = fetch(http, &list_url(base, company, page)).await?;
+    Ok(serde_json::from_slice(&page)?)
+}
+
+fn list_url(base: &str, company: &str, page: u64) -> String {
+    format!("{base}/companies/{company}/connections?page={page}&pageSize={PAGE_SIZE}")
+}
+
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), Failure> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [mode, base, count] = args.as_slice() else {
         return Err("usage: bench-client <mode> <base url> <count>".into());
@@ -39,11 +68,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // A local server, not Codat: measure the client, not Codat's pace.
         .requests_per_minute(None)
         .build()?;
-    let list_url = |page: u64| {
-        format!("{base}/companies/{COMPANY}/connections?page={page}&pageSize={PAGE_SIZE}")
-    };
     let get_url = format!("{base}/companies/{COMPANY}/connections/{CONNECTION}");
-    let auth = "Basic YmVuY2htYXJrLWtleQ==";
 
     let measure = Measure::start();
     let mut latencies = Vec::new();
@@ -51,15 +76,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "raw" => {
             let (mut bytes, mut page) = (0usize, 1);
             while page <= count.div_ceil(u64::from(PAGE_SIZE)) {
-                let body = http
-                    .get(list_url(page))
-                    .header("Authorization", auth)
-                    .send()
-                    .await?
-                    .error_for_status()?
-                    .bytes()
-                    .await?;
-                bytes += body.len();
+                bytes += fetch(&http, &list_url(base, COMPANY, page)).await?.len();
                 page += 1;
             }
             std::hint::black_box(bytes);
@@ -68,15 +85,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "serde" => {
             let (mut items, mut page) = (0, 1);
             loop {
-                let body = http
-                    .get(list_url(page))
-                    .header("Authorization", auth)
-                    .send()
-                    .await?
-                    .error_for_status()?
-                    .bytes()
-                    .await?;
-                let decoded: Connections = serde_json::from_slice(&body)?;
+                let decoded = fetch_page(&http, base, COMPANY, page).await?;
                 items += decoded.results.len() as u64;
                 if decoded.links.next.is_none() {
                     break items;
@@ -86,12 +95,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         "sdk" | "sdk-read-ahead" => {
             let ahead = if mode == "sdk" { 0 } else { 2 };
-            let mut stream = sdk
-                .connections()
-                .list(COMPANY)
-                .page_size(PAGE_SIZE)
-                .read_ahead(ahead)
-                .connections();
+            let list = sdk.connections().list(COMPANY);
+            let mut stream = list.page_size(PAGE_SIZE).read_ahead(ahead).connections();
             let mut items = 0;
             while let Some(connection) = stream.try_next().await? {
                 std::hint::black_box(&connection);
@@ -103,14 +108,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             for _ in 0..count {
                 let started = std::time::Instant::now();
                 if mode == "get-raw" {
-                    let body = http
-                        .get(&get_url)
-                        .header("Authorization", auth)
-                        .send()
-                        .await?
-                        .error_for_status()?
-                        .bytes()
-                        .await?;
+                    let body = fetch(&http, &get_url).await?;
                     std::hint::black_box(serde_json::from_slice::<Connection>(&body)?);
                 } else {
                     std::hint::black_box(sdk.connections().get(COMPANY, CONNECTION).await?);
@@ -138,22 +136,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let mut found = Vec::new();
                     let mut page = 1;
                     loop {
-                        let body = http
-                            .get(format!(
-                                "{base}/companies/{company}/connections?page={page}&pageSize={PAGE_SIZE}"
-                            ))
-                            .header("Authorization", auth)
-                            .send()
-                            .await?
-                            .error_for_status()?
-                            .bytes()
-                            .await?;
-                        let decoded: Connections = serde_json::from_slice(&body)?;
+                        let decoded = fetch_page(http, base, &company, page).await?;
                         found.extend(decoded.results.into_iter().filter(|c| {
                             matches!(c.status.to_string().as_str(), "Deauthorized" | "Unlinked")
                         }));
                         if decoded.links.next.is_none() {
-                            break Ok::<_, Box<dyn std::error::Error>>(found);
+                            break Ok::<_, Failure>(found);
                         }
                         page += 1;
                     }
