@@ -5,7 +5,11 @@
 #![allow(dead_code, unused_imports)] // each test binary uses part of it
 
 pub mod fixtures;
+#[cfg(feature = "mock")]
+pub mod mock_setup;
+pub mod net;
 pub mod reliability;
+pub mod webhooks;
 
 pub use fixtures::*;
 pub use reliability::record;
