@@ -3,10 +3,46 @@
 //! received.
 
 use codat_connections::mock::{Fault, MockCodat};
-use codat_connections::{CompanyId, ConnectionId, ConnectionStatus};
+use codat_connections::{Client, CompanyId, ConnectionId, ConnectionStatus, ListConnections};
 use serde_json::{json, Value};
 
 use super::fixtures::{connection_json, gbol};
+
+/// A running mock, one company of it, that company's connections, and a
+/// client of the mock.
+pub struct MockCompany {
+    pub codat: MockCodat,
+    pub company: CompanyId,
+    pub connections: Vec<ConnectionId>,
+    pub client: Client,
+}
+
+impl MockCompany {
+    /// The listing of the company's connections.
+    pub fn list(&self) -> ListConnections<'_> {
+        self.client.connections().list(self.company)
+    }
+}
+
+/// Starts a mock with one company holding a connection in each of
+/// `statuses`. Keep the value whole (rather than take it apart with `..`):
+/// the mock stops when it is dropped.
+pub async fn mock_company(statuses: &[ConnectionStatus]) -> MockCompany {
+    let codat = MockCodat::start().await.expect("the mock starts");
+    let (company, connections) = codat.company_with(statuses);
+    let client = codat.client().expect("the mock's client builds");
+    MockCompany {
+        codat,
+        company,
+        connections,
+        client,
+    }
+}
+
+/// Starts a mock with one company holding `count` `Linked` connections.
+pub async fn mock_company_linked(count: usize) -> MockCompany {
+    mock_company(&vec![ConnectionStatus::Linked; count]).await
+}
 
 /// What the tests ask of a running mock, beyond its own API.
 pub trait MockSetup {
@@ -52,10 +88,16 @@ impl MockSetup for MockCodat {
 
 /// An answer of 200 with `body` as JSON, whatever was asked.
 pub fn json_answer(body: &Value) -> Fault {
+    json_bytes_answer(body.to_string().as_bytes())
+}
+
+/// An answer of 200, labelled JSON, with exactly these bytes (which need
+/// not be JSON at all).
+pub fn json_bytes_answer(body: &[u8]) -> Fault {
     Fault::Respond {
         status: 200,
         content_type: "application/json".into(),
-        body: body.to_string().into_bytes(),
+        body: body.to_vec(),
     }
 }
 
@@ -82,4 +124,10 @@ pub fn mock_authorization() -> String {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(key)
     )
+}
+
+/// The IDs of every connection of `listing`, page after page, in order.
+pub async fn ids_of(listing: ListConnections<'_>) -> Vec<ConnectionId> {
+    let connections = listing.collect_all().await.expect("the listing succeeds");
+    connections.into_iter().map(|c| c.id).collect()
 }
