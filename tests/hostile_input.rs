@@ -126,7 +126,7 @@ async fn odd_queries_cross_the_wire_exactly() {
         // request it received is what is checked.
         let _ = connections.list(company).query(query).await;
         assert_eq!(
-            received_query(&codat, "query").as_deref(),
+            received_query(codat, "query").as_deref(),
             Some(query),
             "{what}"
         );
@@ -154,11 +154,11 @@ async fn odd_queries_cross_the_wire_exactly() {
         .order_by("-created,platformName&x=1")
         .await;
     assert_eq!(
-        received_query(&codat, "orderBy").as_deref(),
+        received_query(codat, "orderBy").as_deref(),
         Some("-created,platformName&x=1")
     );
     assert_eq!(
-        received_query(&codat, "x"),
+        received_query(codat, "x"),
         None,
         "an `&` in orderBy must not add a parameter"
     );
