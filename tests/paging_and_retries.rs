@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use codat_connections::mock::{Fault, MockCodat};
+use codat_connections::mock::Fault;
 use codat_connections::{ConnectionId, ConnectionStatus, Error, RetryPolicy};
 use futures::{StreamExt, TryStreamExt};
 use support::mock_setup::{
@@ -154,13 +154,10 @@ async fn a_stream_of_inconsistent_pages_ends_with_an_error_or_skips_repeats() {
         ),
     ];
     for (what, answers, yields, requests) in cases {
-        let codat = MockCodat::start().await.unwrap();
-        let company = codat.add_company();
-        codat.answer_with(answers);
-        let client = codat.client().unwrap();
-        let items: Vec<String> = client
-            .connections()
-            .list(company)
+        let mock = mock_company(&[]).await;
+        mock.codat.answer_with(answers);
+        let items: Vec<String> = mock
+            .list()
             .pages()
             .map(|page| match page {
                 Ok(page) => page.results.len().to_string(),
@@ -170,7 +167,7 @@ async fn a_stream_of_inconsistent_pages_ends_with_an_error_or_skips_repeats() {
             .collect()
             .await;
         assert_eq!(items.join(", "), yields, "{what}");
-        assert_eq!(codat.request_count(), requests, "{what}");
+        assert_eq!(mock.codat.request_count(), requests, "{what}");
     }
 }
 
