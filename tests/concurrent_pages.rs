@@ -9,48 +9,24 @@ mod support;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use codat_connections::mock::MockCodat;
-use codat_connections::{CompanyId, ConnectionId, ConnectionStatus};
+use codat_connections::{ConnectionId, ConnectionStatus};
 use futures::{StreamExt, TryStreamExt};
+use support::gbol;
+use support::mock_setup::{ids_of, mock_company_linked, MockSetup};
 use tokio::time::Instant;
-
-fn company_with(codat: &MockCodat, connections: usize) -> CompanyId {
-    let company = codat.add_company();
-    for _ in 0..connections {
-        codat.add_connection(company, "gbol".parse().unwrap(), ConnectionStatus::Linked);
-    }
-    company
-}
 
 #[tokio::test(start_paused = true)]
 async fn pages_are_fetched_four_at_a_time_and_yielded_in_order() {
-    let codat = MockCodat::start().await.unwrap();
-    codat.set_latency(Duration::from_millis(50));
-    let company = company_with(&codat, 29);
-    let client = codat.client().unwrap();
+    let mock = mock_company_linked(29).await;
+    mock.codat.set_latency(Duration::from_millis(50));
 
     let started = Instant::now();
-    let sequential: Vec<ConnectionId> = client
-        .connections()
-        .list(company)
-        .page_size(3)
-        .connections()
-        .map_ok(|c| c.id)
-        .try_collect()
-        .await
-        .unwrap();
+    let sequential = ids_of(mock.list().page_size(3)).await;
     let sequential_time = started.elapsed();
 
     let started = Instant::now();
-    let pages: Vec<_> = client
-        .connections()
-        .list(company)
-        .page_size(3)
-        .concurrent_pages(4)
-        .pages()
-        .try_collect()
-        .await
-        .unwrap();
+    let concurrently = mock.list().page_size(3).concurrent_pages(4);
+    let pages: Vec<_> = concurrently.pages().try_collect().await.unwrap();
     let concurrent_time = started.elapsed();
     let numbers: Vec<u64> = pages.iter().map(|p| p.page_number).collect();
     assert_eq!(numbers, (1..=10).collect::<Vec<_>>(), "in page order");
@@ -66,11 +42,8 @@ async fn pages_are_fetched_four_at_a_time_and_yielded_in_order() {
     // at a time (4, 4, 1): 200 ms. Unbounded would be 100 ms.
     assert_eq!(sequential_time.as_millis() / 50, 10, "{sequential_time:?}");
     assert_eq!(concurrent_time.as_millis() / 50, 4, "{concurrent_time:?}");
-    assert_eq!(
-        codat.request_count(),
-        20,
-        "each page fetched once per listing"
-    );
+    let requests = mock.codat.request_count();
+    assert_eq!(requests, 20, "each page fetched once per listing");
     support::record(
         "Paging",
         "10 pages with 50 ms latency, concurrent pages (4)",
@@ -80,21 +53,15 @@ async fn pages_are_fetched_four_at_a_time_and_yielded_in_order() {
 
 #[tokio::test(start_paused = true)]
 async fn totals_that_stop_adding_up_fall_back_to_following_the_links() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = company_with(&codat, 9);
-    let client = codat.client().unwrap();
-    let mut pages = client
-        .connections()
-        .list(company)
-        .page_size(3)
-        .concurrent_pages(4)
-        .pages();
+    let mock = mock_company_linked(9).await;
+    let (codat, company) = (&mock.codat, mock.company);
+    let mut pages = mock.list().page_size(3).concurrent_pages(4).pages();
     let first = pages.next().await.unwrap().unwrap();
     assert_eq!(first.total_results, 9);
     // Three more connections arrive after the first page: the other pages
     // now say 12, not the 9 the first announced.
     for _ in 0..3 {
-        codat.add_connection(company, "gbol".parse().unwrap(), ConnectionStatus::Linked);
+        codat.add_connection(company, gbol(), ConnectionStatus::Linked);
     }
     let rest: Vec<_> = pages.try_collect().await.unwrap();
     let ids: Vec<ConnectionId> = std::iter::once(first)
@@ -109,17 +76,10 @@ async fn totals_that_stop_adding_up_fall_back_to_following_the_links() {
     assert_eq!(codat.request_count(), 6);
 
     // The negative case: totals that add up cost no extra request.
-    let steady = company_with(&codat, 9);
+    let (steady, connections) = codat.company_with_linked(9);
     codat.clear_requests();
-    let all = client
-        .connections()
-        .list(steady)
-        .page_size(3)
-        .concurrent_pages(4)
-        .collect_all()
-        .await
-        .unwrap();
-    assert_eq!(all.len(), 9);
+    let listing = mock.client.connections().list(steady).page_size(3);
+    assert_eq!(ids_of(listing.concurrent_pages(4)).await, connections);
     assert_eq!(codat.request_count(), 3);
     support::record(
         "Paging",
@@ -130,17 +90,8 @@ async fn totals_that_stop_adding_up_fall_back_to_following_the_links() {
 
 #[tokio::test(start_paused = true)]
 async fn concurrent_pages_with_read_ahead_and_a_single_page() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = company_with(&codat, 2);
-    let client = codat.client().unwrap();
-    let all = client
-        .connections()
-        .list(company)
-        .concurrent_pages(4)
-        .read_ahead(2)
-        .collect_all()
-        .await
-        .unwrap();
-    assert_eq!(all.len(), 2);
-    assert_eq!(codat.request_count(), 1);
+    let mock = mock_company_linked(2).await;
+    let all = ids_of(mock.list().concurrent_pages(4).read_ahead(2)).await;
+    assert_eq!(all, mock.connections);
+    assert_eq!(mock.codat.request_count(), 1);
 }

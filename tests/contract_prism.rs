@@ -7,6 +7,8 @@
 //! installs it. Prism's examples carry placeholder values (`pageNumber: 0`,
 //! `href: "string"`), so nothing here asserts on those.
 
+mod support;
+
 use std::collections::HashMap;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -14,9 +16,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use codat_connections::{Client, ConnectionStatus, Reauthorization, RetryPolicy};
-
-const COMPANY: &str = "8a210b68-6988-11ed-a1eb-0242ac120002";
-const CONNECTION: &str = "2e9d2c44-f675-40ba-8049-353bfcb5e171";
+use support::net::{free_port, plain_http};
+use support::{COMPANY, CONNECTION};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -44,10 +45,7 @@ struct Prism {
 impl Prism {
     fn start(document: &Path) -> Prism {
         assert!(document.exists(), "no document at {}", document.display());
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = free_port();
         let child = Command::new(prism_bin())
             .args([
                 "mock",
@@ -144,23 +142,32 @@ async fn every_operation_passes(prism: &Prism) {
         .await
         .expect("create-connection");
     assert!(!created.link_url.is_empty());
-    connections
-        .get(COMPANY, CONNECTION)
-        .await
-        .expect("get-connection");
-    connections
-        .unlink(COMPANY, CONNECTION)
-        .await
-        .expect("unlink-connection");
     let authorization = HashMap::from([("realmId".to_owned(), "1234".to_owned())]);
-    connections
-        .update_authorization(COMPANY, CONNECTION, &authorization)
-        .await
-        .expect("update-connection-authorization");
-    connections
-        .delete(COMPANY, CONNECTION)
-        .await
-        .expect("delete-connection");
+    let (company, connection) = (COMPANY, CONNECTION);
+    let answers = [
+        (
+            "get-connection",
+            connections.get(company, connection).await.map(drop),
+        ),
+        (
+            "unlink-connection",
+            connections.unlink(company, connection).await.map(drop),
+        ),
+        (
+            "update-connection-authorization",
+            connections
+                .update_authorization(company, connection, &authorization)
+                .await
+                .map(drop),
+        ),
+        (
+            "delete-connection",
+            connections.delete(company, connection).await,
+        ),
+    ];
+    for (operation, answer) in answers {
+        answer.unwrap_or_else(|e| panic!("{operation}: {e}"));
+    }
     let answer = connections
         .reauthorization(COMPANY, CONNECTION)
         .await
@@ -173,40 +180,26 @@ async fn every_operation_passes(prism: &Prism) {
     ));
 }
 
-/// A deliberately invalid request is rejected: the suite can fail.
+/// Deliberately invalid requests are rejected: the suite can fail.
 async fn invalid_requests_are_rejected(prism: &Prism) {
-    // This crate gives reqwest rustls without a built-in crypto provider
-    // (it hands its own clients a ring configuration), so a plain reqwest
-    // client needs one installed.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap();
+    let http = plain_http();
     let url = format!("{}/companies/{COMPANY}/connections", prism.base_url);
-    let bad_body = http
-        .post(&url)
-        .header("Authorization", "Basic eA==")
-        .json(&serde_json::json!({"platformKey": "NOT-A-KEY"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        bad_body.status().as_u16(),
-        422,
-        "a platform key breaking the pattern passed"
-    );
-    let bad_parameter = http
-        .get(&url)
-        .query(&[("pageSize", "5001")])
-        .header("Authorization", "Basic eA==")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad_parameter.status().as_u16(), 400, "pageSize 5001 passed");
-    assert!(bad_parameter.headers().contains_key("sl-violations"));
-    let unauthenticated = http.get(&url).send().await.unwrap();
-    assert_eq!(unauthenticated.status().as_u16(), 401);
+    let key = ("Authorization", "Basic eA==");
+    let bad_body = http.post(&url).header(key.0, key.1);
+    let bad_body = bad_body.json(&serde_json::json!({"platformKey": "NOT-A-KEY"}));
+    let bad_parameter = http.get(&url).query(&[("pageSize", "5001")]);
+    let cases = [
+        ("a platform key breaking the pattern", bad_body, 422),
+        ("pageSize 5001", bad_parameter.header(key.0, key.1), 400),
+        ("no key", http.get(&url), 401),
+    ];
+    for (what, request, status) in cases {
+        let answer = request.send().await.unwrap();
+        assert_eq!(answer.status().as_u16(), status, "{what} passed");
+        if status == 400 {
+            assert!(answer.headers().contains_key("sl-violations"), "{what}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -8,9 +8,8 @@ mod support;
 
 use codat_connections::mock::MockCodat;
 use codat_connections::{Error, RetryPolicy, MAX_QUERY_LENGTH};
-
-const COMPANY: &str = "8a210b68-6988-11ed-a1eb-0242ac120002";
-const CONNECTION: &str = "2e9d2c44-f675-40ba-8049-353bfcb5e171";
+use support::mock_setup::mock_company;
+use support::{COMPANY, CONNECTION};
 
 fn refused(err: &Error, field: &str) -> bool {
     matches!(err, Error::InvalidInput { field: f, .. } if *f == field)
@@ -102,10 +101,9 @@ fn received_query(codat: &MockCodat, name: &str) -> Option<String> {
 
 #[tokio::test]
 async fn odd_queries_cross_the_wire_exactly() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    let client = codat.client().unwrap();
-    let connections = client.connections().retry(RetryPolicy::none());
+    let mock = mock_company(&[]).await;
+    let (codat, company) = (&mock.codat, mock.company);
+    let connections = mock.client.connections().retry(RetryPolicy::none());
     let longest = "a".repeat(MAX_QUERY_LENGTH);
     let cases: [(&str, &str); 11] = [
         ("status=Linked&&sourceType=Banking", "`&&`"),
@@ -128,7 +126,7 @@ async fn odd_queries_cross_the_wire_exactly() {
         // request it received is what is checked.
         let _ = connections.list(company).query(query).await;
         assert_eq!(
-            received_query(&codat, "query").as_deref(),
+            received_query(codat, "query").as_deref(),
             Some(query),
             "{what}"
         );
@@ -139,18 +137,11 @@ async fn odd_queries_cross_the_wire_exactly() {
         );
     }
     let before = codat.request_count();
-    let err = connections
-        .list(company)
-        .query("a".repeat(MAX_QUERY_LENGTH + 1))
-        .await
-        .unwrap_err();
-    assert!(refused(&err, "query"), "{err:?}");
-    let err = connections
-        .list(company)
-        .query("é".repeat(MAX_QUERY_LENGTH + 1))
-        .await
-        .unwrap_err();
-    assert!(refused(&err, "query"), "{err:?}");
+    for letter in ["a", "é"] {
+        let over = letter.repeat(MAX_QUERY_LENGTH + 1);
+        let err = connections.list(company).query(over).await.unwrap_err();
+        assert!(refused(&err, "query"), "{letter}: {err:?}");
+    }
     assert_eq!(codat.request_count(), before);
     support::record(
         "Hostile input",
@@ -163,11 +154,11 @@ async fn odd_queries_cross_the_wire_exactly() {
         .order_by("-created,platformName&x=1")
         .await;
     assert_eq!(
-        received_query(&codat, "orderBy").as_deref(),
+        received_query(codat, "orderBy").as_deref(),
         Some("-created,platformName&x=1")
     );
     assert_eq!(
-        received_query(&codat, "x"),
+        received_query(codat, "x"),
         None,
         "an `&` in orderBy must not add a parameter"
     );

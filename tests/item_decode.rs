@@ -7,26 +7,20 @@
 
 mod support;
 
-use codat_connections::mock::{Fault, MockCodat};
-use codat_connections::{ConnectionStatus, Error};
+use codat_connections::mock::Fault;
+use codat_connections::{Connection, ConnectionStatus, Error, Page};
 use futures::StreamExt;
 use serde_json::{json, Value};
+use support::mock_setup::{connection_with_id, json_answer, mock_company, MockSetup};
+use support::page_of;
 
+/// Codat's example connection with `id` and `status`, and the fields it
+/// lacks of `Connection` added.
 fn connection(id: &str, status: &str) -> Value {
-    json!({
-        "created": "2022-10-27T09:53:29Z",
-        "id": id,
-        "integrationId": "bf083d72-62c7-493e-aec9-81b4dbba7e2c",
-        "integrationKey": "dfxm",
-        "lastSync": "2022-10-27T10:22:43.6464237Z",
-        "linkUrl": format!("https://link-api.codat.io/companies/86bd88cb-44ab-4dfb-b32f-87b19b14287f/connections/{id}/start"),
-        "platformName": "Basiq",
-        "sourceId": "bdd831ce-eebd-4896-89a7-20e5ee8989ee",
-        "sourceType": "Banking",
-        "status": status,
-        "dataConnectionErrors": [],
-        "connectionInfo": {"a": "b"},
-    })
+    let mut connection = connection_with_id(id, status);
+    connection["dataConnectionErrors"] = json!([]);
+    connection["connectionInfo"] = json!({"a": "b"});
+    connection
 }
 
 const GOOD: [&str; 3] = [
@@ -54,55 +48,26 @@ fn malformed() -> Vec<(&'static str, Value)> {
     ]
 }
 
+/// Page `number` of a listing of `total`, three connections a page.
 fn page(number: u64, results: Vec<Value>, total: u64, next: bool) -> Fault {
-    let href = |p: u64| json!({"href": format!("/companies/x/connections?page={p}&pageSize=3")});
-    let mut links = json!({"self": {"href": "/companies/x/connections"}, "current": href(number)});
-    if next {
-        links["next"] = href(number + 1);
-    }
-    let body = json!({
-        "results": results,
-        "pageNumber": number,
-        "pageSize": 3,
-        "totalResults": total,
-        "_links": links,
-    });
-    Fault::Respond {
-        status: 200,
-        content_type: "application/json".into(),
-        body: body.to_string().into_bytes(),
-    }
+    json_answer(&page_of(number, 3, total, results, next))
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_malformed_field_loses_only_its_connection_and_the_listing_goes_on() {
     for (field, value) in malformed() {
-        let codat = MockCodat::start().await.unwrap();
-        let company = codat.add_company();
         let mut bad = connection(BAD_ID, "Deauthorized");
         bad[field] = value.clone();
-        codat.inject(
-            page(
-                1,
-                vec![
-                    connection(GOOD[0], "Linked"),
-                    bad.clone(),
-                    connection(GOOD[1], "Linked"),
-                ],
-                4,
-                true,
-            ),
-            1,
-        );
-        codat.inject(page(2, vec![connection(GOOD[2], "Linked")], 4, false), 1);
-        let client = codat.client().unwrap();
-        let items: Vec<_> = client
-            .connections()
-            .list(company)
-            .page_size(3)
-            .connections()
-            .collect()
-            .await;
+        let first = vec![
+            connection(GOOD[0], "Linked"),
+            bad.clone(),
+            connection(GOOD[1], "Linked"),
+        ];
+        let second = vec![connection(GOOD[2], "Linked")];
+        let mock = mock_company(&[]).await;
+        let codat = &mock.codat;
+        codat.answer_with(vec![page(1, first, 4, true), page(2, second, 4, false)]);
+        let items: Vec<_> = mock.list().page_size(3).connections().collect().await;
         assert_eq!(items.len(), 4, "{field}: {items:?}");
         let good: Vec<String> = items
             .iter()
@@ -133,61 +98,39 @@ async fn a_malformed_field_loses_only_its_connection_and_the_listing_goes_on() {
     );
 }
 
+/// What listing a company answers when the mock answers `answer` first.
+async fn listed(answer: Fault) -> Result<Page<Connection>, Error> {
+    let mock = mock_company(&[]).await;
+    mock.codat.answer_with(vec![answer]);
+    mock.list().await
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_page_that_decodes_whole_is_not_decoded_item_by_item() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    codat.inject(page(1, vec![connection(GOOD[0], "Linked")], 1, false), 1);
-    let client = codat.client().unwrap();
-    let page = client.connections().list(company).await.unwrap();
+    let whole = page(1, vec![connection(GOOD[0], "Linked")], 1, false);
+    let page = listed(whole).await.unwrap();
     assert_eq!(page.results.len(), 1);
     assert!(page.undecoded.is_empty());
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_page_that_is_not_a_page_still_fails_whole() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    let mut broken = page(1, vec![connection(GOOD[0], "Linked")], 1, false);
-    if let Fault::Respond { body, .. } = &mut broken {
-        let mut value: Value = serde_json::from_slice(body).unwrap();
-        value["totalResults"] = json!("many");
-        *body = value.to_string().into_bytes();
-    }
-    codat.inject(broken, 1);
-    let err = codat
-        .client()
-        .unwrap()
-        .connections()
-        .list(company)
-        .await
-        .unwrap_err();
+    let mut broken = page_of(1, 3, 1, vec![connection(GOOD[0], "Linked")], false);
+    broken["totalResults"] = json!("many");
+    let err = listed(json_answer(&broken)).await.unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
 }
 
 #[tokio::test(start_paused = true)]
 async fn get_keeps_the_raw_json_of_a_connection_that_does_not_decode() {
     for (field, value) in malformed() {
-        let codat = MockCodat::start().await.unwrap();
-        let company = codat.add_company();
-        let id = codat.add_connection(company, "gbol".parse().unwrap(), ConnectionStatus::Linked);
+        let mock = mock_company(&[ConnectionStatus::Linked]).await;
+        let id = mock.connections[0];
         let mut bad = connection(&id.to_string(), "Unlinked");
         bad[field] = value;
-        codat.inject(
-            Fault::Respond {
-                status: 200,
-                content_type: "application/json".into(),
-                body: bad.to_string().into_bytes(),
-            },
-            1,
-        );
-        let err = codat
-            .client()
-            .unwrap()
-            .connections()
-            .get(company, id)
-            .await
-            .unwrap_err();
+        mock.codat.answer_with(vec![json_answer(&bad)]);
+        let answer = mock.client.connections().get(mock.company, id).await;
+        let err = answer.unwrap_err();
         let Error::ConnectionDecode(item) = &err else {
             panic!("{field}: {err:?}");
         };

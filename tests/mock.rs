@@ -1,15 +1,20 @@
-//! The embedded mock Codat behaves like Codat where the SDK can tell.
+//! The embedded mock Codat behaves like Codat where the SDK can tell: its
+//! answers to the SDK's calls, and (a table of hand-made requests) what it
+//! answers to requests that break the document's contract. How the client
+//! retries the mock's faults is in tests/paging_and_retries.rs.
 #![cfg(feature = "mock")]
+
+mod support;
 
 use std::collections::{BTreeSet, HashMap};
 
 use codat_connections::mock::MockCodat;
-use codat_connections::{Client, ConnectionStatus, Error, PlatformKey};
+use codat_connections::{Client, ConnectionStatus, Error};
 use reqwest::StatusCode;
-
-fn gbol() -> PlatformKey {
-    "gbol".parse().unwrap()
-}
+use serde_json::Value;
+use support::mock_setup::{ids_of, mock_authorization, mock_company, mock_company_linked};
+use support::net::plain_http;
+use support::{COMPANY, CONNECTION};
 
 #[tokio::test]
 async fn wrong_api_key_is_answered_401_in_codats_shape() {
@@ -23,27 +28,20 @@ async fn wrong_api_key_is_answered_401_in_codats_shape() {
     assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
     assert!(err.correlation_id().is_some());
     // The right key passes.
-    let page = codat
-        .client()
-        .unwrap()
-        .connections()
-        .list(company)
-        .await
-        .unwrap();
-    assert_eq!(page.total_results, 0);
+    let right = codat.client().unwrap();
+    assert_eq!(ids_of(right.connections().list(company)).await, []);
 }
 
 #[tokio::test]
 async fn unknown_company_and_connection_are_404() {
     let codat = MockCodat::start().await.unwrap();
     let client = codat.client().unwrap();
-    let missing = "8a210b68-6988-11ed-a1eb-0242ac120002";
-    let err = client.connections().list(missing).await.unwrap_err();
+    let err = client.connections().list(COMPANY).await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
     let company = codat.add_company();
     let err = client
         .connections()
-        .get(company, "2e9d2c44-f675-40ba-8049-353bfcb5e171")
+        .get(company, CONNECTION)
         .await
         .unwrap_err();
     let Error::Api(api) = err else {
@@ -54,22 +52,11 @@ async fn unknown_company_and_connection_are_404() {
 
 #[tokio::test]
 async fn pages_are_one_based_with_next_links_until_the_last() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    let ids: BTreeSet<_> = (0..5)
-        .map(|_| codat.add_connection(company, gbol(), ConnectionStatus::Linked))
-        .collect();
-    let client = codat.client().unwrap();
+    let mock = mock_company_linked(5).await;
     let mut seen = BTreeSet::new();
     let mut has_next = Vec::new();
     for page in 1..=3 {
-        let answer = client
-            .connections()
-            .list(company)
-            .page(page)
-            .page_size(2)
-            .await
-            .unwrap();
+        let answer = mock.list().page(page).page_size(2).await.unwrap();
         assert_eq!(answer.page_number, u64::from(page));
         assert_eq!(answer.total_results, 5);
         has_next.push(answer.has_next_page());
@@ -78,25 +65,26 @@ async fn pages_are_one_based_with_next_links_until_the_last() {
         }
     }
     assert_eq!(has_next, [true, true, false]);
-    assert_eq!(seen, ids);
+    assert_eq!(seen, mock.connections.into_iter().collect());
 }
 
 #[tokio::test]
 async fn status_filter_returns_only_that_status() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    let deauthorized = codat.add_connection(company, gbol(), ConnectionStatus::Deauthorized);
-    codat.add_connection(company, gbol(), ConnectionStatus::Linked);
-    let page = codat
-        .client()
-        .unwrap()
-        .connections()
-        .list(company)
-        .status(ConnectionStatus::Deauthorized)
-        .await
-        .unwrap();
-    let ids: Vec<_> = page.results.iter().map(|c| c.id).collect();
-    assert_eq!(ids, [deauthorized]);
+    let mock = mock_company(&[ConnectionStatus::Deauthorized, ConnectionStatus::Linked]).await;
+    let found = ids_of(mock.list().status(ConnectionStatus::Deauthorized)).await;
+    assert_eq!(found, mock.connections[..1]);
+}
+
+#[tokio::test]
+async fn order_by_sorts_ascending_or_descending_and_refuses_unknown_fields() {
+    let mock = mock_company_linked(4).await;
+    let mut ids = mock.connections.clone();
+    ids.sort();
+    assert_eq!(ids_of(mock.list().order_by("id")).await, ids);
+    ids.reverse();
+    assert_eq!(ids_of(mock.list().order_by("-id")).await, ids);
+    let err = mock.list().order_by("favouriteColour").await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
 }
 
 #[tokio::test]
@@ -104,385 +92,164 @@ async fn only_a_linked_connection_can_be_unlinked() {
     let codat = MockCodat::start().await.unwrap();
     let company = codat.add_company();
     let client = codat.client().unwrap();
-    let created = client.connections().create(company, "gbol").await.unwrap();
+    let connections = client.connections();
+    let created = connections.create(company, "gbol").await.unwrap();
     assert_eq!(created.status, ConnectionStatus::PendingAuth);
-    let err = client
-        .connections()
-        .unlink(company, created.id)
-        .await
-        .unwrap_err();
+    let err = connections.unlink(company, created.id).await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
     codat.set_status(company, created.id, ConnectionStatus::Linked);
-    let unlinked = client
-        .connections()
-        .unlink(company, created.id)
-        .await
-        .unwrap();
+    let unlinked = connections.unlink(company, created.id).await.unwrap();
     assert_eq!(unlinked.status, ConnectionStatus::Unlinked);
 }
 
 #[tokio::test]
 async fn deleted_connection_is_gone() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    let client = codat.client().unwrap();
-    let id = codat.add_connection(company, gbol(), ConnectionStatus::Linked);
-    client.connections().delete(company, id).await.unwrap();
-    let err = client.connections().get(company, id).await.unwrap_err();
-    assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
-    let err = client.connections().delete(company, id).await.unwrap_err();
-    assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
+    let mock = mock_company_linked(1).await;
+    let (company, id) = (mock.company, mock.connections[0]);
+    mock.client.connections().delete(company, id).await.unwrap();
+    for gone in [
+        mock.client.connections().get(company, id).await.map(drop),
+        mock.client.connections().delete(company, id).await,
+    ] {
+        assert_eq!(gone.unwrap_err().status(), Some(StatusCode::NOT_FOUND));
+    }
 }
 
 #[tokio::test]
 async fn authorization_update_is_stored() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    let client = codat.client().unwrap();
-    let id = codat.add_connection(company, gbol(), ConnectionStatus::Linked);
     let values = HashMap::from([("realmId".to_owned(), "1234".to_owned())]);
-    let updated = client
-        .connections()
-        .update_authorization(company, id, &values)
-        .await
-        .unwrap();
-    let info = updated.connection_info.unwrap();
-    assert_eq!(info["realmId"], "1234");
-    let fetched = client.connections().get(company, id).await.unwrap();
+    let mock = mock_company_linked(1).await;
+    let (company, id) = (mock.company, mock.connections[0]);
+    let connections = mock.client.connections();
+    let updated = connections.update_authorization(company, id, &values);
+    let stored = updated.await.unwrap().connection_info.unwrap();
+    assert_eq!(stored["realmId"], "1234");
+    let fetched = connections.get(company, id).await.unwrap();
     assert_eq!(fetched.connection_info.unwrap()["realmId"], "1234");
 }
 
 #[tokio::test]
 async fn reauthorization_of_a_deauthorized_connection_points_at_its_own_link() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    let client = codat.client().unwrap();
-    let id = codat.add_connection(company, gbol(), ConnectionStatus::Deauthorized);
-    let before = codat.request_count();
-    let answer = client
-        .connections()
-        .reauthorization(company, id)
-        .await
-        .unwrap();
+    let mock = mock_company(&[ConnectionStatus::Deauthorized]).await;
+    let (company, id) = (mock.company, mock.connections[0]);
+    let connections = mock.client.connections();
+    let reauthorization = || connections.reauthorization(company, id);
+    let answer = reauthorization().await.unwrap();
     let url = answer
         .required_link_url()
         .expect("re-authorization required");
     assert!(url.path().contains(&id.to_string()), "{url}");
-    assert_eq!(codat.request_count(), before + 1, "exactly one request");
-    codat.set_status(company, id, ConnectionStatus::Linked);
-    let answer = client
-        .connections()
-        .reauthorization(company, id)
-        .await
-        .unwrap();
+    assert_eq!(mock.codat.request_count(), 1, "exactly one request");
+    mock.codat.set_status(company, id, ConnectionStatus::Linked);
+    let answer = reauthorization().await.unwrap();
     assert!(answer.required_link_url().is_none());
     // No connection was created along the way.
-    let page = client.connections().list(company).await.unwrap();
-    assert_eq!(page.total_results, 1);
+    assert_eq!(ids_of(mock.list()).await, [id]);
 }
 
-/// What the SDK sends for the mock's key.
-fn authorization() -> String {
-    use base64::Engine as _;
-    let key = codat_connections::mock::MOCK_API_KEY;
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(key)
-    )
-}
-
-#[tokio::test]
-async fn a_request_breaking_the_contract_is_answered_400_naming_the_violation() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    // The SDK never sends such a request; a hand-made one shows what Codat says.
-    // This crate gives reqwest rustls without a built-in crypto provider
-    // (it hands its own clients a ring configuration), so a plain reqwest
-    // client needs one installed.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::new();
-    let url = format!("{}/companies/{company}/connections", codat.base_url());
-    let answer = http
-        .post(&url)
-        .header("Authorization", authorization())
-        .json(&serde_json::json!({"platformKey": "GBOL"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
-    let body: serde_json::Value = answer.json().await.unwrap();
-    let error = body["error"].as_str().unwrap();
-    assert!(
-        error.contains("platformKey") && error.contains("pattern"),
-        "{error}"
-    );
-    assert_eq!(
-        body["validation"]["errors"][0]["validatorName"],
-        "OpenApiContract"
-    );
-    let answer = http
-        .get(&url)
-        .query(&[("pageSize", "0")])
-        .header("Authorization", authorization())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
-    // Without the key it is 401 first, whatever the request.
-    let answer = http
-        .get(&url)
-        .query(&[("pageSize", "0")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
-    // Nothing was created by the refused request.
-    let page = codat
-        .client()
-        .unwrap()
-        .connections()
-        .list(company)
-        .await
-        .unwrap();
-    assert_eq!(page.total_results, 0);
-}
-
-#[tokio::test(start_paused = true)]
-async fn a_dropped_connection_is_retried_for_a_read_but_not_for_a_create() {
-    use codat_connections::mock::Fault;
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    let client = codat.client().unwrap();
-    codat.inject(Fault::DropConnection, 1);
-    let page = client.connections().list(company).await.unwrap();
-    assert_eq!(page.total_results, 0);
-    assert_eq!(codat.request_count(), 2);
-
-    codat.inject(Fault::DropConnection, 1);
-    let err = client
-        .connections()
-        .create(company, "gbol")
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Transport { attempts: 1, .. }),
-        "{err:?}"
-    );
-    assert_eq!(
-        codat
-            .requests()
-            .iter()
-            .filter(|r| r.method == "POST")
-            .count(),
-        1
-    );
-}
-
-#[tokio::test(start_paused = true)]
-async fn a_connection_dropped_during_the_body_is_a_transport_error() {
-    use codat_connections::mock::Fault;
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    let client = codat.client().unwrap();
-    let fault = Fault::DropDuringBody {
-        status: 200,
-        partial_body: b"{\"results\": [".to_vec(),
-    };
-    codat.inject(fault, 10);
-    let err = client
-        .connections()
-        .retry(codat_connections::RetryPolicy::default().max_attempts(2))
-        .list(company)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Transport { attempts: 2, .. }),
-        "{err:?}"
-    );
-}
-
-#[tokio::test]
-async fn order_by_sorts_ascending_or_descending_and_refuses_unknown_fields() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    let ids: Vec<_> = (0..4)
-        .map(|_| codat.add_connection(company, gbol(), ConnectionStatus::Linked))
-        .collect();
-    let client = codat.client().unwrap();
-    let listed = |order: &'static str| {
-        let client = client.clone();
-        async move {
-            client
-                .connections()
-                .list(company)
-                .order_by(order)
-                .await
-                .map(|page| page.results.iter().map(|c| c.id).collect::<Vec<_>>())
-        }
-    };
-    let mut ascending = ids.clone();
-    ascending.sort();
-    assert_eq!(listed("id").await.unwrap(), ascending);
-    let mut descending = ascending.clone();
-    descending.reverse();
-    assert_eq!(listed("-id").await.unwrap(), descending);
-    let err = listed("favouriteColour").await.unwrap_err();
-    assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
-}
-
-/// A plain HTTP client, for requests the SDK never makes.
-fn http() -> reqwest::Client {
-    // See a_request_breaking_the_contract_is_answered_400_naming_the_violation.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
-}
-
-/// The body of an answer, checked to be Codat's `ErrorMessage` for `status`.
-async fn codat_error(answer: reqwest::Response, status: StatusCode) -> serde_json::Value {
-    assert_eq!(answer.status(), status);
-    let body: serde_json::Value = answer.json().await.unwrap();
+/// Checks that `body` is Codat's `ErrorMessage` for `status`.
+fn assert_codat_error(body: &Value, status: StatusCode) {
     assert_eq!(body["statusCode"], status.as_u16(), "{body}");
     assert_eq!(body["service"], "PublicApi", "{body}");
-    assert!(
-        body["error"].as_str().is_some_and(|e| !e.is_empty()),
-        "{body}"
-    );
+    let error = body["error"].as_str();
+    assert!(error.is_some_and(|e| !e.is_empty()), "{body}");
     assert!(body["correlationId"].is_string(), "{body}");
     assert!(body["canBeRetried"].is_string(), "{body}");
     assert!(body["detailedErrorCode"].is_i64(), "{body}");
-    body
-}
-
-/// The URL the SDK reads one connection at, as the mock received it: the
-/// tests below send their own requests where the SDK does.
-async fn connection_url(codat: &MockCodat) -> (codat_connections::CompanyId, String) {
-    let company = codat.add_company();
-    let id = codat.add_connection(company, gbol(), ConnectionStatus::PendingAuth);
-    let client = codat.client().unwrap();
-    client.connections().get(company, id).await.unwrap();
-    let path = codat.requests().last().unwrap().path.clone();
-    (company, format!("{}{path}", codat.base_url()))
 }
 
 #[tokio::test]
-async fn a_path_the_document_lacks_is_404_in_codats_shape() {
-    let codat = MockCodat::start().await.unwrap();
-    let (_, url) = connection_url(&codat).await;
-    let answer = http()
-        .get(format!("{url}/no-such-resource"))
-        .header("Authorization", authorization())
-        .send()
-        .await
-        .unwrap();
-    let body = codat_error(answer, StatusCode::NOT_FOUND).await;
-    assert!(body["error"].as_str().unwrap().contains("no-such-resource"));
-    // The path the SDK used is found.
-    let answer = http()
-        .get(&url)
-        .header("Authorization", authorization())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), StatusCode::OK);
-}
-
-#[tokio::test]
-async fn a_method_the_document_lacks_on_a_known_path_is_404_not_405() {
-    // Codat answers a route it does not have with 404, and the document
-    // lists 404 for every operation but 405 for none.
-    let codat = MockCodat::start().await.unwrap();
-    let (_, url) = connection_url(&codat).await;
-    let answer = http()
-        .post(&url)
-        .header("Authorization", authorization())
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
-    let body = codat_error(answer, StatusCode::NOT_FOUND).await;
-    assert!(body["error"].as_str().unwrap().contains("POST"), "{body}");
-}
-
-#[tokio::test]
-async fn a_query_parameter_the_document_lacks_is_400_naming_it() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    let client = codat.client().unwrap();
-    client
-        .connections()
-        .list(company)
-        .page_size(10)
-        .await
-        .unwrap();
-    let sent = codat.requests().last().unwrap().clone();
-    let url = format!("{}{}", codat.base_url(), sent.path);
-    let query = sent.query.unwrap();
-    // What the SDK sent passes; one parameter more does not.
-    let answer = http()
-        .get(format!("{url}?{query}"))
-        .header("Authorization", authorization())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), StatusCode::OK);
-    let answer = http()
-        .get(format!("{url}?{query}&favouriteColour=blue"))
-        .header("Authorization", authorization())
-        .send()
-        .await
-        .unwrap();
-    let body = codat_error(answer, StatusCode::BAD_REQUEST).await;
-    let message = body["validation"]["errors"][0]["message"].as_str().unwrap();
-    assert!(
-        message.contains("query parameter favouriteColour"),
-        "{message}"
-    );
-    assert!(body["error"].as_str().unwrap().contains("favouriteColour"));
-}
-
-#[tokio::test]
-async fn a_body_breaking_the_schema_is_400_naming_the_violation() {
-    let codat = MockCodat::start().await.unwrap();
-    let (company, url) = connection_url(&codat).await;
-    let answer = http()
-        .patch(&url)
-        .header("Authorization", authorization())
-        .json(&serde_json::json!({"status": "Gone"}))
-        .send()
-        .await
-        .unwrap();
-    let body = codat_error(answer, StatusCode::BAD_REQUEST).await;
-    let message = body["validation"]["errors"][0]["message"].as_str().unwrap();
-    assert!(
-        message.contains("/status") && message.contains("\"Gone\"") && message.ends_with("(enum)"),
-        "{message}"
-    );
-    // The connection was left as it was; a body within the schema is served.
-    let id = unchanged_connection(&codat, company).await;
+async fn requests_breaking_the_contract_are_answered_in_codats_shape_naming_the_violation() {
+    let mock = mock_company(&[ConnectionStatus::PendingAuth]).await;
+    let (codat, company, id) = (&mock.codat, mock.company, mock.connections[0]);
+    // The URLs the SDK uses, as the mock received them: the requests below
+    // are hand-made where the SDK sends its own.
+    mock.client.connections().get(company, id).await.unwrap();
+    mock.list().page_size(10).await.unwrap();
+    let sent = codat.requests();
+    let one = format!("{}{}", codat.base_url(), sent[0].path);
+    let list = format!("{}{}", codat.base_url(), sent[1].path);
+    let query = sent[1].query.clone().unwrap();
+    // The request (its JSON body, if any) and the answer: its status, and
+    // the words the error (or its first validation error) holds.
+    let cases = [
+        (
+            "POST",
+            list.clone(),
+            r#"{"platformKey": "GBOL"}"#,
+            400,
+            "platformKey pattern OpenApiContract",
+        ),
+        ("GET", format!("{list}?pageSize=0"), "", 400, "pageSize"),
+        ("GET", format!("{list}?{query}"), "", 200, ""),
+        (
+            "GET",
+            format!("{list}?{query}&favouriteColour=blue"),
+            "",
+            400,
+            "query parameter favouriteColour",
+        ),
+        ("GET", one.clone(), "", 200, ""),
+        (
+            "GET",
+            format!("{one}/no-such-resource"),
+            "",
+            404,
+            "no-such-resource",
+        ),
+        // Codat answers a route it does not have with 404, and the document
+        // lists 404 for every operation but 405 for none.
+        ("POST", one.clone(), "{}", 404, "POST"),
+        (
+            "PATCH",
+            one.clone(),
+            r#"{"status": "Gone"}"#,
+            400,
+            r#"/status "Gone" (enum)"#,
+        ),
+    ];
+    let http = plain_http();
+    let send = |method: &str, url: &str, body: &str| {
+        let request = http.request(method.parse().unwrap(), url);
+        let request = request.header("Authorization", mock_authorization());
+        match body {
+            "" => request,
+            body => request
+                .header("Content-Type", "application/json")
+                .body(body.to_owned()),
+        }
+    };
+    for (method, url, body, status, words) in cases {
+        let answer = send(method, &url, body).send().await.unwrap();
+        let what = format!("{method} {url}");
+        assert_eq!(answer.status().as_u16(), status, "{what}");
+        let body: Value = answer.json().await.unwrap();
+        if status >= 400 {
+            assert_codat_error(&body, StatusCode::from_u16(status).unwrap());
+        }
+        let violation = &body["validation"]["errors"][0];
+        let said = [
+            &body["error"],
+            &violation["message"],
+            &violation["validatorName"],
+        ]
+        .map(|text| text.as_str().unwrap_or_default())
+        .join(" ");
+        for word in words.split_whitespace() {
+            assert!(said.contains(word), "{what}: {word} not in {said}");
+        }
+    }
+    // Without the key it is 401 first, whatever the request.
+    let unauthenticated = http.get(format!("{list}?pageSize=0")).send().await.unwrap();
+    assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
+    // The refused requests changed nothing; a body within the schema is
+    // served.
+    let listed = mock.list().await.unwrap();
+    let statuses: Vec<_> = listed.results.iter().map(|c| c.status.clone()).collect();
+    assert_eq!(statuses, [ConnectionStatus::PendingAuth]);
     codat.set_status(company, id, ConnectionStatus::Linked);
-    let answer = http()
-        .patch(&url)
-        .header("Authorization", authorization())
-        .json(&serde_json::json!({"status": "Unlinked"}))
+    let unlink = send("PATCH", &one, r#"{"status": "Unlinked"}"#)
         .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), StatusCode::OK);
-}
-
-/// The one connection of `company`, after checking it is unchanged.
-async fn unchanged_connection(
-    codat: &MockCodat,
-    company: codat_connections::CompanyId,
-) -> codat_connections::ConnectionId {
-    let page = codat
-        .client()
-        .unwrap()
-        .connections()
-        .list(company)
-        .await
-        .unwrap();
-    assert_eq!(page.results.len(), 1);
-    assert_eq!(page.results[0].status, ConnectionStatus::PendingAuth);
-    page.results[0].id
+        .await;
+    assert_eq!(unlink.unwrap().status(), StatusCode::OK);
 }

@@ -1,39 +1,32 @@
 //! Page streams (including against a server that misbehaves), retries with
-//! backoff and `Retry-After`, and the re-authorization sweep, against the
-//! shipped mock on tokio's paused clock.
+//! backoff and `Retry-After`, and the re-authorization helper, against the
+//! shipped mock on tokio's paused clock. Each misbehaving server is a row of
+//! the stream table, each retry a row of the retry table.
 #![cfg(feature = "mock")]
 
+mod support;
+
 use std::collections::BTreeSet;
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use codat_connections::mock::{Fault, MockCodat};
-use codat_connections::{
-    Client, CompanyId, ConnectionId, ConnectionStatus, Error, PlatformKey, RetryPolicy,
-};
+use codat_connections::mock::Fault;
+use codat_connections::{ConnectionId, ConnectionStatus, Error, RetryPolicy};
 use futures::{StreamExt, TryStreamExt};
-use serde_json::json;
+use support::mock_setup::{
+    connection_with_id, ids_of, json_answer, json_bytes_answer, mock_company, mock_company_linked,
+    status_answer, MockSetup,
+};
+use support::net::free_port;
+use support::{page_of, COMPANY, CONNECTION};
 use tokio::time::Instant;
-
-fn gbol() -> PlatformKey {
-    "gbol".parse().unwrap()
-}
-
-async fn company_with(codat: &MockCodat, count: usize) -> (CompanyId, Vec<ConnectionId>) {
-    let company = codat.add_company();
-    let ids = (0..count)
-        .map(|_| codat.add_connection(company, gbol(), ConnectionStatus::Linked))
-        .collect();
-    (company, ids)
-}
 
 #[tokio::test(start_paused = true)]
 async fn three_pages_stream_in_order_and_stop_after_the_last() {
-    let codat = MockCodat::start().await.unwrap();
-    let (company, ids) = company_with(&codat, 5).await;
-    let client = codat.client().unwrap();
-    let pages: Vec<_> = client
-        .connections()
-        .list(company)
+    let mock = mock_company_linked(5).await;
+    let codat = &mock.codat;
+    let pages: Vec<_> = mock
+        .list()
         .page_size(2)
         .pages()
         .try_collect()
@@ -43,47 +36,26 @@ async fn three_pages_stream_in_order_and_stop_after_the_last() {
     assert_eq!(numbers, [1, 2, 3]);
     assert!(!pages[2].has_next_page(), "the last page has no next link");
     assert_eq!(codat.request_count(), 3, "no request after the last page");
-    let streamed: Vec<ConnectionId> = pages
+    let streamed: BTreeSet<ConnectionId> = pages
         .iter()
         .flat_map(|p| p.results.iter().map(|c| c.id))
         .collect();
-    assert_eq!(
-        streamed.iter().collect::<BTreeSet<_>>(),
-        ids.iter().collect::<BTreeSet<_>>()
-    );
+    assert_eq!(streamed, mock.connections.iter().copied().collect());
     let queries: Vec<String> = codat
         .requests()
         .into_iter()
         .map(|r| r.query.unwrap_or_default())
         .collect();
-    assert_eq!(
-        queries,
-        [
-            "page=1&pageSize=2",
-            "page=2&pageSize=2",
-            "page=3&pageSize=2"
-        ]
-    );
+    let expected = (1..=3).map(|page| format!("page={page}&pageSize=2"));
+    assert_eq!(queries, expected.collect::<Vec<_>>());
 }
 
 #[tokio::test(start_paused = true)]
 async fn read_ahead_yields_the_same_connections_in_the_same_order() {
-    let codat = MockCodat::start().await.unwrap();
-    let (company, _) = company_with(&codat, 7).await;
-    let client = codat.client().unwrap();
-    let plain: Vec<ConnectionId> = client
-        .connections()
-        .list(company)
-        .page_size(2)
-        .collect_all()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    let ahead: Vec<ConnectionId> = client
-        .connections()
-        .list(company)
+    let mock = mock_company_linked(7).await;
+    let plain = ids_of(mock.list().page_size(2)).await;
+    let ahead: Vec<ConnectionId> = mock
+        .list()
         .page_size(2)
         .read_ahead(2)
         .connections()
@@ -97,15 +69,9 @@ async fn read_ahead_yields_the_same_connections_in_the_same_order() {
 
 #[tokio::test(start_paused = true)]
 async fn read_ahead_holds_at_most_its_bound_for_a_slow_consumer() {
-    let codat = MockCodat::start().await.unwrap();
-    let (company, _) = company_with(&codat, 20).await;
-    let client = codat.client().unwrap();
-    let mut pages = client
-        .connections()
-        .list(company)
-        .page_size(1)
-        .read_ahead(2)
-        .pages();
+    let mock = mock_company_linked(20).await;
+    let codat = &mock.codat;
+    let mut pages = mock.list().page_size(1).read_ahead(2).pages();
     let first = pages.next().await.unwrap().unwrap();
     assert_eq!(first.page_number, 1);
     // The consumer stalls: the producer may fill the channel (2 pages) and
@@ -128,477 +94,327 @@ async fn read_ahead_holds_at_most_its_bound_for_a_slow_consumer() {
 
 #[tokio::test(start_paused = true)]
 async fn find_stops_fetching_once_found() {
-    let codat = MockCodat::start().await.unwrap();
-    let (company, ids) = company_with(&codat, 6).await;
-    let client = codat.client().unwrap();
-    let listed: Vec<ConnectionId> = client
-        .connections()
-        .list(company)
-        .page_size(2)
-        .collect_all()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    let before = codat.request_count();
-    let wanted = listed[2];
-    let found = client
-        .connections()
-        .list(company)
-        .page_size(2)
-        .find(|c| c.id == wanted)
-        .await
-        .unwrap();
-    assert_eq!(found.map(|c| c.id), Some(wanted));
+    let mock = mock_company_linked(6).await;
+    let listed = ids_of(mock.list().page_size(2)).await;
+    let before = mock.codat.request_count();
+    let find = |wanted: Option<ConnectionId>| {
+        let listing = mock.list().page_size(2);
+        async move { listing.find(|c| Some(c.id) == wanted).await.unwrap() }
+    };
+    let found = find(Some(listed[2])).await;
+    assert_eq!(found.map(|c| c.id), Some(listed[2]));
     assert_eq!(
-        codat.request_count() - before,
+        mock.codat.request_count() - before,
         2,
         "stopped at the page holding it"
     );
-    let missing = client
-        .connections()
-        .list(company)
-        .page_size(2)
-        .find(|_| false)
-        .await
-        .unwrap();
-    assert!(missing.is_none());
-    assert_eq!(ids.len(), 6);
+    assert!(find(None).await.is_none());
 }
 
-fn page_body(page: u64, ids: &[&str], total: u64, next: bool) -> Vec<u8> {
-    let results: Vec<_> = ids
-        .iter()
-        .map(|id| {
-            json!({
-                "id": id, "integrationId": "bf083d72-62c7-493e-aec9-81b4dbba7e2c",
-                "sourceId": "bdd831ce-eebd-4896-89a7-20e5ee8989ee", "platformName": "Xero",
-                "linkUrl": "https://link-api.codat.io/start", "status": "Linked",
-                "created": "2022-10-27T09:53:29Z", "sourceType": "Accounting"
-            })
-        })
-        .collect();
-    let mut links = json!({"self": {"href": "/x"}, "current": {"href": format!("/x?page={page}")}});
-    if next {
-        links["next"] = json!({"href": format!("/x?page={}", page + 1)});
-    }
-    json!({"results": results, "pageNumber": page, "pageSize": 2, "totalResults": total, "_links": links})
-        .to_string()
-        .into_bytes()
-}
-
-fn respond(body: Vec<u8>) -> Fault {
-    Fault::Respond {
-        status: 200,
-        content_type: "application/json".into(),
-        body,
-    }
-}
-
-const A: &str = "ee2eb431-c0fa-4dc9-93fa-d29781c12bcd";
+/// The connection IDs the misbehaving pages below are made of.
+const A: &str = CONNECTION;
 const B: &str = "2e9d2c44-f675-40ba-8049-353bfcb5e171";
+const C: &str = "00000000-0000-4000-8000-000000000003";
 
-async fn stream_against(faults: Vec<Fault>) -> (Vec<Result<usize, Error>>, usize) {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    for fault in faults {
-        codat.inject(fault, 1);
-    }
-    let client = codat.client().unwrap();
-    let items: Vec<Result<usize, Error>> = client
-        .connections()
-        .list(company)
-        .pages()
-        .map(|page| page.map(|p| p.results.len()))
-        .collect()
-        .await;
-    (items, codat.request_count())
+/// Page `page` (two connections a page) of a listing of `total`, holding
+/// `ids`, as the mock's answer.
+fn page(page: u64, ids: &[&str], total: u64, next: bool) -> Fault {
+    let results = ids.iter().map(|id| connection_with_id(id, "Linked"));
+    json_answer(&page_of(page, 2, total, results.collect(), next))
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_same_page_served_twice_ends_the_stream_with_an_error() {
-    let page = page_body(1, &[A, B], 100, true);
-    let (items, requests) = stream_against(vec![respond(page.clone()); 10]).await;
-    assert_eq!(items.len(), 2, "{items:?}");
-    assert_eq!(*items[0].as_ref().unwrap(), 2);
-    assert!(
-        matches!(items[1], Err(Error::InconsistentPaging { page: 2, .. })),
-        "{items:?}"
-    );
-    assert_eq!(requests, 2);
-}
-
-#[tokio::test(start_paused = true)]
-async fn an_empty_page_that_claims_a_next_page_ends_the_stream() {
-    let (items, requests) = stream_against(vec![respond(page_body(1, &[], 5, true)); 10]).await;
-    assert!(
-        matches!(
-            items.as_slice(),
-            [Err(Error::InconsistentPaging { page: 1, .. })]
-        ),
-        "{items:?}"
-    );
-    assert_eq!(requests, 1);
-}
-
-#[tokio::test(start_paused = true)]
-async fn a_page_past_the_total_ends_the_stream() {
-    let faults = vec![
-        respond(page_body(1, &[A], 1, true)),
-        respond(page_body(2, &[B], 1, true)),
-    ];
-    let (items, requests) = stream_against(faults).await;
-    assert_eq!(*items[0].as_ref().unwrap(), 1);
-    assert!(
-        matches!(items[1], Err(Error::InconsistentPaging { page: 2, .. })),
-        "{items:?}"
-    );
-    assert_eq!(items.len(), 2);
-    assert_eq!(requests, 2);
-}
-
-#[tokio::test(start_paused = true)]
-async fn a_connection_repeated_on_a_later_page_is_yielded_once() {
-    let faults = vec![
-        respond(page_body(1, &[A, B], 3, true)),
-        respond(page_body(
+async fn a_stream_of_inconsistent_pages_ends_with_an_error_or_skips_repeats() {
+    // The answers, then what the stream yields (connections a page, or the
+    // page the error names) and how many requests it made.
+    let cases: [(&str, Vec<Fault>, &str, usize); 4] = [
+        (
+            "the same page served twice",
+            vec![page(1, &[A, B], 100, true); 10],
+            "2, inconsistent page 2",
             2,
-            &[B, "8a210b68-6988-11ed-a1eb-0242ac120002"],
-            3,
-            false,
-        )),
+        ),
+        (
+            "an empty page that claims a next page",
+            vec![page(1, &[], 5, true); 10],
+            "inconsistent page 1",
+            1,
+        ),
+        (
+            "a page past the total",
+            vec![page(1, &[A], 1, true), page(2, &[B], 1, true)],
+            "1, inconsistent page 2",
+            2,
+        ),
+        (
+            "a connection repeated on a later page: yielded once",
+            vec![page(1, &[A, B], 3, true), page(2, &[B, C], 3, false)],
+            "2, 1",
+            2,
+        ),
     ];
-    let (items, _) = stream_against(faults).await;
-    let counts: Vec<usize> = items.into_iter().map(Result::unwrap).collect();
-    assert_eq!(counts, [2, 1]);
+    for (what, answers, yields, requests) in cases {
+        let mock = mock_company(&[]).await;
+        mock.codat.answer_with(answers);
+        let items: Vec<String> = mock
+            .list()
+            .pages()
+            .map(|page| match page {
+                Ok(page) => page.results.len().to_string(),
+                Err(Error::InconsistentPaging { page, .. }) => format!("inconsistent page {page}"),
+                Err(other) => format!("{other:?}"),
+            })
+            .collect()
+            .await;
+        assert_eq!(items.join(", "), yields, "{what}");
+        assert_eq!(mock.codat.request_count(), requests, "{what}");
+    }
 }
 
-fn fast_policy() -> RetryPolicy {
-    RetryPolicy::default().max_attempts(5)
-}
-
-#[tokio::test(start_paused = true)]
-async fn too_many_requests_waits_the_retry_after_seconds() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    codat.inject(
-        Fault::Status {
-            status: 429,
-            retry_after: Some("2".into()),
+/// What a call ended with, in brief: `ok`; an answer's status, and
+/// `retryable` when it is; `transport`; or `decode` and the status.
+fn ending<T>(result: &Result<T, Error>) -> String {
+    match result {
+        Ok(_) => "ok".to_owned(),
+        Err(Error::Transport { .. }) => "transport".to_owned(),
+        Err(Error::Decode { status, .. }) => format!("decode {}", status.map_or(0, |s| s.as_u16())),
+        Err(err) => match (err.status(), err.is_retryable()) {
+            (Some(status), true) => format!("{} retryable", status.as_u16()),
+            (Some(status), false) => status.as_u16().to_string(),
+            (None, _) => format!("{err:?}"),
         },
-        1,
-    );
-    let started = Instant::now();
-    codat
-        .client()
-        .unwrap()
-        .connections()
-        .retry(fast_policy())
-        .list(company)
-        .await
-        .unwrap();
-    let waited = started.elapsed();
-    assert!(
-        waited >= Duration::from_secs(2) && waited < Duration::from_millis(2100),
-        "{waited:?}"
-    );
-    assert_eq!(codat.request_count(), 2);
+    }
 }
 
-#[tokio::test(start_paused = true)]
-async fn too_many_requests_waits_until_the_retry_after_date() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    let at = (chrono::Utc::now() + chrono::Duration::seconds(4))
+/// One retry case: the mock's answers before it behaves, the policy, whether
+/// the call is a create (else a list), and then how the call ends, how many
+/// requests it sent, how long it waited, and how many connections the
+/// company has after (it starts with one).
+struct Retry {
+    what: &'static str,
+    answers: Vec<(Fault, usize)>,
+    policy: RetryPolicy,
+    create: bool,
+    ends: &'static str,
+    requests: usize,
+    waited: RangeInclusive<Duration>,
+    connections_after: u64,
+}
+
+fn retries() -> Vec<Retry> {
+    let fast = || RetryPolicy::default().max_attempts(5);
+    let any_wait = Duration::ZERO..=Duration::MAX;
+    let malformed = || json_bytes_answer(b"{\"results\": [");
+    let in_four_seconds = (chrono::Utc::now() + chrono::Duration::seconds(4))
         .to_rfc2822()
         .replace("+0000", "GMT");
-    codat.inject(
-        Fault::Status {
-            status: 429,
-            retry_after: Some(at),
+    vec![
+        Retry {
+            what: "429 with Retry-After 2: waits the seconds",
+            answers: vec![(status_answer(429, Some("2")), 1)],
+            policy: fast(),
+            create: false,
+            ends: "ok",
+            requests: 2,
+            waited: Duration::from_secs(2)..=Duration::from_millis(2099),
+            connections_after: 1,
         },
-        1,
-    );
-    let started = Instant::now();
-    codat
-        .client()
-        .unwrap()
-        .connections()
-        .retry(fast_policy())
-        .list(company)
-        .await
-        .unwrap();
-    let waited = started.elapsed();
-    // The date has whole seconds: between 3 and 4 seconds remain.
-    assert!(
-        waited >= Duration::from_secs(2) && waited <= Duration::from_secs(4),
-        "{waited:?}"
-    );
-    assert_eq!(codat.request_count(), 2);
+        Retry {
+            // The date has whole seconds: between 3 and 4 seconds remain.
+            what: "429 with Retry-After a date: waits until the date",
+            answers: vec![(status_answer(429, Some(&in_four_seconds)), 1)],
+            policy: fast(),
+            create: false,
+            ends: "ok",
+            requests: 2,
+            waited: Duration::from_secs(2)..=Duration::from_secs(4),
+            connections_after: 1,
+        },
+        Retry {
+            what: "Retry-After longer than the policy allows: fails at once",
+            answers: vec![(status_answer(429, Some("86400")), 1)],
+            policy: fast()
+                .max_delay(Duration::from_secs(600))
+                .max_elapsed(Duration::from_secs(60)),
+            create: false,
+            ends: "429 retryable",
+            requests: 1,
+            waited: Duration::ZERO..=Duration::from_secs(1),
+            connections_after: 1,
+        },
+        Retry {
+            what: "503 twice, then success",
+            answers: vec![(status_answer(503, None), 2)],
+            policy: fast(),
+            create: false,
+            ends: "ok",
+            requests: 3,
+            waited: any_wait.clone(),
+            connections_after: 1,
+        },
+        Retry {
+            what: "a create answered 503 is not sent twice",
+            answers: vec![(status_answer(503, None), 1)],
+            policy: fast(),
+            create: true,
+            ends: "503 retryable",
+            requests: 1,
+            waited: any_wait.clone(),
+            connections_after: 1,
+        },
+        Retry {
+            what: "a create answered 429 is retried (Codat did not process it)",
+            answers: vec![(status_answer(429, Some("1")), 1)],
+            policy: fast(),
+            create: true,
+            ends: "ok",
+            requests: 2,
+            waited: any_wait.clone(),
+            connections_after: 2,
+        },
+        Retry {
+            what: "500 until the attempts run out",
+            answers: vec![(status_answer(500, None), 4)],
+            policy: RetryPolicy::default().max_attempts(4),
+            create: false,
+            ends: "500 retryable",
+            requests: 4,
+            waited: any_wait.clone(),
+            connections_after: 1,
+        },
+        Retry {
+            what: "404 is not retried",
+            answers: vec![(status_answer(404, None), 1)],
+            policy: fast(),
+            create: false,
+            ends: "404",
+            requests: 1,
+            waited: any_wait.clone(),
+            connections_after: 1,
+        },
+        Retry {
+            what: "503 twice, then a malformed success: every attempt counted",
+            answers: vec![(status_answer(503, None), 2), (malformed(), 1)],
+            policy: fast(),
+            create: false,
+            ends: "decode 200",
+            requests: 3,
+            waited: any_wait.clone(),
+            connections_after: 1,
+        },
+        Retry {
+            what: "a malformed success alone is one attempt",
+            answers: vec![(malformed(), 1)],
+            policy: fast(),
+            create: false,
+            ends: "decode 200",
+            requests: 1,
+            waited: any_wait.clone(),
+            connections_after: 1,
+        },
+        Retry {
+            what: "a dropped connection is retried for a read",
+            answers: vec![(Fault::DropConnection, 1)],
+            policy: fast(),
+            create: false,
+            ends: "ok",
+            requests: 2,
+            waited: any_wait.clone(),
+            connections_after: 1,
+        },
+        Retry {
+            what: "a dropped connection is not retried for a create",
+            answers: vec![(Fault::DropConnection, 1)],
+            policy: fast(),
+            create: true,
+            ends: "transport",
+            requests: 1,
+            waited: any_wait.clone(),
+            connections_after: 1,
+        },
+        Retry {
+            what: "a connection dropped during the body, every time",
+            answers: vec![(
+                Fault::DropDuringBody {
+                    status: 200,
+                    partial_body: b"{\"results\": [".to_vec(),
+                },
+                2,
+            )],
+            policy: RetryPolicy::default().max_attempts(2),
+            create: false,
+            ends: "transport",
+            requests: 2,
+            waited: any_wait,
+            connections_after: 1,
+        },
+    ]
 }
 
 #[tokio::test(start_paused = true)]
-async fn retry_after_longer_than_the_policy_allows_fails_at_once() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    codat.inject(
-        Fault::Status {
-            status: 429,
-            retry_after: Some("86400".into()),
-        },
-        1,
-    );
-    let policy = fast_policy()
-        .max_delay(Duration::from_secs(600))
-        .max_elapsed(Duration::from_secs(60));
-    let started = Instant::now();
-    let err = codat
-        .client()
-        .unwrap()
-        .connections()
-        .retry(policy)
-        .list(company)
-        .await
-        .unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(429));
-    assert_eq!(err.attempts(), 1);
-    assert!(started.elapsed() < Duration::from_secs(1));
-}
-
-#[tokio::test(start_paused = true)]
-async fn service_unavailable_twice_then_success() {
-    let codat = MockCodat::start().await.unwrap();
-    let (company, _) = company_with(&codat, 1).await;
-    codat.inject(
-        Fault::Status {
-            status: 503,
-            retry_after: None,
-        },
-        2,
-    );
-    let page = codat
-        .client()
-        .unwrap()
-        .connections()
-        .retry(fast_policy())
-        .list(company)
-        .await
-        .unwrap();
-    assert_eq!(page.results.len(), 1);
-    assert_eq!(codat.request_count(), 3);
-}
-
-#[tokio::test(start_paused = true)]
-async fn create_is_not_retried_after_503() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    codat.inject(
-        Fault::Status {
-            status: 503,
-            retry_after: None,
-        },
-        1,
-    );
-    let client = codat.client().unwrap();
-    let err = client
-        .connections()
-        .retry(fast_policy())
-        .create(company, "gbol")
-        .await
-        .unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
-    assert_eq!(err.attempts(), 1);
-    let posts = codat
-        .requests()
-        .iter()
-        .filter(|r| r.method == "POST")
-        .count();
-    assert_eq!(posts, 1, "a 503'd create must not be sent twice");
-    let page = client.connections().list(company).await.unwrap();
-    assert_eq!(page.total_results, 0);
-}
-
-#[tokio::test(start_paused = true)]
-async fn create_is_retried_after_429() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    codat.inject(
-        Fault::Status {
-            status: 429,
-            retry_after: Some("1".into()),
-        },
-        1,
-    );
-    let client = codat.client().unwrap();
-    let created = client
-        .connections()
-        .retry(fast_policy())
-        .create(company, "gbol")
-        .await
-        .unwrap();
-    assert_eq!(created.status, ConnectionStatus::PendingAuth);
-    assert_eq!(codat.request_count(), 2);
-    assert_eq!(
-        client
-            .connections()
-            .list(company)
-            .await
-            .unwrap()
-            .total_results,
-        1
-    );
+async fn each_retry_case_sends_and_waits_as_the_policy_and_the_answer_say() {
+    for retry in retries() {
+        let mock = mock_company_linked(1).await;
+        for (answer, times) in retry.answers {
+            mock.codat.inject(answer, times);
+        }
+        let (codat, company) = (&mock.codat, mock.company);
+        let connections = mock.client.connections().retry(retry.policy);
+        let started = Instant::now();
+        let result = match retry.create {
+            true => connections.create(company, "gbol").await.map(drop),
+            false => connections.list(company).await.map(drop),
+        };
+        let waited = started.elapsed();
+        let what = retry.what;
+        assert_eq!(ending(&result), retry.ends, "{what}");
+        assert_eq!(codat.request_count(), retry.requests, "{what}");
+        assert!(retry.waited.contains(&waited), "{what}: {waited:?}");
+        if let Err(err) = result {
+            assert_eq!(err.attempts() as usize, retry.requests, "{what}");
+            let text = err.to_string();
+            let counted = format!("after {} attempts", retry.requests);
+            assert_eq!(
+                text.contains(&counted),
+                retry.requests > 1,
+                "{what}: {text}"
+            );
+        }
+        let after = mock.list().await.unwrap();
+        assert_eq!(after.total_results, retry.connections_after, "{what}");
+    }
 }
 
 #[tokio::test(start_paused = true)]
 async fn connection_refused_is_retried_then_reported_with_the_attempt_count() {
-    // A port that was just free: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let client = Client::builder("k")
-        .base_url(format!("http://127.0.0.1:{port}"))
-        .retry(RetryPolicy::default().max_attempts(3))
-        .build()
-        .unwrap();
-    let err = client
+    let nowhere = support::client(&format!("http://127.0.0.1:{}", free_port()));
+    let connections = nowhere
         .connections()
-        .get(
-            CompanyId::from_uuid(uuid()),
-            ConnectionId::from_uuid(uuid()),
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Transport { attempts: 3, .. }),
-        "{err:?}"
-    );
-    assert!(err.to_string().contains("after 3 attempts"), "{err}");
+        .retry(RetryPolicy::default().max_attempts(3));
+    let read = connections.get(COMPANY, CONNECTION).await.map(drop);
     // A refused create was never processed, so it is retried too.
-    let err = client
-        .connections()
-        .create(CompanyId::from_uuid(uuid()), "gbol")
-        .await
-        .unwrap_err();
-    assert_eq!(err.attempts(), 3);
-}
-
-fn uuid() -> uuid::Uuid {
-    "8a210b68-6988-11ed-a1eb-0242ac120002".parse().unwrap()
-}
-
-#[tokio::test(start_paused = true)]
-async fn max_attempts_reached_reports_how_many() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    codat.inject(
-        Fault::Status {
-            status: 500,
-            retry_after: None,
-        },
-        10,
-    );
-    let err = codat
-        .client()
-        .unwrap()
-        .connections()
-        .retry(RetryPolicy::default().max_attempts(4))
-        .list(company)
-        .await
-        .unwrap_err();
-    assert_eq!(err.attempts(), 4);
-    assert!(err.to_string().ends_with("after 4 attempts"), "{err}");
-    assert_eq!(codat.request_count(), 4);
-    assert!(err.is_retryable());
-}
-
-#[tokio::test(start_paused = true)]
-async fn a_404_is_not_retried() {
-    let codat = MockCodat::start().await.unwrap();
-    let err = codat
-        .client()
-        .unwrap()
-        .connections()
-        .list(CompanyId::from_uuid(uuid()))
-        .await
-        .unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
-    assert_eq!((err.attempts(), codat.request_count()), (1, 1));
+    let create = connections.create(COMPANY, "gbol").await.map(drop);
+    for err in [read, create].map(Result::unwrap_err) {
+        assert!(
+            matches!(err, Error::Transport { attempts: 3, .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("after 3 attempts"), "{err}");
+    }
 }
 
 #[tokio::test(start_paused = true)]
 async fn needing_reauthorization_returns_deauthorized_and_unlinked_with_their_links() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    let deauthorized = codat.add_connection(company, gbol(), ConnectionStatus::Deauthorized);
-    let unlinked = codat.add_connection(company, gbol(), ConnectionStatus::Unlinked);
-    codat.add_connection(company, gbol(), ConnectionStatus::Linked);
-    codat.add_connection(company, gbol(), ConnectionStatus::PendingAuth);
-    let needed = codat
-        .client()
-        .unwrap()
-        .connections()
-        .needing_reauthorization(company)
-        .await
-        .unwrap();
-    let mut ids: Vec<ConnectionId> = needed.iter().map(|n| n.connection.id).collect();
-    ids.sort();
-    let mut expected = vec![deauthorized, unlinked];
-    expected.sort();
-    assert_eq!(ids, expected);
+    use ConnectionStatus::{Deauthorized, Linked, PendingAuth, Unlinked};
+    let mock = mock_company(&[Deauthorized, Unlinked, Linked, PendingAuth]).await;
+    let connections = mock.client.connections();
+    let needed = connections.needing_reauthorization(mock.company).await;
+    let needed = needed.unwrap();
+    let found: BTreeSet<ConnectionId> = needed.iter().map(|n| n.connection.id).collect();
+    assert_eq!(found, mock.connections[..2].iter().copied().collect());
     for n in &needed {
         assert!(n.link_url.as_str().contains(&n.connection.id.to_string()));
     }
-    assert!(
-        codat.requests().iter().all(|r| r.method == "GET"),
-        "only reads"
-    );
-}
-
-#[tokio::test(start_paused = true)]
-async fn attempts_count_every_attempt_before_a_malformed_success() {
-    let codat = MockCodat::start().await.unwrap();
-    let (company, _) = company_with(&codat, 1).await;
-    codat.inject(
-        Fault::Status {
-            status: 503,
-            retry_after: None,
-        },
-        2,
-    );
-    codat.inject(
-        Fault::Respond {
-            status: 200,
-            content_type: "application/json".into(),
-            body: b"{\"results\": [".to_vec(),
-        },
-        1,
-    );
-    let client = codat.client().unwrap();
-    let err = client
-        .connections()
-        .retry(fast_policy())
-        .list(company)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::Decode { status: Some(status), .. } if *status == 200),
-        "{err:?}"
-    );
-    assert_eq!(err.attempts(), 3);
-    assert!(err.to_string().ends_with("after 3 attempts"), "{err}");
-    assert_eq!(codat.request_count(), 3);
-    // Without the failures before it, the same malformed answer is one attempt.
-    codat.inject(
-        Fault::Respond {
-            status: 200,
-            content_type: "application/json".into(),
-            body: b"{\"results\": [".to_vec(),
-        },
-        1,
-    );
-    let err = client.connections().list(company).await.unwrap_err();
-    assert_eq!(err.attempts(), 1);
+    let codat = &mock.codat;
+    assert_eq!(codat.received("GET"), codat.request_count(), "only reads");
 }

@@ -9,8 +9,8 @@ mod support;
 
 use std::time::Duration;
 
-use codat_connections::mock::{Fault, MockCodat};
 use codat_connections::{Client, Error, RetryPolicy, DEFAULT_REQUESTS_PER_MINUTE};
+use support::mock_setup::{mock_company, status_answer};
 use tokio::time::Instant;
 
 /// Lists `company` `n` times at once through `client`; returns when each
@@ -39,24 +39,17 @@ async fn concurrently(
 
 #[tokio::test(start_paused = true)]
 async fn a_429_to_one_request_makes_every_request_of_the_client_wait() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    let client = codat.client().unwrap();
-    codat.inject(
-        Fault::Status {
-            status: 429,
-            retry_after: Some("10".into()),
-        },
-        1,
-    );
+    let mock = mock_company(&[]).await;
+    let (codat, company, client) = (&mock.codat, mock.company, &mock.client);
+    // One request answered 429, with no retry of its own.
+    let refused_once = || async {
+        codat.inject(status_answer(429, Some("10")), 1);
+        let once = client.connections().retry(RetryPolicy::none());
+        let refused = once.list(company).await.unwrap_err();
+        assert_eq!(refused.status().map(|s| s.as_u16()), Some(429));
+    };
     let started = Instant::now();
-    let refused = client
-        .connections()
-        .retry(RetryPolicy::none())
-        .list(company)
-        .await
-        .unwrap_err();
-    assert_eq!(refused.status().map(|s| s.as_u16()), Some(429));
+    refused_once().await;
 
     // A clone shares the limit: eight requests wait for the pause, and none
     // reaches the server before it ends.
@@ -73,19 +66,7 @@ async fn a_429_to_one_request_makes_every_request_of_the_client_wait() {
 
     // A client of its own does not share the pause (the negative case).
     let other = codat.client().unwrap();
-    codat.inject(
-        Fault::Status {
-            status: 429,
-            retry_after: Some("10".into()),
-        },
-        1,
-    );
-    client
-        .connections()
-        .retry(RetryPolicy::none())
-        .list(company)
-        .await
-        .unwrap_err();
+    refused_once().await;
     let before = Instant::now();
     other.connections().list(company).await.unwrap();
     assert_eq!(before.elapsed(), Duration::ZERO);
@@ -98,10 +79,9 @@ async fn a_429_to_one_request_makes_every_request_of_the_client_wait() {
 
 #[tokio::test(start_paused = true)]
 async fn remaining_zero_waits_for_the_reset_instead_of_spending_requests_on_429s() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
+    let mock = mock_company(&[]).await;
+    let (codat, company, client) = (&mock.codat, mock.company, &mock.client);
     codat.enforce_rate_limit(5);
-    let client = codat.client().unwrap();
     let started = Instant::now();
     for _ in 0..12 {
         client.connections().list(company).await.unwrap();
@@ -126,19 +106,10 @@ async fn remaining_zero_waits_for_the_reset_instead_of_spending_requests_on_429s
 
 #[tokio::test(start_paused = true)]
 async fn requests_already_in_flight_learn_the_limit_from_429s_and_lose_nothing() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    codat.enforce_rate_limit(5);
-    let client = codat.client().unwrap();
-    let tasks: Vec<_> = (0..8)
-        .map(|_| {
-            let client = client.clone();
-            tokio::spawn(async move { client.connections().list(company).await })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap().unwrap();
-    }
+    let mock = mock_company(&[]).await;
+    mock.codat.enforce_rate_limit(5);
+    let (codat, company, client) = (&mock.codat, mock.company, &mock.client);
+    concurrently(client, company, 8, Instant::now()).await;
     // Eight at once: three are refused (the server saw them before any
     // answer came back), then they wait for the shared pause and succeed.
     assert_eq!(codat.rate_limited_count(), 3);
@@ -147,7 +118,7 @@ async fn requests_already_in_flight_learn_the_limit_from_429s_and_lose_nothing()
     // Now the client knows what remains: ten more at once spend it and wait
     // for each reset, and none is refused.
     let started = Instant::now();
-    let done = concurrently(&client, company, 10, started).await;
+    let done = concurrently(client, company, 10, started).await;
     assert_eq!(codat.rate_limited_count(), 3, "a request was refused");
     assert_eq!(codat.request_count(), 21);
     assert!(
@@ -163,8 +134,8 @@ async fn requests_already_in_flight_learn_the_limit_from_429s_and_lose_nothing()
 
 #[tokio::test(start_paused = true)]
 async fn the_default_pace_keeps_under_codats_thousand_requests_a_minute() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
+    let mock = mock_company(&[]).await;
+    let (codat, company) = (&mock.codat, mock.company);
     let client = codat.client_builder().build().unwrap();
     assert_eq!(
         client.requests_per_minute(),
@@ -198,18 +169,20 @@ async fn the_default_pace_keeps_under_codats_thousand_requests_a_minute() {
 
 #[tokio::test(start_paused = true)]
 async fn rate_limit_values_are_exposed_after_each_answer() {
-    let codat = MockCodat::start().await.unwrap();
-    let company = codat.add_company();
-    let client = codat.client().unwrap();
+    let mock = mock_company(&[]).await;
+    let (company, client) = (mock.company, &mock.client);
     assert_eq!(client.rate_limit(), None);
-    codat.enforce_rate_limit(100);
+    mock.codat.enforce_rate_limit(100);
     client.connections().list(company).await.unwrap();
     client.connections().list(company).await.unwrap();
     let seen = client.rate_limit().unwrap();
     assert_eq!((seen.limit, seen.remaining), (Some(100), Some(98)));
     // An error answer carries them too.
-    let missing = "8a210b68-6988-11ed-a1eb-0242ac120002";
-    let err = client.connections().list(missing).await.unwrap_err();
+    let err = client
+        .connections()
+        .list(support::COMPANY)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Api(_)));
     assert_eq!(client.rate_limit().unwrap().remaining, Some(97));
 }

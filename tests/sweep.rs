@@ -12,14 +12,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use codat_connections::mock::MockCodat;
-use codat_connections::{CompanyId, ConnectionId, ConnectionStatus, Error};
+use codat_connections::{Client, CompanyId, ConnectionId, ConnectionStatus, Error};
 use futures::StreamExt;
+use support::gbol;
+use support::mock_setup::status_answer;
 
-/// `count` companies with 1 to 3 connections each, every third one
-/// `Deauthorized` and every seventh `Unlinked`; returns the connections that
-/// need the customer, by company.
-fn portfolio(codat: &MockCodat, count: usize) -> BTreeMap<CompanyId, BTreeSet<ConnectionId>> {
-    let key = "gbol".parse().unwrap();
+/// The connections that need the customer, by company.
+type Needing = BTreeMap<CompanyId, BTreeSet<ConnectionId>>;
+
+/// A mock answering after `latency`, with `count` companies of 1 to 3
+/// connections each, every third one `Deauthorized` and every seventh
+/// `Unlinked`.
+async fn portfolio(count: usize, latency: Duration) -> (MockCodat, Needing) {
+    let codat = MockCodat::start().await.unwrap();
+    codat.set_latency(latency);
     let mut needing = BTreeMap::new();
     let mut n = 0;
     for c in 0..count {
@@ -34,22 +40,27 @@ fn portfolio(codat: &MockCodat, count: usize) -> BTreeMap<CompanyId, BTreeSet<Co
             } else {
                 ConnectionStatus::Linked
             };
-            let id = codat.add_connection(company, key, status.clone());
+            let id = codat.add_connection(company, gbol(), status.clone());
             if status != ConnectionStatus::Linked {
                 expected.insert(id);
             }
         }
         needing.insert(company, expected);
     }
-    needing
+    (codat, needing)
+}
+
+/// Sweeps every company of `expected` through `client`, `concurrency` at a
+/// time, and checks that each was yielded once with its connections.
+async fn sweep_all(client: &Client, expected: &Needing, concurrency: usize) {
+    let companies: Vec<CompanyId> = expected.keys().copied().collect();
+    let swept = client.sweep(companies).concurrency(concurrency);
+    assert_complete(expected, swept.collect().await);
 }
 
 /// Checks that every company was yielded once, successfully, with exactly
 /// the connections expected.
-fn assert_complete(
-    expected: &BTreeMap<CompanyId, BTreeSet<ConnectionId>>,
-    swept: Vec<codat_connections::SweptCompany>,
-) {
+fn assert_complete(expected: &Needing, swept: Vec<codat_connections::SweptCompany>) {
     assert_eq!(swept.len(), expected.len(), "companies yielded");
     let mut seen = BTreeSet::new();
     for company in swept {
@@ -74,10 +85,8 @@ fn assert_complete(
 
 #[tokio::test(start_paused = true)]
 async fn every_company_once_with_its_links_and_a_deleted_company_does_not_end_it() {
-    let codat = MockCodat::start().await.unwrap();
-    codat.set_latency(Duration::from_millis(20));
-    let expected = portfolio(&codat, 50);
-    let deleted = "8a210b68-6988-11ed-a1eb-0242ac120002".to_owned();
+    let (codat, expected) = portfolio(50, Duration::from_millis(20)).await;
+    let deleted = support::COMPANY.to_owned();
     let mut ids: Vec<String> = expected.keys().map(ToString::to_string).collect();
     ids.insert(10, deleted.clone());
     ids.insert(20, "not-a-company".to_owned());
@@ -104,9 +113,7 @@ async fn every_company_once_with_its_links_and_a_deleted_company_does_not_end_it
 
 #[tokio::test(start_paused = true)]
 async fn concurrency_and_memory_are_bounded() {
-    let codat = MockCodat::start().await.unwrap();
-    codat.set_latency(Duration::from_millis(20));
-    let expected = portfolio(&codat, 200);
+    let (codat, expected) = portfolio(200, Duration::from_millis(20)).await;
     let pulled = Arc::new(AtomicUsize::new(0));
     let counter = pulled.clone();
     let ids =
@@ -138,27 +145,13 @@ async fn concurrency_and_memory_are_bounded() {
 
 #[tokio::test(start_paused = true)]
 async fn a_429_storm_loses_no_company_and_yields_none_twice() {
-    let codat = MockCodat::start().await.unwrap();
-    codat.set_latency(Duration::from_millis(20));
-    let expected = portfolio(&codat, 300);
+    let (codat, expected) = portfolio(300, Duration::from_millis(20)).await;
     codat.enforce_rate_limit(60);
     // On top of the limit, a storm: the next 100 requests it lets through
     // are answered 429 with Retry-After 5.
-    codat.inject(
-        codat_connections::mock::Fault::Status {
-            status: 429,
-            retry_after: Some("5".into()),
-        },
-        100,
-    );
+    codat.inject(status_answer(429, Some("5")), 100);
     // No pace: the client learns the limit from Codat's answers alone.
-    let client = codat.client().unwrap();
-    let swept: Vec<_> = client
-        .sweep(expected.keys().copied().collect::<Vec<_>>())
-        .concurrency(32)
-        .collect()
-        .await;
-    assert_complete(&expected, swept);
+    sweep_all(&codat.client().unwrap(), &expected, 32).await;
     let refused = codat.rate_limited_count();
     let sent = codat.request_count();
     assert_eq!(sent as u64, 300 + 100 + refused, "every 429 retried once");
@@ -173,20 +166,10 @@ async fn a_429_storm_loses_no_company_and_yields_none_twice() {
     );
 
     // With the client's pace set to the server's limit, no 429 at all.
-    let codat = MockCodat::start().await.unwrap();
-    let expected = portfolio(&codat, 150);
+    let (codat, expected) = portfolio(150, Duration::ZERO).await;
     codat.enforce_rate_limit(60);
-    let paced = codat
-        .client_builder()
-        .requests_per_minute(60)
-        .build()
-        .unwrap();
-    let swept: Vec<_> = paced
-        .sweep(expected.keys().copied().collect::<Vec<_>>())
-        .concurrency(32)
-        .collect()
-        .await;
-    assert_complete(&expected, swept);
+    let paced = codat.client_builder().requests_per_minute(60).build();
+    sweep_all(&paced.unwrap(), &expected, 32).await;
     assert_eq!(codat.rate_limited_count(), 0);
     support::record(
         "Sweep",
@@ -198,7 +181,7 @@ async fn a_429_storm_loses_no_company_and_yields_none_twice() {
 #[tokio::test(start_paused = true)]
 async fn two_thousand_companies_at_concurrency_16_take_the_ideal_time() {
     let codat = MockCodat::start().await.unwrap();
-    let gbol = "gbol".parse().unwrap();
+    let gbol = gbol();
     let companies = codat.add_companies(2_000, |i| {
         let status = if i % 10 == 0 {
             ConnectionStatus::Deauthorized

@@ -1,16 +1,15 @@
-//! Invalid input is refused before anything is sent, naming the field; and
-//! the API key never shows in errors or debug output.
+//! Invalid input is refused before anything is sent, naming the field (and
+//! the value at the limit is sent as given), against a server that would
+//! answer anything; and the API key never shows in errors or debug output.
+
+mod support;
 
 use std::collections::HashMap;
 
-use codat_connections::{Client, ConnectionStatus, Error, RetryPolicy};
-use serde_json::json;
-use wiremock::matchers::{any, method, path_regex, query_param};
+use codat_connections::{Client, ConnectionStatus, Error, ListConnections};
+use support::{client, connection_json, page_json, API_KEY, COMPANY, CONNECTION, KEY_BASE64};
+use wiremock::matchers::{any, method, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-const COMPANY: &str = "8a210b68-6988-11ed-a1eb-0242ac120002";
-const CONNECTION: &str = "ee2eb431-c0fa-4dc9-93fa-d29781c12bcd";
-const KEY_BASE64: &str = "dGVzdC1rZXk";
 
 /// IDs that must never reach a request path.
 const BAD_IDS: [&str; 10] = [
@@ -26,29 +25,6 @@ const BAD_IDS: [&str; 10] = [
     "8a210b68-6988-11ed-a1eb-0242ac12000%2F",
 ];
 
-fn connection_json() -> serde_json::Value {
-    json!({
-        "created": "2022-10-27T09:53:29Z",
-        "id": CONNECTION,
-        "integrationId": "bf083d72-62c7-493e-aec9-81b4dbba7e2c",
-        "linkUrl": "https://link-api.codat.io/start",
-        "platformName": "Basiq",
-        "sourceId": "bdd831ce-eebd-4896-89a7-20e5ee8989ee",
-        "sourceType": "Banking",
-        "status": "Linked"
-    })
-}
-
-fn page_json() -> serde_json::Value {
-    json!({
-        "_links": {"current": {"href": "/x"}, "self": {"href": "/x"}},
-        "pageNumber": 1,
-        "pageSize": 100,
-        "results": [connection_json()],
-        "totalResults": 1
-    })
-}
-
 /// A server that would answer anything with success, so a request that
 /// slips through would not fail for another reason.
 async fn permissive_server() -> MockServer {
@@ -59,27 +35,19 @@ async fn permissive_server() -> MockServer {
         .mount(&server)
         .await;
     Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_body_json(connection_json()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(connection_json("Linked")))
         .mount(&server)
         .await;
     server
 }
 
-fn client(server: &MockServer) -> Client {
-    Client::builder("test-key")
-        .base_url(server.uri())
-        .build()
-        .expect("valid settings")
-}
-
-async fn assert_nothing_sent(server: &MockServer, context: &str) {
+/// The requests `server` received: method, path and query.
+async fn received(server: &MockServer) -> Vec<String> {
     let requests = server.received_requests().await.expect("recording is on");
-    assert!(
-        requests.is_empty(),
-        "{context}: {} request(s) sent, first to {}",
-        requests.len(),
-        requests[0].url
-    );
+    requests
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect()
 }
 
 fn assert_invalid(result: Result<(), Error>, field: &str, context: &str) {
@@ -121,235 +89,169 @@ async fn every_operation(
     ]
 }
 
-#[tokio::test]
-async fn valid_ids_do_reach_the_server() {
+/// Which field each operation refuses `company` and `connection` under
+/// (`None`: it is sent), and what reaches the server.
+async fn refused_ids(company: &str, connection: &str) -> (Vec<String>, Vec<String>) {
     let server = permissive_server().await;
-    let results = every_operation(&client(&server), COMPANY, CONNECTION).await;
-    for (operation, result) in &results {
-        assert!(result.is_ok(), "{operation}: {result:?}");
-    }
-    let sent = server.received_requests().await.expect("recording is on");
-    assert_eq!(sent.len(), results.len());
-}
-
-#[tokio::test]
-async fn invalid_company_id_sends_no_request() {
-    for bad in BAD_IDS {
-        let server = permissive_server().await;
-        for (operation, result) in every_operation(&client(&server), bad, CONNECTION).await {
-            assert_invalid(result, "companyId", &format!("{operation} {bad:?}"));
-        }
-        assert_nothing_sent(&server, bad).await;
-    }
-}
-
-#[tokio::test]
-async fn invalid_connection_id_sends_no_request() {
-    for bad in BAD_IDS {
-        let server = permissive_server().await;
-        let results = every_operation(&client(&server), COMPANY, bad).await;
-        for (operation, result) in results {
-            if matches!(operation, "list" | "create") {
-                // These take no connection ID.
-                continue;
-            }
-            assert_invalid(result, "connectionId", &format!("{operation} {bad:?}"));
-        }
-        let sent = server.received_requests().await.expect("recording is on");
-        assert!(
-            sent.iter()
-                .all(|r| r.url.path()
-                    == "/companies/8a210b68-6988-11ed-a1eb-0242ac120002/connections"),
-            "{bad:?}: only list and create may have been sent: {:?}",
-            sent.iter().map(|r| r.url.to_string()).collect::<Vec<_>>()
-        );
-        assert_eq!(sent.len(), 2, "{bad:?}");
-    }
-}
-
-#[tokio::test]
-async fn invalid_company_id_is_refused_before_the_connection_id_is_looked_at() {
-    let server = permissive_server().await;
-    for (operation, result) in every_operation(&client(&server), "../", "../").await {
-        if matches!(operation, "list" | "create") {
-            assert_invalid(result, "companyId", operation);
-        } else {
-            let err = result.expect_err(operation);
-            assert!(
-                matches!(err.invalid_field(), Some("companyId" | "connectionId")),
-                "{operation}: {err:?}"
+    let results = every_operation(&client(&server.uri()), company, connection).await;
+    let mut refusals = Vec::new();
+    for (operation, result) in results {
+        let field = result.as_ref().err().and_then(Error::invalid_field);
+        if let Some(field) = field {
+            assert_invalid(
+                result,
+                field,
+                &format!("{operation} {company:?} {connection:?}"),
             );
         }
+        refusals.push(format!("{operation}: {}", field.unwrap_or("sent")));
     }
-    assert_nothing_sent(&server, "both invalid").await;
+    (refusals, received(&server).await)
+}
+
+/// The operations `every_operation` runs, in order: the first two take no
+/// connection ID.
+const OPERATIONS: [&str; 7] = [
+    "list",
+    "create",
+    "get",
+    "delete",
+    "unlink",
+    "update_authorization",
+    "reauthorization",
+];
+
+#[tokio::test]
+async fn each_invalid_id_is_refused_by_every_operation_and_a_valid_one_is_sent() {
+    let every = |list_and_create: &str, others: &str| -> Vec<String> {
+        let field = |i: usize| if i < 2 { list_and_create } else { others };
+        let labelled = OPERATIONS.iter().enumerate();
+        labelled
+            .map(|(i, op)| format!("{op}: {}", field(i)))
+            .collect()
+    };
+    let (refusals, sent) = refused_ids(COMPANY, CONNECTION).await;
+    assert_eq!(refusals, every("sent", "sent"));
+    assert_eq!(sent.len(), 7, "{sent:?}");
+    let listed = format!("/companies/{COMPANY}/connections");
+    for bad in BAD_IDS {
+        let (refusals, sent) = refused_ids(bad, CONNECTION).await;
+        assert_eq!(refusals, every("companyId", "companyId"), "{bad:?}");
+        assert_eq!(sent, Vec::<String>::new(), "{bad:?}");
+        let (refusals, sent) = refused_ids(COMPANY, bad).await;
+        assert_eq!(refusals, every("sent", "connectionId"), "{bad:?}");
+        let only_list_and_create = [format!("GET {listed}"), format!("POST {listed}")];
+        assert_eq!(sent, only_list_and_create, "{bad:?}");
+    }
+    // Both invalid: nothing is sent, whichever is named.
+    let (refusals, sent) = refused_ids("../", "../").await;
+    assert!(refusals.iter().all(|r| r.ends_with("Id")), "{refusals:?}");
+    assert_eq!(sent, Vec::<String>::new());
 }
 
 #[tokio::test]
-async fn invalid_platform_key_sends_no_request() {
-    for bad in [
+async fn each_invalid_platform_key_is_refused_and_a_valid_one_is_sent() {
+    let bad_keys = [
         "", "g", "gbo", "gbolx", "GBOL", "Gbol", "gb0l", "gb l", "gbé", "../a", "gbol\n",
-    ] {
+    ];
+    for key in bad_keys.into_iter().chain(["qhyg"]) {
         let server = permissive_server().await;
-        let result = client(&server)
+        let created = client(&server.uri())
             .connections()
-            .create(COMPANY, bad)
+            .create(COMPANY, key)
             .await
             .map(drop);
-        assert_invalid(result, "platformKey", &format!("{bad:?}"));
-        assert_nothing_sent(&server, bad).await;
+        if key == "qhyg" {
+            assert!(created.is_ok(), "four lowercase letters are valid");
+            assert_eq!(received(&server).await.len(), 1);
+        } else {
+            assert_invalid(created, "platformKey", &format!("{key:?}"));
+            assert_eq!(received(&server).await, Vec::<String>::new(), "{key:?}");
+        }
     }
 }
 
-#[tokio::test]
-async fn valid_platform_key_is_sent() {
-    let server = permissive_server().await;
-    client(&server)
-        .connections()
-        .create(COMPANY, "qhyg")
-        .await
-        .expect("four lowercase letters are valid");
-    assert_eq!(
-        server.received_requests().await.expect("recording").len(),
-        1
-    );
+/// What a listing does with a parameter: refuses it, naming the field, or
+/// sends a query parameter with exactly this value.
+enum Expect {
+    Refused(&'static str),
+    Sent(&'static str, String),
+}
+
+fn query_of(length: usize) -> String {
+    let prefix = "platformName=";
+    format!("{prefix}{}", "a".repeat(length - prefix.len()))
 }
 
 #[tokio::test]
-async fn page_size_out_of_range_sends_no_request() {
-    for bad in [0, 5001, u32::MAX] {
+async fn list_parameters_are_refused_past_their_limits_and_sent_at_them() {
+    use Expect::{Refused, Sent};
+    type Set = fn(ListConnections<'_>) -> ListConnections<'_>;
+    let parameters: [(&str, Set, Expect); 13] = [
+        ("pageSize 0", |l| l.page_size(0), Refused("pageSize")),
+        ("pageSize 5001", |l| l.page_size(5001), Refused("pageSize")),
+        (
+            "pageSize u32::MAX",
+            |l| l.page_size(u32::MAX),
+            Refused("pageSize"),
+        ),
+        (
+            "pageSize 1",
+            |l| l.page_size(1),
+            Sent("pageSize", "1".into()),
+        ),
+        (
+            "pageSize 5000",
+            |l| l.page_size(5000),
+            Sent("pageSize", "5000".into()),
+        ),
+        ("page 0", |l| l.page(0), Refused("page")),
+        ("page 1", |l| l.page(1), Sent("page", "1".into())),
+        (
+            "query of 2049 characters",
+            |l| l.query(query_of(2049)),
+            Refused("query"),
+        ),
+        (
+            "query of 2048 characters",
+            |l| l.query(query_of(2048)),
+            Sent("query", query_of(2048)),
+        ),
+        // The limit counts characters, not bytes.
+        (
+            "2048 two-byte characters",
+            |l| l.query("é".repeat(2048)),
+            Sent("query", "é".repeat(2048)),
+        ),
+        // The status filter is part of the query.
+        (
+            "query and status over 2048",
+            |l| l.query("a".repeat(2040)).status(ConnectionStatus::Linked),
+            Refused("query"),
+        ),
+        ("empty query", |l| l.query(""), Refused("query")),
+        ("empty orderBy", |l| l.order_by(""), Refused("orderBy")),
+    ];
+    for (what, set, expect) in parameters {
         let server = permissive_server().await;
-        let result = client(&server)
-            .connections()
-            .list(COMPANY)
-            .page_size(bad)
-            .await
-            .map(drop);
-        assert_invalid(result, "pageSize", &format!("pageSize {bad}"));
-        assert_nothing_sent(&server, &format!("pageSize {bad}")).await;
+        let client = client(&server.uri());
+        let result = set(client.connections().list(COMPANY)).await.map(drop);
+        let requests = server.received_requests().await.expect("recording is on");
+        match expect {
+            Refused(field) => {
+                assert_invalid(result, field, what);
+                assert_eq!(requests.len(), 0, "{what}");
+            }
+            Sent(name, value) => {
+                result.unwrap_or_else(|e| panic!("{what}: {e}"));
+                let [request] = requests.as_slice() else {
+                    panic!("{what}: {} requests", requests.len());
+                };
+                let sent = request.url.query_pairs().find(|(key, _)| key == name);
+                assert_eq!(sent.map(|(_, v)| v.into_owned()), Some(value), "{what}");
+            }
+        }
     }
-}
-
-#[tokio::test]
-async fn page_size_at_the_limits_is_sent() {
-    for good in [1, 5000] {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(query_param("pageSize", good.to_string()))
-            .respond_with(ResponseTemplate::new(200).set_body_json(page_json()))
-            .expect(1)
-            .mount(&server)
-            .await;
-        client(&server)
-            .connections()
-            .list(COMPANY)
-            .page_size(good)
-            .await
-            .unwrap_or_else(|e| panic!("pageSize {good}: {e}"));
-        server.verify().await;
-    }
-}
-
-#[tokio::test]
-async fn page_zero_sends_no_request_and_page_one_does() {
-    let server = permissive_server().await;
-    let result = client(&server)
-        .connections()
-        .list(COMPANY)
-        .page(0)
-        .await
-        .map(drop);
-    assert_invalid(result, "page", "page 0");
-    assert_nothing_sent(&server, "page 0").await;
-
-    client(&server)
-        .connections()
-        .list(COMPANY)
-        .page(1)
-        .await
-        .expect("page 1 is valid");
-    assert_eq!(
-        server.received_requests().await.expect("recording").len(),
-        1
-    );
-}
-
-#[tokio::test]
-async fn query_of_2049_characters_sends_no_request() {
-    let server = permissive_server().await;
-    let result = client(&server)
-        .connections()
-        .list(COMPANY)
-        .query("a".repeat(2049))
-        .await
-        .map(drop);
-    assert_invalid(result, "query", "2049 characters");
-    assert_nothing_sent(&server, "2049 characters").await;
-}
-
-#[tokio::test]
-async fn query_of_2048_characters_is_sent_unchanged() {
-    let query = format!("platformName={}", "a".repeat(2048 - "platformName=".len()));
-    assert_eq!(query.chars().count(), 2048);
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(query_param("query", query.as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(page_json()))
-        .expect(1)
-        .mount(&server)
-        .await;
-    client(&server)
-        .connections()
-        .list(COMPANY)
-        .query(query.clone())
-        .await
-        .expect("2048 characters is the limit, not over it");
-    server.verify().await;
-}
-
-#[tokio::test]
-async fn query_limit_counts_characters_not_bytes() {
-    let server = permissive_server().await;
-    client(&server)
-        .connections()
-        .list(COMPANY)
-        .query("é".repeat(2048))
-        .await
-        .expect("2048 two-byte characters are 2048 characters");
-    assert_eq!(
-        server.received_requests().await.expect("recording").len(),
-        1
-    );
-}
-
-#[tokio::test]
-async fn status_filter_counts_towards_the_query_limit() {
-    let server = permissive_server().await;
-    let result = client(&server)
-        .connections()
-        .list(COMPANY)
-        .query("a".repeat(2040))
-        .status(ConnectionStatus::Linked)
-        .await
-        .map(drop);
-    assert_invalid(result, "query", "query plus status over 2048");
-    assert_nothing_sent(&server, "query plus status").await;
-}
-
-#[tokio::test]
-async fn empty_query_and_empty_order_by_send_no_request() {
-    let server = permissive_server().await;
-    let c = client(&server);
-    assert_invalid(
-        c.connections().list(COMPANY).query("").await.map(drop),
-        "query",
-        "empty query",
-    );
-    assert_invalid(
-        c.connections().list(COMPANY).order_by("").await.map(drop),
-        "orderBy",
-        "empty orderBy",
-    );
-    assert_nothing_sent(&server, "empty query / orderBy").await;
 }
 
 // ---------------------------------------------------------------- client settings
@@ -364,7 +266,7 @@ fn plain_http_base_url_off_loopback_is_refused() {
         "ftp://127.0.0.1",
         "not a url",
     ] {
-        let err = Client::builder("test-key")
+        let err = Client::builder(API_KEY)
             .base_url(bad)
             .build()
             .expect_err(bad);
@@ -380,10 +282,7 @@ fn https_and_loopback_http_base_urls_are_accepted() {
         "http://localhost:8080",
         "http://[::1]:9000",
     ] {
-        let client = Client::builder("test-key")
-            .base_url(good)
-            .build()
-            .unwrap_or_else(|e| panic!("{good}: {e}"));
+        let client = client(good);
         assert_eq!(
             client.base_url().as_str().trim_end_matches('/'),
             good.trim_end_matches('/')
@@ -404,13 +303,13 @@ fn empty_api_key_is_refused() {
 }
 
 fn assert_key_not_shown(shown: &str) {
-    assert!(!shown.contains("test-key"), "{shown}");
+    assert!(!shown.contains(API_KEY), "{shown}");
     assert!(!shown.contains(KEY_BASE64), "{shown}");
 }
 
 #[test]
 fn client_and_builder_debug_never_show_the_key() {
-    let builder = Client::builder("test-key").base_url("http://127.0.0.1:1");
+    let builder = Client::builder(API_KEY).base_url("http://127.0.0.1:1");
     assert_key_not_shown(&format!("{builder:?}"));
     let client = builder.build().expect("valid settings");
     let shown = format!("{client:?} {client:#?}");
@@ -424,11 +323,11 @@ fn client_and_builder_debug_never_show_the_key() {
 #[test]
 fn settings_errors_never_show_the_key() {
     let errors = [
-        Client::builder("test-key")
+        Client::builder(API_KEY)
             .base_url("http://example.com")
             .build()
             .expect_err("http off loopback"),
-        Client::builder("test-key\ntest-key")
+        Client::builder(format!("{API_KEY}\n{API_KEY}"))
             .build()
             .expect_err("a key with a newline inside"),
         Client::builder("tést-key")
@@ -443,35 +342,25 @@ fn settings_errors_never_show_the_key() {
 #[tokio::test]
 async fn api_and_transport_errors_never_show_the_key() {
     let server = MockServer::start().await;
+    let unauthorized = support::codat_error(401, "Unauthorized", "abc");
     Mock::given(any())
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
-            "error": "Unauthorized", "correlationId": "abc", "statusCode": 401
-        })))
+        .respond_with(ResponseTemplate::new(401).set_body_json(unauthorized))
         .mount(&server)
         .await;
-    let err = client(&server)
-        .connections()
-        .get(COMPANY, CONNECTION)
-        .await
-        .expect_err("401");
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
-    assert_key_not_shown(&format!("{err} {err:?}"));
-
     // Nothing listens on a port just released by the operating system
     // (wiremock keeps its servers alive in a pool, so not one of those).
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port();
-    let err = Client::builder("test-key")
-        .base_url(format!("http://127.0.0.1:{port}"))
-        .retry(RetryPolicy::none())
-        .build()
-        .expect("valid settings")
-        .connections()
-        .get(COMPANY, CONNECTION)
-        .await
-        .expect_err("nothing listens");
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-    assert_key_not_shown(&format!("{err} {err:?}"));
+    let nowhere = format!("http://127.0.0.1:{}", support::net::free_port());
+    for (base_url, expected) in [(server.uri(), "401"), (nowhere, "transport")] {
+        let answer = client(&base_url)
+            .connections()
+            .get(COMPANY, CONNECTION)
+            .await;
+        let err = answer.expect_err(expected);
+        let got = match (&err, err.status()) {
+            (Error::Transport { .. }, _) => "transport".to_owned(),
+            (_, status) => status.map(|s| s.as_u16().to_string()).unwrap_or_default(),
+        };
+        assert_eq!(got, expected, "{err:?}");
+        assert_key_not_shown(&format!("{err} {err:?}"));
+    }
 }

@@ -13,8 +13,12 @@ pub mod fixtures;
 /// The crate's one reader of `$ref`s, shared with `sync-spec`.
 #[path = "../../src/json_pointer.rs"]
 pub mod json_pointer;
+#[cfg(feature = "mock")]
+pub mod mock_setup;
+pub mod net;
 pub mod reliability;
 pub mod schema;
+pub mod webhooks;
 
 pub use fixtures::*;
 pub use reliability::record;

@@ -26,7 +26,7 @@ const AREAS: [(&str, &str); 10] = [
     ("Hostile input", "tests/hostile_input.rs: each value crosses the wire exactly as given (checked on the request the mock received) or is refused before sending."),
     ("Property tests", "tests/properties.rs: the decoders written by hand, on generated input."),
     ("Spec drift", "tests/drift.rs: the current client against responses shaped by every published version of Codat's document; tests/forward_compat.rs: by changes Codat has not made yet."),
-    ("Webhooks", "tests/webhooks.rs: deliveries signed, forged, replayed or odd, against `Webhooks::verify` (an injected clock); the mock's deliveries end to end."),
+    ("Webhooks", "tests/webhooks.rs: deliveries signed, forged, replayed or odd, against `Webhooks::verify` (an injected clock); tests/webhook_deliveries.rs: the mock's deliveries end to end."),
     ("Secrets", "tests/secrets.rs: everything the SDK can print while the fault matrix and a table of calls run, searched for the API key."),
 ];
 
