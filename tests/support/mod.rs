@@ -5,6 +5,7 @@
 #![allow(dead_code, unused_imports)] // each test binary uses part of it
 
 pub mod fixtures;
+pub mod operations;
 pub mod reliability;
 
 pub use fixtures::*;
