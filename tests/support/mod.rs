@@ -1,5 +1,5 @@
 //! What the integration tests share: the fixtures (IDs, connections, pages,
-//! Codat's error bodies), the clients and servers they talk to, the
+//! Codat's error bodies), the six operations as the document describes them, the clients and servers they talk to, the
 //! recorder of RELIABILITY.md's rows, instances of the OpenAPI document's
 //! schemas, and proptest strategies of what Codat might send. Each test
 //! binary declares `mod support;` and uses the part it needs;
@@ -16,6 +16,7 @@ pub mod json_pointer;
 #[cfg(feature = "mock")]
 pub mod mock_setup;
 pub mod net;
+pub mod operations;
 pub mod reliability;
 pub mod schema;
 pub mod webhooks;

@@ -1,12 +1,18 @@
 //! `cargo xtask spec-drill`: makes changes Codat could make to
 //! `openapi/connections.json`, one at a time, in a scratch copy of the
-//! workspace, and says for each whether the build or the tests notice.
+//! workspace, and says for each whether the build or the tests notice, or
+//! the SDK follows it.
 //!
-//! A breaking change that everything still accepts is a gap: the SDK would
-//! send requests Codat no longer answers, or decode what Codat no longer
-//! sends, without a compile error or a failing test to say so. A
-//! non-breaking change that fails the build is a gap of the other kind: Codat
-//! adding something would break our users.
+//! A breaking change must be caught (the build or a test fails) or
+//! followed: the change report (what `sync-spec` prints) marks it breaking,
+//! so our users hear of it, and the SDK regenerated from the changed document
+//! passes the tests, which read each operation's method, path and statuses
+//! from the document and check what crosses the wire, so the SDK sends what
+//! the document now asks for. A breaking change that nothing catches and the
+//! report does not flag is a gap: the SDK would send requests Codat no longer
+//! answers, or decode what Codat no longer sends, and nobody would be told. A
+//! non-breaking change that fails the build or the tests is a gap of the
+//! other kind: Codat adding something would break our users.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -15,6 +21,7 @@ use std::process::{Command, Output};
 
 use serde_json::{json, Map, Value};
 
+use crate::change_report::compare;
 use crate::json_pointer::escape;
 use crate::normalise::to_pretty_string;
 use crate::sync_spec::{workspace_root, DOCUMENT};
@@ -44,7 +51,7 @@ pub const CHANGES: [Change; 12] = [
     Change {
         description: "required query parameter region added to list-connections",
         breaking: true,
-        apply: add_required_query_parameter,
+        apply: |doc| add_region_parameter(doc, true),
     },
     Change {
         description: "operation unlink-connection removed",
@@ -74,7 +81,7 @@ pub const CHANGES: [Change; 12] = [
     Change {
         description: "optional query parameter region added to list-connections",
         breaking: false,
-        apply: add_optional_query_parameter,
+        apply: |doc| add_region_parameter(doc, false),
     },
     Change {
         description: "enum value Payroll added to SourceType",
@@ -116,9 +123,9 @@ fn rename_page_size(doc: &mut Value) -> Result<(), String> {
     Ok(())
 }
 
-fn add_required_query_parameter(doc: &mut Value) -> Result<(), String> {
+fn add_region_parameter(doc: &mut Value, required: bool) -> Result<(), String> {
     list_parameters(doc)?.push(json!({
-        "name": "region", "in": "query", "required": true, "schema": {"type": "string"}
+        "name": "region", "in": "query", "required": required, "schema": {"type": "string"}
     }));
     Ok(())
 }
@@ -159,13 +166,6 @@ fn platform_name_becomes_integer(doc: &mut Value) -> Result<(), String> {
     )?;
     field.insert("type".to_owned(), json!("integer"));
     field.remove("format");
-    Ok(())
-}
-
-fn add_optional_query_parameter(doc: &mut Value) -> Result<(), String> {
-    list_parameters(doc)?.push(json!({
-        "name": "region", "in": "query", "required": false, "schema": {"type": "string"}
-    }));
     Ok(())
 }
 
@@ -259,28 +259,43 @@ pub enum Outcome {
 /// One change and what came of it.
 pub struct Verdict<'a> {
     pub change: &'a Change,
+    /// Whether the change report, run on the document before and after the
+    /// change, marks something breaking: what tells our users.
+    pub reported: bool,
     pub outcome: Outcome,
 }
 
+fn class(breaking: bool) -> &'static str {
+    if breaking {
+        "breaking"
+    } else {
+        "non-breaking"
+    }
+}
+
 impl Verdict<'_> {
-    /// The line the drill prints: `caught: <change>: <how>` or `passes: <change>`.
+    /// The line the drill prints: `caught: <change> (<class>): <how>`,
+    /// `followed: <change> (breaking): <why that is enough>` or
+    /// `passes: <change> (<class>)`.
     pub fn line(&self) -> String {
-        let class = if self.change.breaking {
-            "breaking"
-        } else {
-            "non-breaking"
-        };
+        let (change, class) = (self.change.description, class(self.change.breaking));
         match &self.outcome {
-            Outcome::Caught(how) => {
-                format!("caught: {} ({class}): {how}", self.change.description)
-            }
-            Outcome::Passes => format!("passes: {} ({class})", self.change.description),
+            Outcome::Caught(how) => format!("caught: {change} ({class}): {how}"),
+            Outcome::Passes if self.change.breaking && self.reported => format!(
+                "followed: {change} ({class}): the change report marks it breaking; \
+                 the SDK follows it, the tests pass"
+            ),
+            Outcome::Passes => format!("passes: {change} ({class})"),
         }
     }
 
-    /// A breaking change must be caught, and a non-breaking one must pass.
+    /// A breaking change must be caught or followed (reported as breaking,
+    /// with every test passing); a non-breaking one must pass.
     pub fn as_it_should_be(&self) -> bool {
-        self.change.breaking == matches!(self.outcome, Outcome::Caught(_))
+        match self.outcome {
+            Outcome::Caught(_) => self.change.breaking,
+            Outcome::Passes => !self.change.breaking || self.reported,
+        }
     }
 }
 
@@ -310,12 +325,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     if list {
         for change in selected {
-            let class = if change.breaking {
-                "breaking"
-            } else {
-                "non-breaking"
-            };
-            println!("{class}: {}", change.description);
+            println!("{}: {}", class(change.breaking), change.description);
         }
         return Ok(());
     }
@@ -349,9 +359,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
             failure = Some(format!("cannot write {}: {e}", document.display()));
             break;
         }
+        let reported = compare(&original, &doc).iter().any(|c| c.breaking);
         match scratch.exercise(&tests) {
             Ok(outcome) => {
-                let verdict = Verdict { change, outcome };
+                let verdict = Verdict {
+                    change,
+                    reported,
+                    outcome,
+                };
                 println!("{}", verdict.line());
                 verdicts.push(verdict);
             }
@@ -384,17 +399,19 @@ pub fn select(only: &[String]) -> Vec<&'static Change> {
         .collect()
 }
 
-/// Succeeds when every breaking change was caught and every non-breaking one
-/// passed; otherwise says which were not.
+/// Succeeds when every breaking change was caught or followed and every
+/// non-breaking one passed; otherwise says which were not.
 pub fn decide(verdicts: &[Verdict]) -> Result<(), String> {
     let wrong: Vec<&Verdict> = verdicts.iter().filter(|v| !v.as_it_should_be()).collect();
     if wrong.is_empty() {
         return Ok(());
     }
-    let mut message = String::from("spec-drill: the build and tests do not say what changed:");
+    let mut message = String::from(
+        "spec-drill: neither the build and tests nor the change report say what changed:",
+    );
     for verdict in wrong {
         let what = if verdict.change.breaking {
-            "breaking, but nothing failed"
+            "breaking, but nothing failed and the change report does not mark it breaking"
         } else {
             "not breaking, but something failed"
         };
@@ -665,7 +682,6 @@ pub fn test_failure(stdout: &str, stderr: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::change_report::compare;
 
     fn checked_in() -> Value {
         let text = fs::read_to_string(workspace_root().join(DOCUMENT)).unwrap();
@@ -775,24 +791,40 @@ mod tests {
         assert!(select(&["nothing like this".to_owned()]).is_empty());
     }
 
-    fn verdict(breaking: bool, outcome: Outcome) -> Verdict<'static> {
+    fn verdict(breaking: bool, reported: bool, outcome: Outcome) -> Verdict<'static> {
         let change = CHANGES.iter().find(|c| c.breaking == breaking).unwrap();
-        Verdict { change, outcome }
+        Verdict {
+            change,
+            reported,
+            outcome,
+        }
+    }
+
+    fn caught() -> Outcome {
+        Outcome::Caught("tests/x.rs: t failed".to_owned())
     }
 
     #[test]
-    fn lines_say_caught_or_passes() {
-        let caught = verdict(
-            true,
-            Outcome::Caught("does not compile: src/connections.rs:40: no field".to_owned()),
-        );
+    fn lines_say_caught_followed_or_passes() {
+        let how = "does not compile: src/connections.rs:40: no field";
+        let path = "path /companies/{companyId}/connections renamed to \
+                    /companies/{companyId}/data-connections (breaking)";
+        let caught = verdict(true, true, Outcome::Caught(how.to_owned()));
+        assert_eq!(caught.line(), format!("caught: {path}: {how}"));
+        let followed = verdict(true, true, Outcome::Passes);
         assert_eq!(
-            caught.line(),
-            "caught: path /companies/{companyId}/connections renamed to \
-             /companies/{companyId}/data-connections (breaking): \
-             does not compile: src/connections.rs:40: no field"
+            followed.line(),
+            format!(
+                "followed: {path}: the change report marks it breaking; \
+                 the SDK follows it, the tests pass"
+            )
         );
-        let passes = verdict(false, Outcome::Passes);
+        // Unreported, a breaking change that passes is not followed: it passes unseen.
+        assert_eq!(
+            verdict(true, false, Outcome::Passes).line(),
+            format!("passes: {path}")
+        );
+        let passes = verdict(false, false, Outcome::Passes);
         assert_eq!(
             passes.line(),
             "passes: optional query parameter region added to list-connections (non-breaking)"
@@ -800,17 +832,47 @@ mod tests {
     }
 
     #[test]
-    fn fails_when_breaking_passes_or_non_breaking_is_caught() {
-        let caught = || Outcome::Caught("tests/x.rs: t failed".to_owned());
-        assert!(decide(&[verdict(true, caught()), verdict(false, Outcome::Passes)]).is_ok());
-        let missed = decide(&[verdict(true, Outcome::Passes)]).unwrap_err();
-        assert!(missed.contains("breaking, but nothing failed"), "{missed}");
-        let broke = decide(&[verdict(false, caught())]).unwrap_err();
-        assert!(
-            broke.contains("not breaking, but something failed"),
-            "{broke}"
-        );
+    fn breaking_must_be_caught_or_reported_and_followed_and_non_breaking_must_pass() {
+        // (breaking, reported, outcome, as it should be)
+        for (breaking, reported, outcome, fine) in [
+            (true, true, caught(), true),
+            (true, false, caught(), true),
+            (true, true, Outcome::Passes, true),
+            (true, false, Outcome::Passes, false),
+            (false, false, Outcome::Passes, true),
+            (false, true, Outcome::Passes, true),
+            (false, false, caught(), false),
+            (false, true, caught(), false),
+        ] {
+            let verdict = verdict(breaking, reported, outcome);
+            assert_eq!(verdict.as_it_should_be(), fine, "{}", verdict.line());
+            let decided = decide(std::slice::from_ref(&verdict));
+            assert_eq!(decided.is_ok(), fine, "{decided:?}");
+        }
         assert!(decide(&[]).is_ok());
+    }
+
+    #[test]
+    fn decide_names_each_wrong_verdict_and_why() {
+        let followed = verdict(true, true, Outcome::Passes);
+        let missed = verdict(true, false, Outcome::Passes);
+        let broke = verdict(false, false, caught());
+        let message = decide(&[followed, missed, broke]).unwrap_err();
+        let why: Vec<&str> = message.lines().skip(1).collect();
+        assert_eq!(
+            why,
+            [
+                format!(
+                    "  {}: breaking, but nothing failed and the change report does not mark \
+                     it breaking",
+                    CHANGES[0].description
+                ),
+                format!(
+                    "  {}: not breaking, but something failed",
+                    CHANGES.iter().find(|c| !c.breaking).unwrap().description
+                ),
+            ]
+        );
     }
 
     #[test]
