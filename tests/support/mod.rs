@@ -1,9 +1,10 @@
 //! What the integration tests share: the fixtures (IDs, connections, pages,
-//! Codat's error bodies), the six operations as the document describes them, the clients and servers they talk to, the
-//! recorder of RELIABILITY.md's rows, instances of the OpenAPI document's
-//! schemas, and proptest strategies of what Codat might send. Each test
-//! binary declares `mod support;` and uses the part it needs;
-//! `tests/README.md` says which file proves what.
+//! Codat's error bodies), the six operations as the document describes
+//! them, the clients and servers they talk to, the recorder of
+//! RELIABILITY.md's rows, instances of the OpenAPI document's schemas, and
+//! proptest strategies of what Codat might send. Each test binary declares
+//! `mod support;` and uses the part it needs; `tests/README.md` says which
+//! file proves what.
 #![allow(dead_code, unused_imports)] // each test binary uses part of it
 
 pub mod arbitrary;
