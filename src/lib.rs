@@ -75,6 +75,8 @@ mod ids;
 #[cfg(feature = "mock")]
 #[allow(dead_code)] // xtask and the drift tests use the rest of it
 mod json_pointer;
+#[cfg(all(test, feature = "mock"))]
+mod json_pointer_tests;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod paging;
