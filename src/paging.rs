@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
-use futures::stream::{self, Stream, StreamExt, TryStreamExt};
+use futures::stream::{self, Stream, StreamExt};
 use reqwest::StatusCode;
 use url::Url;
 
@@ -166,7 +166,7 @@ pub(crate) fn page_stream(
         fetch,
         next: Some(first),
         fetched: 0,
-        seen: HashSet::new(),
+        seen: HashSet::default(),
     };
     let mut pages: Pages = if concurrent > 1 {
         Box::pin(stream::unfold(
@@ -337,16 +337,9 @@ impl PageStream {
     /// that did not decode, and the stream goes on.
     pub(crate) fn connections(self) -> ConnectionStream {
         ConnectionStream {
-            inner: Box::pin(
-                self.map_ok(|page| {
-                    let bad = page
-                        .undecoded
-                        .into_iter()
-                        .map(|item| Err(Error::ConnectionDecode(Box::new(item))));
-                    stream::iter(page.results.into_iter().map(Ok).chain(bad))
-                })
-                .try_flatten(),
-            ),
+            pages: Some(self),
+            results: Vec::new().into_iter(),
+            undecoded: Vec::new().into_iter(),
         }
     }
 }
@@ -369,9 +362,15 @@ impl Stream for PageStream {
 
 /// A stream of connections; see
 /// [`ListConnections::connections`](crate::ListConnections::connections).
+///
+/// It hands out each page's connections as they are, one by one, then the
+/// page's undecoded items as errors, then asks for the next page.
 #[must_use = "streams do nothing unless polled"]
 pub struct ConnectionStream {
-    inner: Pin<Box<dyn Stream<Item = Result<Connection, Error>> + Send>>,
+    /// `None` once the pages are over.
+    pages: Option<PageStream>,
+    results: std::vec::IntoIter<Connection>,
+    undecoded: std::vec::IntoIter<UndecodedConnection>,
 }
 
 impl std::fmt::Debug for ConnectionStream {
@@ -384,7 +383,29 @@ impl Stream for ConnectionStream {
     type Item = Result<Connection, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+        let this = &mut *self;
+        loop {
+            if let Some(connection) = this.results.next() {
+                return Poll::Ready(Some(Ok(connection)));
+            }
+            if let Some(item) = this.undecoded.next() {
+                return Poll::Ready(Some(Err(Error::ConnectionDecode(Box::new(item)))));
+            }
+            // Free this page before the next one is read and decoded.
+            this.results = Vec::new().into_iter();
+            this.undecoded = Vec::new().into_iter();
+            let Some(pages) = &mut this.pages else {
+                return Poll::Ready(None);
+            };
+            match std::task::ready!(Pin::new(pages).poll_next(cx)) {
+                Some(Ok(page)) => {
+                    this.results = page.results.into_iter();
+                    this.undecoded = page.undecoded.into_iter();
+                }
+                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
+                None => this.pages = None,
+            }
+        }
     }
 }
 
@@ -404,7 +425,10 @@ struct Pager {
     /// as the stream's only item); `None` once the listing is over.
     next: Option<Result<PageRequest, Error>>,
     fetched: u64,
-    seen: HashSet<ConnectionId>,
+    /// Every connection ID of the listing so far. Hashed with foldhash
+    /// (seeded per process and per set), which costs a fraction of the
+    /// default SipHash on every connection of a long listing.
+    seen: HashSet<ConnectionId, foldhash::fast::RandomState>,
 }
 
 impl Pager {
@@ -447,6 +471,7 @@ impl Pager {
             return self.inconsistent(number, "more pages than totalResults allows");
         }
         let before = page.results.len();
+        self.seen.reserve(before);
         page.results
             .retain(|connection| self.seen.insert(connection.id));
         if before > 0 && page.results.is_empty() {

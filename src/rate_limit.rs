@@ -20,7 +20,7 @@ use governor::middleware::NoOpMiddleware;
 use governor::nanos::Nanos;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 use reqwest::StatusCode;
 use tokio::time::Instant;
 
@@ -46,12 +46,16 @@ pub struct RateLimit {
 impl RateLimit {
     /// The values in `headers`, when there is at least one.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let text = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
-        let number = |name: &str| text(name)?.parse::<u64>().ok();
+        // Typed names: looking a header up by `&str` parses the name first.
+        const LIMIT: HeaderName = HeaderName::from_static("x-rate-limit-limit");
+        const REMAINING: HeaderName = HeaderName::from_static("x-rate-limit-remaining");
+        const RESET: HeaderName = HeaderName::from_static("x-rate-limit-reset");
+        let text = |name: HeaderName| headers.get(name)?.to_str().ok().map(str::trim);
+        let number = |name: HeaderName| text(name)?.parse::<u64>().ok();
         let found = RateLimit {
-            limit: number("x-rate-limit-limit"),
-            remaining: number("x-rate-limit-remaining"),
-            reset: text("x-rate-limit-reset").and_then(parse_reset),
+            limit: number(LIMIT),
+            remaining: number(REMAINING),
+            reset: text(RESET).and_then(parse_reset),
         };
         (found.limit.is_some() || found.remaining.is_some() || found.reset.is_some())
             .then_some(found)
@@ -200,8 +204,11 @@ impl RateGate {
     /// with `Retry-After` or when nothing remains before the reset, a pause
     /// for every request of the client.
     pub(crate) fn observe(&self, status: StatusCode, headers: &HeaderMap) -> Option<RateLimit> {
-        let now = chrono::Utc::now();
         let seen = RateLimit::from_headers(headers);
+        if seen.is_none() && status != StatusCode::TOO_MANY_REQUESTS {
+            return None; // nothing to learn
+        }
+        let now = chrono::Utc::now();
         let mut pause = None;
         if status == StatusCode::TOO_MANY_REQUESTS {
             pause = headers

@@ -4,12 +4,12 @@
 //! is the only code that touches a request.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION, RETRY_AFTER, USER_AGENT};
-use reqwest::StatusCode;
+use reqwest::{ResponseBuilderExt as _, StatusCode};
 
 use crate::rate_limit::{RateGate, RateLimit};
 
@@ -40,6 +40,8 @@ struct Settings {
     max_response_bytes: usize,
     /// Shared by every request of the client, `raw()` included.
     gate: RateGate,
+    /// Buffers of earlier long answers, for the next ones.
+    spare: Arc<SpareBuffers>,
 }
 
 impl fmt::Debug for Transport {
@@ -71,6 +73,7 @@ impl Transport {
                 timeout,
                 max_response_bytes,
                 gate,
+                spare: Arc::default(),
             }),
             record: None,
         }
@@ -140,33 +143,24 @@ impl Transport {
                 );
             }
         }
+        // The URL the answer came from, kept on the rebuilt response (without
+        // it reqwest would parse a placeholder URL for every answer).
+        let url = response.url().clone();
         let answer = |body: Bytes| {
-            let mut answer = http::Response::new(body);
-            *answer.status_mut() = status;
-            *answer.version_mut() = version;
-            answer
+            http::Response::builder()
+                .status(status)
+                .version(version)
+                .url(url)
+                .body(body)
+                .expect("a response built from typed parts is valid")
         };
-        let mut body = BytesMut::new();
-        let mut too_large = response
-            .content_length()
-            .is_some_and(|length| length > limit as u64);
-        while !too_large {
-            let Some(chunk) = response.chunk().await? else {
-                break;
-            };
-            too_large = body.len() + chunk.len() > limit;
-            if !too_large {
-                body.extend_from_slice(&chunk);
-            }
-        }
-        if too_large {
+        let Some(body) = read_body(&mut response, limit, &self.settings.spare).await? else {
             self.record(Recorded::TooLarge { status, limit });
             let mut refused = answer(Bytes::new());
             *refused.headers_mut() = headers;
             refused.extensions_mut().insert(TooLarge { limit });
             return Ok(reqwest::Response::from(refused));
-        }
-        let body = body.freeze();
+        };
         tracing::debug!(
             status = status.as_u16(),
             bytes = body.len(),
@@ -186,6 +180,115 @@ impl Transport {
         let mut answer = answer(body);
         *answer.headers_mut() = headers;
         Ok(reqwest::Response::from(answer))
+    }
+}
+
+/// The whole body of `response`, or `None` when it is larger than `limit`
+/// bytes (announced or as read).
+///
+/// A body that comes in one chunk (every small answer) is kept as it came;
+/// a longer one is copied once, into a buffer of the announced length.
+async fn read_body(
+    response: &mut reqwest::Response,
+    limit: usize,
+    spare: &Arc<SpareBuffers>,
+) -> reqwest::Result<Option<Bytes>> {
+    let length = response.content_length();
+    if length.is_some_and(|length| length > limit as u64) {
+        return Ok(None);
+    }
+    let Some(first) = response.chunk().await? else {
+        return Ok(Some(Bytes::new()));
+    };
+    if first.len() > limit {
+        return Ok(None);
+    }
+    let Some(mut chunk) = response.chunk().await? else {
+        return Ok(Some(first));
+    };
+    let announced = length.map_or(0, |length| length as usize);
+    let mut body = spare.take(announced.max(first.len() + chunk.len()));
+    body.extend_from_slice(&first);
+    loop {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+        match response.chunk().await? {
+            Some(next) => chunk = next,
+            None => return Ok(Some(SpareBuffers::give_back(body, spare))),
+        }
+    }
+}
+
+/// The buffers of a client's long answers, kept for its next answers once
+/// their bodies are dropped.
+///
+/// A page of 5,000 connections is about 3 MiB: a fresh buffer of that size
+/// costs the process a page fault every 4 KiB, page after page, and growing
+/// one copies it several times over. Only a few buffers of moderate size
+/// are kept, so that a client at rest holds little.
+#[derive(Default)]
+struct SpareBuffers(Mutex<Vec<Vec<u8>>>);
+
+impl SpareBuffers {
+    /// How many buffers are kept (a listing with read-ahead has a few pages
+    /// in flight).
+    const KEPT: usize = 2;
+    /// Answers shorter than this are cheap to allocate.
+    const SMALLEST: usize = 64 * 1024;
+    /// Buffers larger than this are not kept.
+    const LARGEST: usize = 8 * 1024 * 1024;
+
+    /// An empty buffer with room for `capacity` bytes.
+    fn take(&self, capacity: usize) -> Vec<u8> {
+        let kept = if capacity >= Self::SMALLEST {
+            self.0.lock().unwrap_or_else(PoisonError::into_inner).pop()
+        } else {
+            None
+        };
+        let mut buffer = kept.unwrap_or_default();
+        buffer.reserve(capacity);
+        buffer
+    }
+
+    /// `body` as `Bytes` whose buffer comes back to `spare` when the last
+    /// of them is dropped.
+    fn give_back(body: Vec<u8>, spare: &Arc<SpareBuffers>) -> Bytes {
+        if !(Self::SMALLEST..=Self::LARGEST).contains(&body.capacity()) {
+            return Bytes::from(body);
+        }
+        Bytes::from_owner(Returning {
+            body,
+            home: Arc::downgrade(spare),
+        })
+    }
+}
+
+/// An answer's body that goes back to its client's spare buffers when
+/// dropped (unless the client is gone, or has enough of them).
+struct Returning {
+    body: Vec<u8>,
+    home: Weak<SpareBuffers>,
+}
+
+impl AsRef<[u8]> for Returning {
+    fn as_ref(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+impl Drop for Returning {
+    fn drop(&mut self) {
+        let Some(home) = self.home.upgrade() else {
+            return;
+        };
+        let mut kept = home.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if kept.len() < SpareBuffers::KEPT {
+            let mut body = std::mem::take(&mut self.body);
+            body.clear();
+            kept.push(body);
+        }
     }
 }
 
@@ -210,4 +313,84 @@ pub(crate) enum Recorded {
         status: StatusCode,
         limit: usize,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+
+    use super::*;
+
+    /// Serves one answer with `body` in `pieces` writes, with a
+    /// `content-length` when `announced`, else until the connection closes.
+    fn serve(body: Vec<u8>, pieces: usize, announced: bool) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/page", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (mut socket, _) = listener.accept().unwrap();
+            let _ = socket.read(&mut [0; 4096]);
+            let length = if announced {
+                format!("content-length: {}\r\n", body.len())
+            } else {
+                "connection: close\r\n".to_owned()
+            };
+            write!(socket, "HTTP/1.1 200 OK\r\n{length}\r\n").unwrap();
+            for part in body.chunks(body.len().div_ceil(pieces)) {
+                // The client may stop reading once over its limit.
+                if socket
+                    .write_all(part)
+                    .and_then(|()| socket.flush())
+                    .is_err()
+                {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        url
+    }
+
+    /// The HTTP client and transport of a client with this body limit.
+    fn client(limit: usize) -> (reqwest::Client, Transport) {
+        let client = crate::Client::builder("k")
+            .max_response_bytes(limit)
+            .build()
+            .unwrap();
+        (client.raw().client.clone(), client.raw().inner.clone())
+    }
+
+    fn spare(transport: &Transport) -> usize {
+        transport.settings.spare.0.lock().unwrap().len()
+    }
+
+    #[tokio::test]
+    async fn a_long_answer_is_read_whole_and_its_buffer_serves_the_next() {
+        let body: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let (http, transport) = client(1 << 20);
+        for _ in 0..2 {
+            let url = serve(body.clone(), 4, true);
+            let response = http.get(&url).send().await.unwrap();
+            let read = transport.read(response).await.unwrap();
+            assert_eq!(read.url().as_str(), url);
+            let bytes = read.bytes().await.unwrap();
+            assert_eq!(&bytes[..], &body[..]);
+            assert_eq!(spare(&transport), 0, "the buffer is in use");
+            drop(bytes);
+            assert_eq!(spare(&transport), 1, "the buffer is kept");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_long_answer_over_the_limit_is_refused_as_it_comes() {
+        let (http, transport) = client(100_000);
+        let url = serve(vec![b'x'; 200_000], 8, false);
+        let response = http.get(&url).send().await.unwrap();
+        assert_eq!(response.content_length(), None);
+        let read = transport.read(response).await.unwrap();
+        assert_eq!(
+            read.extensions().get::<TooLarge>().map(|t| t.limit),
+            Some(100_000)
+        );
+        assert!(read.bytes().await.unwrap().is_empty());
+    }
 }
