@@ -152,6 +152,8 @@ impl Transport {
                 .version(version)
                 .url(url)
                 .body(body)
+                // Cannot fail: every part is already typed (a status, a
+                // version, a URL), so the builder has nothing left to parse.
                 .expect("a response built from typed parts is valid")
         };
         let Some(body) = read_body(&mut response, limit, &self.settings.spare).await? else {
