@@ -427,7 +427,7 @@ async fn a_page_with_extra_links_and_fields_decodes() {
 async fn genuinely_invalid_responses_are_refused() {
     let connection = support::schema::component("Connection");
     let doc = support::schema::connections_document();
-    let schema = support::schema::flatten(&doc, &connection, 0);
+    let schema = support::schema::flatten(doc, &connection, 0);
     let required = schema["required"].as_array().expect("required fields");
     assert!(required.len() >= 5, "{required:?}");
     for field in required {

@@ -4,7 +4,6 @@
 //! document's schemas (walked by `schema::arbitrary`).
 
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
 
 use chrono::{FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use codat_connections::{ConnectionStatus, DataConnectionErrorStatus, DateTime, SourceType};
@@ -239,16 +238,12 @@ pub fn json_leaf() -> impl Strategy<Value = Value> {
     ]
 }
 
-/// The crate's own OpenAPI document, read once.
-pub fn document() -> &'static Value {
-    static DOCUMENT: OnceLock<Value> = OnceLock::new();
-    DOCUMENT.get_or_init(schema::connections_document)
-}
-
 /// The names the document gives properties, so arbitrary objects sometimes
 /// have the right keys with the wrong values.
 pub fn json_key() -> impl Strategy<Value = String> {
-    let names: Vec<String> = schema::property_names(document()).into_iter().collect();
+    let names: Vec<String> = schema::property_names(schema::connections_document())
+        .into_iter()
+        .collect();
     prop_oneof![select(names), any::<String>()]
 }
 
@@ -381,7 +376,12 @@ pub const LEAVES: schema::Leaves = schema::Leaves {
 /// Valid instances of the document's component schema `name`, as Codat
 /// might send them.
 pub fn instances(name: &str) -> BoxedStrategy<Value> {
-    schema::arbitrary(document(), &schema::component(name), name, &LEAVES)
+    schema::arbitrary(
+        schema::connections_document(),
+        &schema::component(name),
+        name,
+        &LEAVES,
+    )
 }
 
 /// Members Codat may add later; never one of the object's own names.

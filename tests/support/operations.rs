@@ -8,7 +8,6 @@
 //! together, and what crosses the wire is still checked against the document.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use codat_connections::{Client, Connection, ConnectionStatus, Error, ListConnections};
 use serde_json::Value;
@@ -26,14 +25,6 @@ pub enum Operation {
     Delete,
     Unlink,
     UpdateAuthorization,
-}
-
-fn document() -> &'static Value {
-    static DOCUMENT: OnceLock<Value> = OnceLock::new();
-    DOCUMENT.get_or_init(|| {
-        serde_json::from_str(include_str!("../../openapi/connections.json"))
-            .expect("openapi/connections.json is JSON")
-    })
 }
 
 impl Operation {
@@ -61,7 +52,7 @@ impl Operation {
     /// The documented path template, method (as the document writes it, in
     /// lower case) and operation object.
     fn documented(self) -> (&'static str, &'static str, &'static Value) {
-        document()["paths"]
+        super::schema::connections_document()["paths"]
             .as_object()
             .into_iter()
             .flatten()

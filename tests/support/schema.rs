@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
@@ -13,9 +14,12 @@ use serde_json::{json, Map, Value};
 
 use super::json_pointer;
 
-/// The crate's own document, `openapi/connections.json`.
-pub fn connections_document() -> Value {
-    read_json(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi/connections.json"))
+/// The crate's own document, `openapi/connections.json`, read once.
+pub fn connections_document() -> &'static Value {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        read_json(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi/connections.json"))
+    })
 }
 
 /// The JSON in the file at `path`.
