@@ -32,13 +32,9 @@ pub struct Row {
     pub expect: Expect,
 }
 
-/// An error status with Codat's body, and `Retry-After` when given.
-pub fn status(status: u16, retry_after: Option<&str>) -> Fault {
-    Fault::Status {
-        status,
-        retry_after: retry_after.map(str::to_owned),
-    }
-}
+/// An error status with Codat's body, and `Retry-After` when given: short
+/// for the table's rows.
+pub use super::mock_setup::status_answer as status;
 
 /// Exactly this answer.
 pub fn respond(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Fault {
