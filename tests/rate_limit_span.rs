@@ -4,43 +4,27 @@
 //! the other tests of a binary.
 #![cfg(feature = "mock")]
 
+mod support;
+
 use codat_connections::mock::MockCodat;
-
-/// A writer into a shared buffer, for the tracing output.
-#[derive(Clone, Default)]
-struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use support::log::Log;
 
 #[tokio::test(start_paused = true)]
 async fn rate_limit_values_are_in_the_request_span() {
     let codat = MockCodat::start().await.unwrap();
     let company = codat.add_company();
     codat.enforce_rate_limit(100);
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
+    let log = Log::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::DEBUG)
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .with_ansi(false)
-        .with_writer(move || writer.clone())
+        .with_writer(log.writer())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
     let client = codat.client().unwrap();
     client.connections().list(company).await.unwrap();
-    let text = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
+    let text = log.text();
     let closed = text
         .lines()
         .find(|l| l.contains("codat.request") && l.contains("close"))

@@ -18,9 +18,7 @@ mod support;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Debug;
-use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -31,6 +29,7 @@ use codat_connections::{
 };
 use futures::{StreamExt, TryStreamExt};
 use support::faults::{respond, rows, run};
+use support::log::Log;
 use support::{codat_error, connection_json, connection_path, connections_path, page_of};
 use tracing_subscriber::fmt::format::FmtSpan;
 use wiremock::matchers::{any, header, method, path};
@@ -84,36 +83,19 @@ fn assert_no_leak(what: &str, texts: &[(String, String)], forms: &[(&'static str
 // ---------------------------------------------------------------------------
 // Capturing what the SDK shows.
 
-/// An in-memory log, shared with the `fmt` subscriber that writes it.
-#[derive(Clone, Default)]
-struct Log(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Log {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let mut log = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        log.extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Runs `cases` on a current-thread runtime (so every task, the mock's
 /// included, runs where the scoped subscriber is the default), on tokio's
 /// paused clock when `paused`, with every span and event at TRACE level
 /// captured; returns their result and the captured log.
 fn traced<T>(paused: bool, cases: impl std::future::Future<Output = T>) -> (T, String) {
     let log = Log::default();
-    let writer = log.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_span_events(FmtSpan::NEW | FmtSpan::CLOSE)
         .with_target(true)
         .with_file(true)
         .with_line_number(true)
-        .with_writer(move || writer.clone())
+        .with_writer(log.writer())
         .finish();
     let result = tracing::subscriber::with_default(subscriber, || {
         tokio::runtime::Builder::new_current_thread()
@@ -123,8 +105,7 @@ fn traced<T>(paused: bool, cases: impl std::future::Future<Output = T>) -> (T, S
             .expect("a runtime")
             .block_on(cases)
     });
-    let bytes = log.0.lock().unwrap_or_else(PoisonError::into_inner);
-    (result, String::from_utf8_lossy(&bytes).into_owned())
+    (result, log.text())
 }
 
 /// The message a panicking closure left.

@@ -14,6 +14,7 @@ pub mod fixtures;
 /// The crate's one reader of `$ref`s, shared with `sync-spec`.
 #[path = "../../src/json_pointer.rs"]
 pub mod json_pointer;
+pub mod log;
 #[cfg(feature = "mock")]
 pub mod mock_setup;
 pub mod net;
