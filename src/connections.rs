@@ -866,33 +866,29 @@ impl Connections<'_> {
             if !connection.status.needs_reauthorization() {
                 continue;
             }
-            if let Reauthorization::Required {
-                link_url,
+            needed.push(NeedsReauthorization {
+                link_url: link_url(&connection)?,
                 connection,
-            } = Reauthorization::of(connection)?
-            {
-                needed.push(NeedsReauthorization {
-                    link_url,
-                    connection: *connection,
-                });
-            }
+            });
         }
         Ok(needed)
     }
 }
 
+/// `connection`'s `linkUrl`, parsed.
+pub(crate) fn link_url(connection: &Connection) -> Result<Url, Error> {
+    // Not an answer of its own: the connection may come from anywhere.
+    Url::parse(&connection.link_url).map_err(|e| Error::Decode {
+        status: None,
+        message: format!("linkUrl is not a URL: {e}"),
+        snippet: crate::error::snippet(connection.link_url.as_bytes()),
+        attempts: 0,
+    })
+}
+
 impl Reauthorization {
     /// What `connection` needs, from its status.
     pub fn of(connection: Connection) -> Result<Self, Error> {
-        let link_url = |c: &Connection| {
-            // Not an answer of its own: the connection may come from anywhere.
-            Url::parse(&c.link_url).map_err(|e| Error::Decode {
-                status: None,
-                message: format!("linkUrl is not a URL: {e}"),
-                snippet: crate::error::snippet(c.link_url.as_bytes()),
-                attempts: 0,
-            })
-        };
         let connection = Box::new(connection);
         Ok(match &connection.status {
             ConnectionStatus::Deauthorized | ConnectionStatus::Unlinked => {

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use futures::stream::{self, Stream, StreamExt};
 
-use crate::connections::{NeedsReauthorization, Reauthorization};
+use crate::connections::{link_url, NeedsReauthorization};
 use crate::ids::IntoCompanyId;
 use crate::{Client, CompanyId, Connection, Error, UndecodedConnection, MAX_PAGE_SIZE};
 
@@ -196,15 +196,12 @@ async fn reauthorizations(
         if !connection.status.needs_reauthorization() {
             continue;
         }
-        match Reauthorization::of(connection.clone()) {
-            Ok(Reauthorization::Required {
+        // `Deauthorized` or `Unlinked`: the customer is needed, at the link URL.
+        match link_url(&connection) {
+            Ok(link_url) => found.needing_reauthorization.push(NeedsReauthorization {
                 link_url,
                 connection,
-            }) => found.needing_reauthorization.push(NeedsReauthorization {
-                link_url,
-                connection: *connection,
             }),
-            Ok(_) => {}
             Err(error) => found.undecoded.push(unusable(connection, &error)),
         }
     }
