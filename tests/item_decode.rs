@@ -146,3 +146,60 @@ async fn get_keeps_the_raw_json_of_a_connection_that_does_not_decode() {
         "Error::ConnectionDecode with the raw JSON, id and status where readable; not retried",
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_sweep_keeps_a_company_whose_listing_holds_unusable_connections() {
+    const BAD_LINK: &str = "00000000-0000-4000-8000-0000000000b1";
+    let mut undecodable = connection(BAD_ID, "Deauthorized");
+    undecodable["created"] = json!("yesterday");
+    let mut bad_link = connection(BAD_LINK, "Unlinked");
+    bad_link["linkUrl"] = json!("not a url");
+    let results = vec![
+        connection(GOOD[0], "Deauthorized"),
+        undecodable.clone(),
+        connection(GOOD[1], "Linked"),
+        bad_link,
+    ];
+    let mock = mock_company(&[]).await;
+    mock.codat
+        .answer_with(vec![json_answer(&page_of(1, 5000, 4, results, false))]);
+    let swept: Vec<_> = mock.client.sweep([mock.company]).collect().await;
+    let [company] = swept.as_slice() else {
+        panic!("one company: {swept:?}");
+    };
+    let found = company.result.as_ref().expect("the company is kept");
+    let needing: Vec<String> = found
+        .needing_reauthorization
+        .iter()
+        .map(|n| n.connection.id.to_string())
+        .collect();
+    assert_eq!(needing, [GOOD[0]], "the good Deauthorized connection");
+    assert_eq!(found.connections, 3, "the connections that decoded");
+    let unusable = |id: &str| {
+        let mut matching = found
+            .undecoded
+            .iter()
+            .filter(|u| u.id.as_deref() == Some(id));
+        let item = matching
+            .next()
+            .unwrap_or_else(|| panic!("{id} is not under undecoded"));
+        assert!(matching.next().is_none(), "{id} twice");
+        item
+    };
+    assert_eq!(found.undecoded.len(), 2, "{:?}", found.undecoded);
+    let undecodable_item = unusable(BAD_ID);
+    assert_eq!(undecodable_item.status.as_deref(), Some("Deauthorized"));
+    assert_eq!(undecodable_item.raw, undecodable, "the raw JSON is kept");
+    let bad_link_item = unusable(BAD_LINK);
+    assert_eq!(bad_link_item.status.as_deref(), Some("Unlinked"));
+    assert!(
+        bad_link_item.message.contains("linkUrl is not a URL"),
+        "{}",
+        bad_link_item.message
+    );
+    support::record(
+        "Sweep",
+        "a company whose listing holds a good Deauthorized connection, a Deauthorized one with a malformed `created` and an Unlinked one whose linkUrl is not a URL",
+        "the company is yielded, not failed: the good connection with its link URL, the other two under `undecoded` with their id and status (the first with its raw JSON)",
+    );
+}
