@@ -54,6 +54,25 @@ impl Figures {
     }
 }
 
+/// Runs every client `runs` times, a round at a time (each client once,
+/// then the next round), and returns each client's reports in `clients`'
+/// order. A change in the machine's load during the minutes a benchmark
+/// takes then falls on every client alike, instead of on whichever client
+/// ran during it.
+fn round_robin(
+    clients: &[Client],
+    runs: usize,
+    mut run: impl FnMut(&Client) -> Result<Value, String>,
+) -> Result<Vec<Vec<Value>>, String> {
+    let mut samples = vec![Vec::with_capacity(runs); clients.len()];
+    for _ in 0..runs {
+        for (client, reports) in clients.iter().zip(&mut samples) {
+            reports.push(run(client)?);
+        }
+    }
+    Ok(samples)
+}
+
 /// The median of `key` over the runs' reports.
 fn median_of(samples: &[Value], key: &str) -> f64 {
     median(samples.iter().filter_map(|s| s[key].as_f64()).collect())
@@ -188,23 +207,22 @@ fn run_listing(bin: &Path, peers: &Peers, runs: usize) -> Result<(String, Vec<Fi
         },
     ];
     println!(
-        "listing {TOTAL} connections ({} pages of {PAGE_SIZE}), median of {runs} runs each",
+        "listing {TOTAL} connections ({} pages of {PAGE_SIZE}), median of {runs} rounds (each client once a round)",
         TOTAL / PAGE_SIZE
     );
-    let mut figures = Vec::new();
-    for client in &clients {
-        let mut samples = Vec::new();
-        for _ in 0..runs {
-            let report = measure(&client.command)?;
-            if report["items"].as_u64() != Some(TOTAL) {
-                return Err(format!(
-                    "{} listed {} connections, not {TOTAL}",
-                    client.name, report["items"]
-                ));
-            }
-            samples.push(report);
+    let all_samples = round_robin(&clients, runs, |client| {
+        let report = measure(&client.command)?;
+        if report["items"].as_u64() != Some(TOTAL) {
+            return Err(format!(
+                "{} listed {} connections, not {TOTAL}",
+                client.name, report["items"]
+            ));
         }
-        let f = Figures::median_of(client.name, &samples);
+        Ok(report)
+    })?;
+    let mut figures = Vec::new();
+    for (client, samples) in clients.iter().zip(&all_samples) {
+        let f = Figures::median_of(client.name, samples);
         println!(
             "  {:<45} wall {:>9.1} ms  cpu {:>9.1} ms  peak RSS {:>8.0} KiB",
             f.name, f.wall_ms, f.cpu_ms, f.max_rss_kb
@@ -300,25 +318,24 @@ fn run_sweep(bin: &Path, peers: &Peers, runs: usize) -> Result<String, String> {
         .as_u64()
         .ok_or("the sweep server did not say how many connections need the customer")?;
     println!(
-        "sweeping {SWEEP_COMPANIES} companies ({SWEEP_LATENCY_MS} ms a request, {SWEEP_CONCURRENCY} at a time), median of {runs} runs each"
+        "sweeping {SWEEP_COMPANIES} companies ({SWEEP_LATENCY_MS} ms a request, {SWEEP_CONCURRENCY} at a time), median of {runs} rounds (each client once a round)"
     );
-    let mut rows = Vec::new();
-    for client in &clients {
-        let mut samples = Vec::new();
-        for _ in 0..runs {
-            let before = server.requests()?;
-            let mut report = measure(&client.command)?;
-            report["requests"] = (server.requests()? - before).into();
-            if report["items"].as_u64() != Some(expected) {
-                return Err(format!(
-                    "{} found {} connections needing the customer, not {expected}",
-                    client.name, report["items"]
-                ));
-            }
-            samples.push(report);
+    let all_samples = round_robin(&clients, runs, |client| {
+        let before = server.requests()?;
+        let mut report = measure(&client.command)?;
+        report["requests"] = (server.requests()? - before).into();
+        if report["items"].as_u64() != Some(expected) {
+            return Err(format!(
+                "{} found {} connections needing the customer, not {expected}",
+                client.name, report["items"]
+            ));
         }
-        let median = |key: &str| median_of(&samples, key);
-        let f = Figures::median_of(client.name, &samples);
+        Ok(report)
+    })?;
+    let mut rows = Vec::new();
+    for (client, samples) in clients.iter().zip(&all_samples) {
+        let median = |key: &str| median_of(samples, key);
+        let f = Figures::median_of(client.name, samples);
         let requests = median("requests");
         println!(
             "  {:<45} wall {:>9.1} ms  cpu {:>9.1} ms  peak RSS {:>8.0} KiB  requests {requests:.0}",
@@ -343,7 +360,8 @@ fn render_sweep(rows: &[(Figures, f64)], found: u64, runs: usize) -> String {
          Each client runs in its own process against `bench-server sweep` on 127.0.0.1 (another \
          process), which answers every request after {SWEEP_LATENCY_MS} ms (a timer) and counts the \
          requests; each process measures the wall and CPU time of the sweep itself (not its start-up) \
-         and reports its peak resident memory. Medians of {runs} runs.\n\n\
+         and reports its peak resident memory. Medians of {runs} rounds, each client once a round, so that \
+         a change in the machine's load falls on every client alike.\n\n\
          | client | wall (ms) | CPU (ms) | peak RSS (MiB) | requests |\n|---|---:|---:|---:|---:|\n"
     );
     for (f, requests) in rows {
@@ -542,7 +560,8 @@ fn render_markdown(figures: &[Figures], latencies: &[(&str, f64, f64)], runs: us
     out.push_str(&format!(
         "Produced by `cargo xtask bench` on {date}, on a machine with {cores} cores. Every client lists the same \
          {TOTAL} connections ({} pages of {PAGE_SIZE}, realistic connection objects) from one local server \
-         that serves pre-serialised pages from memory. Medians of {runs} runs; each client runs in its own \
+         that serves pre-serialised pages from memory. Medians of {runs} rounds (each client once a round, so that a change in the \
+         machine's load falls on every client alike); each client runs in its own \
          process, which measures the CPU time and wall time of the listing itself (not its start-up) and \
          reports its peak resident memory. Ratios are to the limit (raw HTTP, no decoding); absolute times on \
          a shared 2-core machine are noisy, ratios less so.\n\n",
