@@ -37,11 +37,6 @@ impl Client {
     }
 }
 
-/// A success answer's JSON, for a 2xx the document does not list.
-fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
-    serde_json::from_slice(body)
-}
-
 /// A connection Codat answered with that does not decode: when the body is
 /// a JSON object, the error keeps it ([`Error::ConnectionDecode`]);
 /// otherwise the decode error stands.
@@ -274,7 +269,7 @@ impl<'a> Connections<'a> {
     {
         self.send(operation, repeatable, |raw, recorder| {
             let sent = request(raw);
-            async move { recorder.answer_or(sent.await, json, undecoded_connection) }
+            async move { recorder.answer_or(sent.await, hooks::decode, undecoded_connection) }
         })
         .await
     }
@@ -669,11 +664,12 @@ async fn list_page(
             list = list.order_by(order_by.clone());
         }
         let mut undecoded = Vec::new();
-        let answer = recorder.answer_or(list.send().await, json, |status, body, error| {
-            let (page, bad) = salvage_page(status, body).ok_or(error)?;
-            undecoded = bad;
-            Ok(page)
-        })?;
+        let answer =
+            recorder.answer_or(list.send().await, hooks::decode, |status, body, error| {
+                let (page, bad) = salvage_page(status, body).ok_or(error)?;
+                undecoded = bad;
+                Ok(page)
+            })?;
         Ok((answer, undecoded))
     };
     let (answer, undecoded): (Answer<_>, _) =

@@ -115,6 +115,12 @@ impl Transport {
         (transport, slot)
     }
 
+    /// Whether this transport records its answers: the crate's own calls,
+    /// which read a success answer's body themselves (see `src/hooks.rs`).
+    pub(crate) fn is_recording(&self) -> bool {
+        self.record.is_some()
+    }
+
     /// Writes what each exchange sent back into `slot`.
     fn record(&self, recorded: Recorded) {
         if let Some(slot) = &self.record {
