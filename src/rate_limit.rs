@@ -109,6 +109,10 @@ struct Budget {
     reset: chrono::DateTime<chrono::Utc>,
     /// When the period ends here (at most the longest shared pause away).
     until: Instant,
+    /// Made here when the last period ended, before any answer of the new
+    /// one: its first answer replaces `reset` and `until`, but what was
+    /// spent meanwhile stays spent.
+    provisional: bool,
 }
 
 impl fmt::Debug for RateGate {
@@ -170,6 +174,7 @@ impl RateGate {
                             remaining: limit.saturating_sub(1),
                             reset: budget.reset + chrono::Duration::nanoseconds(1),
                             until: now + self.max_pause,
+                            provisional: true,
                         });
                         None
                     }
@@ -244,12 +249,20 @@ impl RateGate {
                 }
                 // A late answer from an earlier period.
                 Some(budget) if budget.reset > *reset => {}
-                _ => {
+                budget => {
                     if let Ok(left) = (*reset - now).to_std() {
-                        state.budget = Some(Budget {
-                            remaining: *remaining,
+                        // The first answer of a new period counted only the
+                        // requests that reached Codat before it; those
+                        // admitted since are in flight and already spent.
+                        let spent_here = budget
+                            .as_ref()
+                            .filter(|b| b.provisional)
+                            .map_or(u64::MAX, |b| b.remaining);
+                        *budget = Some(Budget {
+                            remaining: (*remaining).min(spent_here),
                             reset: *reset,
                             until: Instant::now() + left.min(self.max_pause),
+                            provisional: false,
                         });
                     }
                 }
@@ -452,6 +465,40 @@ mod tests {
         // A new period starts afresh.
         gate.admit().await;
         assert_eq!(started.elapsed(), waited);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_admitted_as_a_period_starts_are_not_spent_twice() {
+        let gate = RateGate::new(None, Duration::from_secs(60));
+        let answer = |remaining: &str, in_ms: i64| {
+            let reset = chrono::Utc::now() + chrono::Duration::milliseconds(in_ms);
+            headers(&[
+                ("x-rate-limit-limit", "10"),
+                ("x-rate-limit-remaining", remaining),
+                ("x-rate-limit-reset", &reset.to_rfc3339()),
+            ])
+        };
+        gate.observe(StatusCode::OK, &answer("1", 1_000));
+        gate.admit().await;
+        tokio::time::advance(Duration::from_millis(1_001)).await;
+        // A new period: five requests leave before any of them is answered.
+        let started = Instant::now();
+        for _ in 0..5 {
+            gate.admit().await;
+        }
+        // Codat had counted only the first when it answered it.
+        gate.observe(StatusCode::OK, &answer("9", 1_000));
+        for _ in 0..5 {
+            gate.admit().await;
+        }
+        assert_eq!(started.elapsed(), Duration::ZERO, "ten in the period");
+        // The eleventh waits for the next period instead of earning a 429.
+        gate.admit().await;
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(900) && waited <= Duration::from_millis(1_000),
+            "{waited:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
