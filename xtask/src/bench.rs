@@ -58,16 +58,25 @@ impl Figures {
 /// then the next round), and returns each client's reports in `clients`'
 /// order. A change in the machine's load during the minutes a benchmark
 /// takes then falls on every client alike, instead of on whichever client
-/// ran during it.
+/// ran during it. Every report must count the `expected` items (what they
+/// are, for the error).
 fn round_robin(
     clients: &[Client],
     runs: usize,
+    (expected, items): (u64, &str),
     mut run: impl FnMut(&Client) -> Result<Value, String>,
 ) -> Result<Vec<Vec<Value>>, String> {
     let mut samples = vec![Vec::with_capacity(runs); clients.len()];
     for _ in 0..runs {
         for (client, reports) in clients.iter().zip(&mut samples) {
-            reports.push(run(client)?);
+            let report = run(client)?;
+            if report["items"].as_u64() != Some(expected) {
+                return Err(format!(
+                    "{}: {} {items}, not {expected}",
+                    client.name, report["items"]
+                ));
+            }
+            reports.push(report);
         }
     }
     Ok(samples)
@@ -210,15 +219,8 @@ fn run_listing(bin: &Path, peers: &Peers, runs: usize) -> Result<(String, Vec<Fi
         "listing {TOTAL} connections ({} pages of {PAGE_SIZE}), median of {runs} rounds (each client once a round)",
         TOTAL / PAGE_SIZE
     );
-    let all_samples = round_robin(&clients, runs, |client| {
-        let report = measure(&client.command)?;
-        if report["items"].as_u64() != Some(TOTAL) {
-            return Err(format!(
-                "{} listed {} connections, not {TOTAL}",
-                client.name, report["items"]
-            ));
-        }
-        Ok(report)
+    let all_samples = round_robin(&clients, runs, (TOTAL, "connections listed"), |client| {
+        measure(&client.command)
     })?;
     let mut figures = Vec::new();
     for (client, samples) in clients.iter().zip(&all_samples) {
@@ -320,16 +322,11 @@ fn run_sweep(bin: &Path, peers: &Peers, runs: usize) -> Result<String, String> {
     println!(
         "sweeping {SWEEP_COMPANIES} companies ({SWEEP_LATENCY_MS} ms a request, {SWEEP_CONCURRENCY} at a time), median of {runs} rounds (each client once a round)"
     );
-    let all_samples = round_robin(&clients, runs, |client| {
+    let needing = (expected, "connections needing the customer found");
+    let all_samples = round_robin(&clients, runs, needing, |client| {
         let before = server.requests()?;
         let mut report = measure(&client.command)?;
         report["requests"] = (server.requests()? - before).into();
-        if report["items"].as_u64() != Some(expected) {
-            return Err(format!(
-                "{} found {} connections needing the customer, not {expected}",
-                client.name, report["items"]
-            ));
-        }
         Ok(report)
     })?;
     let mut rows = Vec::new();
