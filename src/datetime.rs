@@ -12,6 +12,11 @@
 //!
 //! Any of the time forms may carry fractional seconds; Codat sends up to
 //! seven digits (`2022-10-27T10:22:43.6464237Z`), which is 100 ns precision.
+//!
+//! Codat's document describes these forms but its schema is a plain
+//! `string`, so any other string is a valid answer too: it decodes as
+//! [`DateTime::Other`], kept exactly as it came, rather than making the
+//! connection around it fail to decode.
 
 use std::fmt;
 use std::str::FromStr;
@@ -20,8 +25,19 @@ use chrono::{FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 /// A timestamp or date as Codat writes it, preserving which form was used.
 ///
-/// Parse with [`str::parse`]; [`Display`](fmt::Display) writes the same form
-/// back, and serde (de)serialises it as that string.
+/// Decoding (serde) accepts any string, as Codat's document does: one of the
+/// documented forms becomes its variant, anything else is kept verbatim as
+/// [`DateTime::Other`], whose views ([`to_utc`](DateTime::to_utc),
+/// [`naive_local`](DateTime::naive_local), [`date`](DateTime::date)) are
+/// `None`. Serialising writes back what came: the same text for
+/// [`DateTime::Other`], and the same form and value for the others (the only
+/// spelling that can change is a lowercase `t`/`z`, written uppercase, and
+/// trailing zeros of the fractional seconds, which are dropped).
+///
+/// [`str::parse`] is strict: it accepts the documented forms only, for
+/// values you write yourself; [`DateTime::from_codat`] is the lenient
+/// reading serde uses. [`Display`](fmt::Display) writes the value as serde
+/// does.
 ///
 /// ```
 /// use codat_connections::DateTime;
@@ -36,10 +52,16 @@ use chrono::{FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 /// assert_eq!(local.to_string(), "2021-11-15T01:00:00");
 ///
 /// let date: DateTime = "2022-10-23".parse()?;
-/// assert_eq!(date.date(), chrono::NaiveDate::from_ymd_opt(2022, 10, 23).unwrap());
+/// assert_eq!(date.date(), chrono::NaiveDate::from_ymd_opt(2022, 10, 23));
+///
+/// // Not a date at all, yet allowed by Codat's document: kept as it came.
+/// let other: DateTime = serde_json::from_str("\"eiusmod\"")?;
+/// assert_eq!(other, DateTime::Other("eiusmod".to_owned()));
+/// assert_eq!(other.to_utc(), None);
+/// assert_eq!(serde_json::to_string(&other)?, "\"eiusmod\"");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DateTime {
     /// An instant written with a trailing `Z`, e.g. `2021-11-15T06:00:00Z`.
@@ -58,13 +80,21 @@ pub enum DateTime {
     Local(NaiveDateTime),
     /// A date without a time, e.g. `2022-10-23`.
     Date(NaiveDate),
+    /// A string that is none of the forms above, exactly as Codat sent it
+    /// (Codat's schema for `DateTime` is a plain `string`).
+    ///
+    /// Every view ([`DateTime::to_utc`], [`DateTime::naive_local`],
+    /// [`DateTime::date`]) is `None`; [`DateTime::parse_error`] says why it
+    /// is not a date. Serialised, it is the same string again.
+    Other(String),
 }
 
 impl DateTime {
     /// The UTC instant, if the value carries an offset.
     ///
-    /// Returns `None` for [`DateTime::Local`] and [`DateTime::Date`]: their
-    /// offset is unknown and guessing one would silently shift the time.
+    /// Returns `None` for [`DateTime::Local`] and [`DateTime::Date`] (their
+    /// offset is unknown and guessing one would silently shift the time),
+    /// and for [`DateTime::Other`], which is not a date.
     ///
     /// ```
     /// use codat_connections::DateTime;
@@ -78,45 +108,83 @@ impl DateTime {
         match self {
             Self::Utc(dt) => Some(*dt),
             Self::Offset(dt) => Some(dt.with_timezone(&Utc)),
-            Self::Local(_) | Self::Date(_) => None,
+            Self::Local(_) | Self::Date(_) | Self::Other(_) => None,
         }
     }
 
     /// The wall-clock date and time as written, ignoring any offset.
     ///
-    /// A [`DateTime::Date`] becomes midnight at the start of that date.
+    /// A [`DateTime::Date`] becomes midnight at the start of that date;
+    /// [`DateTime::Other`], which is not a date, gives `None`.
     ///
     /// ```
     /// use codat_connections::DateTime;
     ///
     /// let t: DateTime = "2021-11-15T01:00:00-05:00".parse()?;
-    /// assert_eq!(t.naive_local().to_string(), "2021-11-15 01:00:00");
+    /// assert_eq!(t.naive_local().map(|t| t.to_string()).as_deref(), Some("2021-11-15 01:00:00"));
     /// let d: DateTime = "2022-10-23".parse()?;
-    /// assert_eq!(d.naive_local().to_string(), "2022-10-23 00:00:00");
+    /// assert_eq!(d.naive_local().map(|t| t.to_string()).as_deref(), Some("2022-10-23 00:00:00"));
+    /// assert_eq!(DateTime::from_codat("soon").naive_local(), None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn naive_local(&self) -> NaiveDateTime {
+    pub fn naive_local(&self) -> Option<NaiveDateTime> {
         match self {
-            Self::Utc(dt) => dt.naive_utc(),
-            Self::Offset(dt) => dt.naive_local(),
-            Self::Local(dt) => *dt,
-            Self::Date(d) => d.and_time(NaiveTime::MIN),
+            Self::Utc(dt) => Some(dt.naive_utc()),
+            Self::Offset(dt) => Some(dt.naive_local()),
+            Self::Local(dt) => Some(*dt),
+            Self::Date(d) => Some(d.and_time(NaiveTime::MIN)),
+            Self::Other(_) => None,
         }
     }
 
-    /// The calendar date as written, ignoring any offset.
+    /// The calendar date as written, ignoring any offset; `None` for
+    /// [`DateTime::Other`].
     ///
     /// ```
     /// use codat_connections::DateTime;
     ///
     /// let t: DateTime = "2021-11-15T23:30:00-05:00".parse()?;
-    /// assert_eq!(t.date().to_string(), "2021-11-15");
+    /// assert_eq!(t.date().map(|d| d.to_string()).as_deref(), Some("2021-11-15"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn date(&self) -> NaiveDate {
-        self.naive_local().date()
+    pub fn date(&self) -> Option<NaiveDate> {
+        self.naive_local().map(|t| t.date())
+    }
+
+    /// The value of Codat's text `text`: its documented form when it is one,
+    /// else [`DateTime::Other`] holding `text` unchanged. This is how serde
+    /// decodes a `DateTime`; [`str::parse`] is the strict reading.
+    ///
+    /// ```
+    /// use codat_connections::DateTime;
+    ///
+    /// assert!(matches!(DateTime::from_codat("2021-11-15T06:00:00Z"), DateTime::Utc(_)));
+    /// assert_eq!(DateTime::from_codat("est"), DateTime::Other("est".to_owned()));
+    /// ```
+    #[must_use]
+    pub fn from_codat(text: &str) -> Self {
+        parse(text.as_bytes()).unwrap_or_else(|_| Self::Other(text.to_owned()))
+    }
+
+    /// Why the value is not one of the forms Codat documents, for
+    /// [`DateTime::Other`]; `None` for every other variant.
+    ///
+    /// ```
+    /// use codat_connections::DateTime;
+    ///
+    /// let other = DateTime::from_codat("2021-13-01");
+    /// let why = other.parse_error().expect("month 13 is not a date");
+    /// assert!(why.to_string().contains("date out of range"), "{why}");
+    /// assert!(DateTime::from_codat("2021-12-01").parse_error().is_none());
+    /// ```
+    #[must_use]
+    pub fn parse_error(&self) -> Option<DateTimeParseError> {
+        match self {
+            Self::Other(text) => text.parse::<Self>().err(),
+            _ => None,
+        }
     }
 
     /// Whether the value carries an offset (`Z` or `±hh:mm`), i.e. whether
@@ -332,6 +400,7 @@ impl fmt::Display for DateTime {
             }
             Self::Local(dt) => write_naive(f, dt),
             Self::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Self::Other(text) => f.write_str(text),
         }
     }
 }
@@ -350,7 +419,10 @@ fn write_naive(f: &mut fmt::Formatter<'_>, dt: &NaiveDateTime) -> fmt::Result {
 
 impl serde::Serialize for DateTime {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        match self {
+            Self::Other(text) => serializer.serialize_str(text),
+            _ => serializer.collect_str(self),
+        }
     }
 }
 
@@ -363,12 +435,21 @@ impl<'de> serde::Deserialize<'de> for DateTime {
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(
-                    "a Codat DateTime string such as `2021-11-15T06:00:00Z` or `2022-10-23`",
+                    "a string (Codat writes dates such as `2021-11-15T06:00:00Z` or `2022-10-23`)",
                 )
             }
 
+            // Any string: Codat's schema for `DateTime` is a plain `string`.
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DateTime, E> {
-                v.parse().map_err(E::custom)
+                Ok(DateTime::from_codat(v))
+            }
+
+            // An owned string that is not a date is kept without a copy.
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<DateTime, E> {
+                Ok(match parse(v.as_bytes()) {
+                    Ok(parsed) => parsed,
+                    Err(_) => DateTime::Other(v),
+                })
             }
         }
 
@@ -486,7 +567,7 @@ mod tests {
         assert_eq!(dt, DateTime::Local(ymd_hms(2021, 11, 15, 1, 0, 0)));
         assert!(!dt.has_offset());
         assert_eq!(dt.to_utc(), None);
-        assert_eq!(dt.naive_local(), ymd_hms(2021, 11, 15, 1, 0, 0));
+        assert_eq!(dt.naive_local(), Some(ymd_hms(2021, 11, 15, 1, 0, 0)));
         assert_eq!(dt.to_string(), "2021-11-15T01:00:00");
     }
 
@@ -495,8 +576,8 @@ mod tests {
         let dt = parse("2022-10-23");
         let date = NaiveDate::from_ymd_opt(2022, 10, 23).expect("valid test date");
         assert_eq!(dt, DateTime::Date(date));
-        assert_eq!(dt.date(), date);
-        assert_eq!(dt.naive_local(), ymd_hms(2022, 10, 23, 0, 0, 0));
+        assert_eq!(dt.date(), Some(date));
+        assert_eq!(dt.naive_local(), Some(ymd_hms(2022, 10, 23, 0, 0, 0)));
         assert_eq!(dt.to_utc(), None);
         assert!(!dt.has_offset());
         assert_eq!(dt.to_string(), "2022-10-23");
@@ -532,7 +613,7 @@ mod tests {
     #[test]
     fn date_ignores_offset_and_uses_written_wall_clock() {
         let dt = parse("2021-11-15T23:30:00-05:00");
-        assert_eq!(dt.date().day(), 15);
+        assert_eq!(dt.date().map(|d| d.day()), Some(15));
         assert_eq!(dt.to_utc().map(|u| u.day()), Some(16));
     }
 
@@ -555,11 +636,48 @@ mod tests {
     }
 
     #[test]
-    fn serde_rejects_invalid_string_and_non_string() {
-        let err = serde_json::from_str::<DateTime>("\"2021-13-01\"").expect_err("month 13");
-        assert!(err.to_string().contains("2021-13-01"), "{err}");
+    fn serde_keeps_any_other_string_verbatim_and_rejects_non_strings() {
+        for text in [
+            "2021-13-01",
+            "eiusmod",
+            "",
+            "fugiat sed",
+            "2021-11-15 06:00:00",
+            "é\u{0}\"",
+        ] {
+            let json = serde_json::to_string(text).expect("a string is JSON");
+            let dt: DateTime = serde_json::from_str(&json).expect("any string decodes");
+            assert_eq!(dt, DateTime::Other(text.to_owned()));
+            assert_eq!(
+                (dt.to_utc(), dt.naive_local(), dt.date()),
+                (None, None, None)
+            );
+            assert!(!dt.has_offset());
+            assert_eq!(dt.to_string(), text);
+            assert_eq!(serde_json::to_string(&dt).expect("serialisable"), json);
+            // The strict reading still says why it is not a date.
+            let why = dt.parse_error().expect("not a documented form");
+            assert_eq!(why, text.parse::<DateTime>().expect_err("strict"));
+        }
+        // From a reader, serde hands over an owned string: kept the same.
+        let dt: DateTime = serde_json::from_reader(&b"\"est\""[..]).expect("any string decodes");
+        assert_eq!(dt, DateTime::Other("est".to_owned()));
         assert!(serde_json::from_str::<DateTime>("20211115").is_err());
         assert!(serde_json::from_str::<DateTime>("null").is_err());
+    }
+
+    #[test]
+    fn from_codat_parses_documented_forms_and_keeps_the_rest() {
+        assert_eq!(DateTime::from_codat("2022-10-23"), parse("2022-10-23"));
+        assert_eq!(
+            DateTime::from_codat("2021-11-15T01:00:00-05:00"),
+            parse("2021-11-15T01:00:00-05:00")
+        );
+        assert_eq!(
+            DateTime::from_codat("2021-02-29"),
+            DateTime::Other("2021-02-29".into())
+        );
+        assert_eq!(parse("2022-10-23").parse_error(), None);
     }
 
     #[test]

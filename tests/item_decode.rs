@@ -41,7 +41,7 @@ fn malformed() -> Vec<(&'static str, Value)> {
         ("platformName", json!({"name": "Basiq"})),
         ("linkUrl", json!(12)),
         ("status", json!(3)),
-        ("lastSync", json!("yesterday")),
+        ("lastSync", json!(20221027)),
         ("created", json!(null)),
         ("dataConnectionErrors", json!("none")),
         ("connectionInfo", json!([1, 2])),
@@ -151,7 +151,7 @@ async fn get_keeps_the_raw_json_of_a_connection_that_does_not_decode() {
 async fn a_sweep_keeps_a_company_whose_listing_holds_unusable_connections() {
     const BAD_LINK: &str = "00000000-0000-4000-8000-0000000000b1";
     let mut undecodable = connection(BAD_ID, "Deauthorized");
-    undecodable["created"] = json!("yesterday");
+    undecodable["created"] = json!(20211115);
     let mut bad_link = connection(BAD_LINK, "Unlinked");
     bad_link["linkUrl"] = json!("not a url");
     let results = vec![

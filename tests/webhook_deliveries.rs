@@ -248,7 +248,8 @@ fn delivery_faults() -> Vec<DeliveryFault> {
             ]
             .concat(),
             then: |events, _| {
-                let generated = |e: &ConnectionEvent| e.change().unwrap().generated_date.unwrap();
+                let generated =
+                    |e: &ConnectionEvent| e.change().unwrap().generated_date.clone().unwrap();
                 assert!(generated(&events[0]).naive_local() >= generated(&events[1]).naive_local());
             },
         },

@@ -439,7 +439,10 @@ fn list_connections(state: &mut State, call: &Call<'_>, _: &[u8]) -> Result<Resp
 type SortKey = fn(&Connection) -> String;
 
 fn sort_key_created(c: &Connection) -> String {
-    c.created.naive_local().to_string()
+    c.created
+        .naive_local()
+        .map(|t| t.to_string())
+        .unwrap_or_default()
 }
 
 /// Codat's `orderBy`: a field name, `-` in front for descending.
@@ -452,7 +455,9 @@ fn order_by(text: &str) -> Result<(SortKey, bool), String> {
         "created" => sort_key_created,
         "lastSync" => |c| {
             c.last_sync
-                .map(|d| d.naive_local().to_string())
+                .as_ref()
+                .and_then(crate::DateTime::naive_local)
+                .map(|t| t.to_string())
                 .unwrap_or_default()
         },
         "id" => |c| c.id.to_string(),
