@@ -674,7 +674,7 @@ async fn list_page(
     };
     let (answer, undecoded): (Answer<_>, _) =
         retry::run(policy, Repeatable::Idempotent, "list-connections", attempt).await?;
-    let mut page = Page::from_answer(answer.value, answer.status)?;
+    let mut page = Page::from(answer.value);
     if !undecoded.is_empty() {
         tracing::warn!(
             page = page.page_number,
@@ -692,9 +692,14 @@ impl ListConnections<'_> {
     ///
     /// It follows Codat's `_links.next` and stops on the last page. A server
     /// that misbehaves (an empty page that claims a successor, the same page
-    /// twice, more pages than `totalResults` allows) ends the stream with
-    /// [`Error::InconsistentPaging`] instead of looping; a connection already
-    /// seen on an earlier page is not yielded again.
+    /// twice, a link back to a page already listed, a page past the last
+    /// that `totalResults` allows still claiming a successor) ends the
+    /// stream with [`Error::InconsistentPaging`] instead of looping, after
+    /// every page that held anything new; a connection already seen on an
+    /// earlier page is not yielded again. Paging numbers that make no sense
+    /// (negative, a page size of 0 or over [`MAX_PAGE_SIZE`]) cost only the
+    /// checks and concurrent pages that need them: the listing goes on by
+    /// `_links.next`.
     ///
     /// ```no_run
     /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {

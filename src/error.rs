@@ -77,8 +77,10 @@ pub enum Error {
         attempts: u32,
     },
     /// Codat's pages contradict each other (an empty page that claims a
-    /// successor, the same page twice, more pages than `totalResults`
-    /// allows); listing stopped rather than loop or repeat itself.
+    /// successor, the same page twice, a link back to a page already listed,
+    /// pages going on past what `totalResults` allows); listing stopped
+    /// rather than loop or repeat itself. Every page that held anything new
+    /// was yielded before this error.
     #[error("listing stopped at page {page}: {reason}")]
     InconsistentPaging {
         /// The page at which the contradiction showed.

@@ -120,7 +120,6 @@ pub(crate) fn recording(raw: &raw::Client) -> (raw::Client, Recorder) {
 #[derive(Debug)]
 pub(crate) struct Answer<T> {
     pub value: T,
-    pub status: StatusCode,
 }
 
 /// Turns the generated client's result into this crate's, with what the
@@ -150,7 +149,6 @@ impl Recorder {
         let error = match result {
             Ok(value) => {
                 return Ok(Answer {
-                    status: value.status(),
                     value: value.into_inner(),
                 })
             }
@@ -181,9 +179,9 @@ impl Recorder {
                 // decoded anything.
                 debug_assert!(matches!(error, raw::Error::Custom(_)), "{error}");
                 match decode(&body) {
-                    Ok(value) => Ok(Answer { value, status }),
+                    Ok(value) => Ok(Answer { value }),
                     Err(error) => salvage(status, &body, decode_error(status, &body, &error))
-                        .map(|value| Answer { value, status }),
+                        .map(|value| Answer { value }),
                 }
             }
             (

@@ -9,7 +9,6 @@ use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
 use futures::stream::{self, Stream, StreamExt};
-use reqwest::StatusCode;
 use url::Url;
 
 use crate::raw::types::{Connection, Connections as RawPage, HalLinks};
@@ -22,16 +21,22 @@ pub const MAX_PAGE_SIZE: u32 = 5000;
 pub const MAX_QUERY_LENGTH: usize = 2048;
 
 /// One page of results, with where it sits in the whole listing.
+///
+/// The paging numbers are kept as Codat sent them: its document allows any
+/// integer there. The listing's streams rely on them only where they make
+/// sense (a page number from 1, a page size from 1 to [`MAX_PAGE_SIZE`], a
+/// total that is not negative); otherwise they follow `_links.next` alone,
+/// and a page is never dropped for its numbers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {
     /// The items on this page.
     pub results: Vec<T>,
-    /// This page's number, from 1.
-    pub page_number: u64,
-    /// The page size asked for.
-    pub page_size: u64,
-    /// How many items the whole listing holds.
-    pub total_results: u64,
+    /// This page's number (Codat counts from 1), as Codat sent it.
+    pub page_number: i64,
+    /// The page size asked for, as Codat sent it.
+    pub page_size: i64,
+    /// How many items the whole listing holds, as Codat sent it.
+    pub total_results: i64,
     /// Codat's links to this, the next and the previous page (`href`s are
     /// relative to the base URL).
     pub links: HalLinks,
@@ -51,39 +56,47 @@ impl<T> Page<T> {
     pub fn next_href(&self) -> Option<&str> {
         self.links.next.as_ref()?.href.as_deref()
     }
-}
 
-impl Page<Connection> {
-    /// The page Codat answered with `status`.
-    pub(crate) fn from_answer(raw: RawPage, status: StatusCode) -> Result<Self, Error> {
-        Self::from_raw(raw, Some(status))
+    /// The page size and total, when both make sense: what the totals
+    /// checks and concurrent pages are planned from.
+    fn counts(&self) -> Option<Counts> {
+        let size = u64::try_from(self.page_size)
+            .ok()
+            .filter(|size| (1..=u64::from(MAX_PAGE_SIZE)).contains(size))?;
+        let total = u64::try_from(self.total_results).ok()?;
+        Some(Counts { size, total })
     }
 
-    fn from_raw(raw: RawPage, status: Option<StatusCode>) -> Result<Self, Error> {
-        let count = |name: &str, value: i64| {
-            u64::try_from(value).map_err(|_| Error::Decode {
-                status,
-                message: format!("{name} is negative ({value})"),
-                snippet: String::new(),
-                attempts: u32::from(status.is_some()),
-            })
-        };
-        Ok(Page {
-            page_number: count("pageNumber", raw.page_number)?,
-            page_size: count("pageSize", raw.page_size)?,
-            total_results: count("totalResults", raw.total_results)?,
+    /// How many items the page holds, decoded or not.
+    fn held(&self) -> u64 {
+        (self.results.len() + self.undecoded.len()) as u64
+    }
+}
+
+/// A page's size and the listing's total, both usable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Counts {
+    size: u64,
+    total: u64,
+}
+
+impl Counts {
+    /// The number of the last page these counts allow (1 for an empty listing).
+    fn last_page(self) -> u64 {
+        self.total.div_ceil(self.size).max(1)
+    }
+}
+
+impl From<RawPage> for Page<Connection> {
+    fn from(raw: RawPage) -> Self {
+        Page {
+            page_number: raw.page_number,
+            page_size: raw.page_size,
+            total_results: raw.total_results,
             results: raw.results,
             links: raw.links,
             undecoded: Vec::new(),
-        })
-    }
-}
-
-impl TryFrom<RawPage> for Page<Connection> {
-    type Error = Error;
-
-    fn try_from(raw: RawPage) -> Result<Self, Error> {
-        Self::from_raw(raw, None)
+        }
     }
 }
 
@@ -165,7 +178,6 @@ pub(crate) fn page_stream(
     let pager = Pager {
         fetch,
         next: Some(first),
-        fetched: 0,
         seen: HashSet::default(),
     };
     let mut pages: Pages = if concurrent > 1 {
@@ -206,22 +218,19 @@ pub(crate) fn page_stream(
 /// What the first page says the rest of the listing looks like.
 #[derive(Debug, Clone, Copy)]
 struct Plan {
-    size: u64,
-    total: u64,
+    counts: Counts,
     last: u64,
 }
 
 impl Plan {
-    /// Whether page `number` is the page this plan expects: same size and
-    /// total, full with a successor before the last page, no successor on
-    /// the last.
+    /// Whether page `number` is the page this plan expects: its own number,
+    /// same size and total, full with a successor before the last page, no
+    /// successor on the last.
     fn agrees(&self, number: u64, page: &Page<Connection>) -> bool {
-        let held = (page.results.len() + page.undecoded.len()) as u64;
-        page.page_number == number
-            && page.page_size == self.size
-            && page.total_results == self.total
+        u64::try_from(page.page_number) == Ok(number)
+            && page.counts() == Some(self.counts)
             && if number < self.last {
-                held == self.size && page.has_next_page()
+                page.held() == self.counts.size && page.has_next_page()
             } else {
                 !page.has_next_page()
             }
@@ -284,16 +293,20 @@ impl Concurrent {
     }
 
     /// After the first page: fetch the rest at once, when it says how many.
+    /// Pages whose numbers make no sense give no plan: the listing then
+    /// follows `_links.next` one page at a time.
     fn plan(&mut self, first: &PageRequest, page: &Page<Connection>) {
-        if page.page_size == 0 || !matches!(self.pager.next, Some(Ok(_))) {
+        let Some(counts) = page.counts() else {
+            return;
+        };
+        if !matches!(self.pager.next, Some(Ok(_))) {
             return;
         }
         let plan = Plan {
-            size: page.page_size,
-            total: page.total_results,
-            last: page.total_results.div_ceil(page.page_size),
+            counts,
+            last: counts.last_page(),
         };
-        let (Ok(size), Ok(number)) = (u32::try_from(plan.size), u32::try_from(first.number()))
+        let (Ok(size), Ok(number)) = (u32::try_from(counts.size), u32::try_from(first.number()))
         else {
             return;
         };
@@ -424,7 +437,6 @@ struct Pager {
     /// The next page to fetch, or why the listing cannot be sent (reported
     /// as the stream's only item); `None` once the listing is over.
     next: Option<Result<PageRequest, Error>>,
-    fetched: u64,
     /// Every connection ID of the listing so far. Hashed with foldhash
     /// (seeded per process and per set), which costs a fraction of the
     /// default SipHash on every connection of a long listing.
@@ -450,25 +462,19 @@ impl Pager {
 
     /// Checks `page`, the answer to `request`, against what came before,
     /// and sets the next page to fetch from its link.
+    ///
+    /// A page is refused only when it holds nothing new (going on would
+    /// loop); otherwise it is yielded, and what its link or numbers
+    /// contradict ends the listing after it.
     fn accept(
         &mut self,
         request: PageRequest,
         mut page: Page<Connection>,
     ) -> Result<Page<Connection>, Error> {
         let number = request.number();
-        self.fetched += 1;
         let next_href = page.next_href().map(str::to_owned);
-        let undecoded = page.undecoded.len();
-        if page.results.is_empty() && undecoded == 0 && next_href.is_some() {
+        if page.held() == 0 && next_href.is_some() {
             return self.inconsistent(number, "an empty page claims that another page follows");
-        }
-        let size = page.page_size.max(1);
-        let last_possible = page.total_results.div_ceil(size).max(1);
-        if number > last_possible && (!page.results.is_empty() || undecoded > 0) {
-            return self.inconsistent(number, "a page past totalResults holds connections");
-        }
-        if self.fetched > last_possible + 1 {
-            return self.inconsistent(number, "more pages than totalResults allows");
         }
         let before = page.results.len();
         self.seen.reserve(before);
@@ -484,14 +490,27 @@ impl Pager {
                 "codat listing repeated connections from an earlier page; they were skipped"
             );
         }
-        // A link that cannot be followed ends the listing after this page.
+        // Numbers that make no sense disable this check, not the listing.
+        let past_the_last = page
+            .counts()
+            .is_some_and(|counts| number > counts.last_page());
         self.next = next_href.map(|href| {
-            request
-                .follow(&href)
-                .map_err(|reason| Error::InconsistentPaging {
-                    page: number,
-                    reason,
-                })
+            let inconsistent = |reason| Error::InconsistentPaging {
+                page: number,
+                reason,
+            };
+            if past_the_last {
+                return Err(inconsistent(
+                    "a page past the last that totalResults allows claims that another page follows",
+                ));
+            }
+            let next = request.follow(&href).map_err(inconsistent)?;
+            if next.number() <= number {
+                return Err(inconsistent(
+                    "the next page's link goes back to a page already listed",
+                ));
+            }
+            Ok(next)
         });
         Ok(page)
     }

@@ -28,7 +28,7 @@ async fn pages_are_fetched_four_at_a_time_and_yielded_in_order() {
     let concurrently = mock.list().page_size(3).concurrent_pages(4);
     let pages: Vec<_> = concurrently.pages().try_collect().await.unwrap();
     let concurrent_time = started.elapsed();
-    let numbers: Vec<u64> = pages.iter().map(|p| p.page_number).collect();
+    let numbers: Vec<i64> = pages.iter().map(|p| p.page_number).collect();
     assert_eq!(numbers, (1..=10).collect::<Vec<_>>(), "in page order");
     let concurrent: Vec<ConnectionId> = pages
         .into_iter()

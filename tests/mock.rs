@@ -57,7 +57,7 @@ async fn pages_are_one_based_with_next_links_until_the_last() {
     let mut has_next = Vec::new();
     for page in 1..=3 {
         let answer = mock.list().page(page).page_size(2).await.unwrap();
-        assert_eq!(answer.page_number, u64::from(page));
+        assert_eq!(answer.page_number, i64::from(page));
         assert_eq!(answer.total_results, 5);
         has_next.push(answer.has_next_page());
         for connection in answer.results {

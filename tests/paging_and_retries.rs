@@ -32,7 +32,7 @@ async fn three_pages_stream_in_order_and_stop_after_the_last() {
         .try_collect()
         .await
         .unwrap();
-    let numbers: Vec<u64> = pages.iter().map(|p| p.page_number).collect();
+    let numbers: Vec<i64> = pages.iter().map(|p| p.page_number).collect();
     assert_eq!(numbers, [1, 2, 3]);
     assert!(!pages[2].has_next_page(), "the last page has no next link");
     assert_eq!(codat.request_count(), 3, "no request after the last page");
@@ -123,11 +123,30 @@ fn page(page: u64, ids: &[&str], total: u64, next: bool) -> Fault {
     json_answer(&page_of(page, 2, total, results.collect(), next))
 }
 
+/// A page holding `ids` whose paging numbers are `[pageNumber, pageSize,
+/// totalResults]` whatever they are, linking to page `next` if any.
+fn odd_page(counts: [i64; 3], ids: &[&str], next: Option<u64>) -> Fault {
+    let [number, size, total] = counts;
+    let mut body = page_of(1, 2, 2, Vec::new(), next.is_some());
+    body["results"] = ids
+        .iter()
+        .map(|id| connection_with_id(id, "Linked"))
+        .collect();
+    body["pageNumber"] = number.into();
+    body["pageSize"] = size.into();
+    body["totalResults"] = total.into();
+    if let Some(next) = next {
+        body["_links"]["next"]["href"] =
+            format!("{}?page={next}", support::connections_path()).into();
+    }
+    json_answer(&body)
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_stream_of_inconsistent_pages_ends_with_an_error_or_skips_repeats() {
     // The answers, then what the stream yields (connections a page, or the
     // page the error names) and how many requests it made.
-    let cases: [(&str, Vec<Fault>, &str, usize); 4] = [
+    let cases: [(&str, Vec<Fault>, &str, usize); 8] = [
         (
             "the same page served twice",
             vec![page(1, &[A, B], 100, true); 10],
@@ -141,10 +160,44 @@ async fn a_stream_of_inconsistent_pages_ends_with_an_error_or_skips_repeats() {
             1,
         ),
         (
-            "a page past the total",
-            vec![page(1, &[A], 1, true), page(2, &[B], 1, true)],
-            "1, inconsistent page 2",
+            "a page past the total that claims a next page: yielded, then the listing stops",
+            vec![
+                page(1, &[A], 1, true),
+                page(2, &[B], 1, true),
+                page(3, &[C], 1, false),
+            ],
+            "1, 1, inconsistent page 2",
             2,
+        ),
+        (
+            "a page past the total with no next page: yielded, and the listing ends",
+            vec![page(1, &[A], 1, true), page(2, &[B], 1, false)],
+            "1, 1",
+            2,
+        ),
+        (
+            "negative numbers: the listing goes on by _links.next",
+            vec![
+                odd_page([-25036264, -99541011, -2565555], &[A], Some(2)),
+                odd_page([-1, -1, -1], &[B, C], None),
+            ],
+            "1, 2",
+            2,
+        ),
+        (
+            "a page size of 0 and a total of 0 under connections: the listing goes on",
+            vec![
+                odd_page([1, 0, 0], &[A], Some(2)),
+                odd_page([2, 0, 0], &[B], None),
+            ],
+            "1, 1",
+            2,
+        ),
+        (
+            "a link back to a page already listed: yielded, then the listing stops",
+            vec![odd_page([2, 2, 9], &[A, B], Some(1)); 3],
+            "2, inconsistent page 1",
+            1,
         ),
         (
             "a connection repeated on a later page: yielded once",
@@ -168,6 +221,45 @@ async fn a_stream_of_inconsistent_pages_ends_with_an_error_or_skips_repeats() {
             .await;
         assert_eq!(items.join(", "), yields, "{what}");
         assert_eq!(mock.codat.request_count(), requests, "{what}");
+        support::record(
+            "Paging",
+            &format!("pages that misbehave: {what}"),
+            &format!("the stream yields: {yields} (connections a page; {requests} requests)"),
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn paging_numbers_that_make_no_sense_cost_only_concurrent_pages() {
+    // Each listing asks for 4 pages at once; its first page's numbers cannot
+    // plan them, so it follows the links one page at a time, losing nothing.
+    let listings: [(&str, [i64; 3]); 4] = [
+        ("a negative page size", [1, -2, 6]),
+        ("a page size of 0", [1, 0, 6]),
+        ("a page size over 5000", [1, 5001, 6]),
+        ("a negative total", [1, 2, -6]),
+    ];
+    for (what, counts) in listings {
+        let mock = mock_company(&[]).await;
+        mock.codat.answer_with(vec![
+            odd_page(counts, &[A], Some(2)),
+            odd_page(counts, &[B], Some(3)),
+            odd_page(counts, &[C], None),
+        ]);
+        let listing = mock.list().concurrent_pages(4);
+        let ids: Vec<String> = listing
+            .connections()
+            .map_ok(|c| c.id.to_string())
+            .try_collect()
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(ids, [A, B, C], "{what}");
+        assert_eq!(mock.codat.request_count(), 3, "{what}: one request a page");
+        support::record(
+            "Paging",
+            &format!("concurrent pages (4) when the first page has {what}"),
+            "no pages planned from it: the listing follows _links.next, every connection once, one request a page",
+        );
     }
 }
 
@@ -198,7 +290,7 @@ struct Retry {
     ends: &'static str,
     requests: usize,
     waited: RangeInclusive<Duration>,
-    connections_after: u64,
+    connections_after: i64,
 }
 
 fn retries() -> Vec<Retry> {
