@@ -63,6 +63,7 @@
 //! # Ok(()) }
 //! ```
 
+mod answers;
 mod contract;
 mod rate_limit;
 mod server;

@@ -1,5 +1,5 @@
 //! The mock's HTTP side: requests dispatched by the document's operations,
-//! Codat's behaviour for each, and its error shape.
+//! and Codat's behaviour for each.
 // Handlers return the error response itself; the size of an error path in a
 // test server does not matter, and boxing every response would only add noise.
 #![allow(clippy::result_large_err)]
@@ -16,6 +16,7 @@ use axum::Router;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
+use super::answers::{error, json_response, validation_failed};
 use super::contract::{Call, Contract};
 use super::rate_limit::RateWindow;
 use super::{Fault, ReceivedRequest};
@@ -262,15 +263,7 @@ fn serve(state: &mut State, parts: &axum::http::request::Parts, body: &[u8]) -> 
     };
     let violations = call.violations(body);
     if !violations.is_empty() {
-        let message = format!("Request validation failed: {}", violations.join("; "));
-        let items: Vec<Value> = violations
-            .iter()
-            .map(|m| json!({"itemId": null, "message": m, "validatorName": "OpenApiContract"}))
-            .collect();
-        let mut body = error_body(StatusCode::BAD_REQUEST, &message);
-        body["canBeRetried"] = json!("False");
-        body["validation"] = json!({"errors": items, "warnings": []});
-        return json_answer(StatusCode::BAD_REQUEST, body.to_string());
+        return validation_failed(&violations);
     }
     match HANDLERS.iter().find(|(id, _)| *id == call.operation.id) {
         Some((_, handle)) => handle(state, &call, body).unwrap_or_else(|refused| refused),
@@ -291,35 +284,6 @@ fn expected_authorization() -> header::HeaderValue {
         header::HeaderValue::from_str(&text).unwrap_or(header::HeaderValue::from_static(""));
     value.set_sensitive(true);
     value
-}
-
-/// Codat's `ErrorMessage` body.
-fn error_body(status: StatusCode, message: &str) -> Value {
-    json!({
-        "statusCode": status.as_u16(),
-        "service": "PublicApi",
-        "error": message,
-        "correlationId": uuid::Uuid::new_v4().simple().to_string(),
-        "canBeRetried": "Unknown",
-        "detailedErrorCode": 0,
-    })
-}
-
-/// An error answer in Codat's shape.
-pub(super) fn error(status: StatusCode, message: &str) -> Response {
-    json_answer(status, error_body(status, message).to_string())
-}
-
-/// A JSON answer.
-fn json_answer(status: StatusCode, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
-fn json_response(value: &impl serde::Serialize) -> Response {
-    match serde_json::to_string(value) {
-        Ok(body) => json_answer(StatusCode::OK, body),
-        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, &err.to_string()),
-    }
 }
 
 fn company_id(text: &str) -> Result<CompanyId, Response> {
