@@ -124,22 +124,65 @@ pub fn refs_under(node: &Value) -> Vec<&str> {
     out
 }
 
-fn percent_decode(raw: &str) -> Result<String, String> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = raw
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| format!("bad percent-escape in `{raw}`"))?;
-            out.push(hex);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
+/// `raw` with its `%XX` escapes decoded, for a path segment as a client
+/// sent it: an escape that is not two hex digits stays as written, and bytes
+/// that are not UTF-8 once decoded become U+FFFD, as URL parsers read them.
+pub fn percent_decode_lossy(raw: &str) -> String {
+    String::from_utf8_lossy(&unescape(raw).0).into_owned()
+}
+
+/// `reference` with every byte a URI fragment cannot hold written `%XX`
+/// (`{companyId}` is `%7BcompanyId%7D`): the form a registry of schemas
+/// keyed by URI resolves. [`ref_segments`] reads it back.
+pub fn uri_reference(reference: &str) -> String {
+    let mut out = String::with_capacity(reference.len());
+    for (i, b) in reference.bytes().enumerate() {
+        match b {
+            b'#' if i == 0 => out.push('#'),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(char::from(b))
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
         }
     }
-    String::from_utf8(out).map_err(|_| format!("`{raw}` is not UTF-8 once decoded"))
+    out
+}
+
+/// A reference's own escapes must be well formed: it is the document's
+/// text, not a client's, and a bad one is a mistake to report.
+fn percent_decode(raw: &str) -> Result<String, String> {
+    let (bytes, well_formed) = unescape(raw);
+    if !well_formed {
+        return Err(format!("bad percent-escape in `{raw}`"));
+    }
+    String::from_utf8(bytes).map_err(|_| format!("`{raw}` is not UTF-8 once decoded"))
+}
+
+/// The bytes `raw` stands for, and whether every `%` in it began an escape
+/// of two hex digits (one that does not is kept as it is).
+fn unescape(raw: &str) -> (Vec<u8>, bool) {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut well_formed = true;
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            // Digits checked first: `from_str_radix` would take `+1` too.
+            .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                well_formed &= bytes[i] != b'%';
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    (out, well_formed)
 }

@@ -81,3 +81,33 @@ fn refs_under_skips_examples() {
     refs.sort();
     assert_eq!(refs, ["#/a", "#/b"]);
 }
+
+#[test]
+fn uri_reference_encodes_what_a_fragment_cannot_hold_and_reads_back() {
+    let reference = ref_string(&["paths", "/companies/{companyId}", "get"]);
+    let uri = uri_reference(&reference);
+    assert_eq!(uri, "#/paths/~1companies~1%7BcompanyId%7D/get");
+    assert_eq!(
+        ref_segments(&uri).unwrap(),
+        ["paths", "/companies/{companyId}", "get"]
+    );
+    assert_eq!(uri_reference("#/a b/#"), "#/a%20b/%23");
+}
+
+#[test]
+fn percent_decode_lossy_keeps_what_is_no_escape() {
+    assert_eq!(percent_decode_lossy("a%20b%2Fc"), "a b/c");
+    assert_eq!(percent_decode_lossy("a+b"), "a+b");
+    assert_eq!(percent_decode_lossy("%zz%4"), "%zz%4");
+    assert_eq!(percent_decode_lossy("%+1"), "%+1");
+    assert_eq!(percent_decode_lossy("%FF"), "\u{FFFD}");
+    assert_eq!(percent_decode_lossy("%C3%A9t%C3%A9"), "été");
+}
+
+#[test]
+fn a_bad_escape_in_a_reference_is_refused() {
+    assert!(ref_segments("#/a%zz")
+        .unwrap_err()
+        .contains("percent-escape"));
+    assert!(ref_segments("#/a%FF").unwrap_err().contains("UTF-8"));
+}

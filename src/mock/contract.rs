@@ -5,7 +5,7 @@
 use jsonschema::{Draft, Registry, Validator};
 use serde_json::{json, Value};
 
-use crate::json_pointer::{self, escape};
+use crate::json_pointer::{self, escape, locate, ref_string};
 
 /// The document the SDK is generated from.
 const DOCUMENT: &str = include_str!("../../openapi/connections.json");
@@ -95,19 +95,19 @@ impl Contract {
             .add(DOCUMENT_URI, Draft::Draft7.create_resource(schemas))
             .and_then(|registry| registry.prepare())
             .map_err(|e| e.to_string())?;
-        let validator = |pointer: &str| {
+        let validator = |reference: &str| {
             jsonschema::options()
                 .with_draft(Draft::Draft7)
                 .with_registry(&registry)
                 .with_format("uuid", |text: &str| uuid::Uuid::try_parse(text).is_ok())
                 .should_validate_formats(true)
-                .build(&json!({ "$ref": format!("{DOCUMENT_URI}#{}", fragment(pointer)) }))
-                .map_err(|e| format!("{pointer}: {e}"))
+                .build(&json!({ "$ref": format!("{DOCUMENT_URI}{}", json_pointer::uri_reference(reference)) }))
+                .map_err(|e| format!("{reference}: {e}"))
         };
         let mut operations = Vec::new();
         let empty = serde_json::Map::new();
         for (path, item) in doc["paths"].as_object().unwrap_or(&empty) {
-            let at = format!("/paths/{}", escape(path));
+            let at = ref_string(&["paths", path]);
             for (method, op) in item.as_object().unwrap_or(&empty) {
                 if !op.is_object() || method == "parameters" {
                     continue;
@@ -117,18 +117,16 @@ impl Contract {
                 let own = (0..op["parameters"].as_array().map_or(0, Vec::len))
                     .map(|i| format!("{at}/{method}/parameters/{i}"));
                 let mut parameters: Vec<Parameter> = Vec::new();
-                for pointer in shared.chain(own) {
-                    let Some((pointer, parameter)) = resolve(&doc, &pointer) else {
-                        return Err(format!("{pointer} points nowhere"));
-                    };
+                for reference in shared.chain(own) {
+                    let (reference, parameter) = locate(&doc, &reference)?;
                     let text = |field: &str| parameter[field].as_str().unwrap_or("").to_owned();
-                    let schema = format!("{pointer}/schema");
-                    let typed = resolve(&doc, &schema).map(|(_, schema)| schema);
+                    let schema = format!("{reference}/schema");
+                    let typed = locate(&doc, &schema).ok().map(|(_, schema)| schema);
                     let name = text("name");
                     // An operation's own parameter overrides a shared one.
                     parameters.retain(|p| !(p.name == name && p.location == text("in")));
                     parameters.push(Parameter {
-                        key: match json_pointer::component(&format!("#{pointer}")) {
+                        key: match json_pointer::component(&reference) {
                             Some((section, key)) if section == "parameters" => key,
                             _ => name.clone(),
                         },
@@ -147,12 +145,12 @@ impl Contract {
                         name,
                     });
                 }
-                let body = match resolve(&doc, &format!("{at}/{method}/requestBody")) {
+                let body = match locate(&doc, &format!("{at}/{method}/requestBody")).ok() {
                     None => None,
-                    Some((pointer, body)) => Some(Body {
+                    Some((reference, body)) => Some(Body {
                         required: body["required"].as_bool().unwrap_or(false),
                         validator: validator(&format!(
-                            "{pointer}/content/{}/schema",
+                            "{reference}/content/{}/schema",
                             escape("application/json")
                         ))?,
                     }),
@@ -224,7 +222,9 @@ impl Operation {
             match expected {
                 Segment::Literal(text) if text == segment => {}
                 Segment::Literal(_) => return None,
-                Segment::Parameter(name) => values.push((name.clone(), percent_decode(segment))),
+                Segment::Parameter(name) => {
+                    values.push((name.clone(), json_pointer::percent_decode_lossy(segment)))
+                }
             }
         }
         Some(values)
@@ -346,33 +346,6 @@ fn nullable_to_json_schema(node: &mut Value) {
     }
 }
 
-/// The node at `pointer` in the document, after any local `$ref`s it holds
-/// are followed, with the pointer it was found at.
-fn resolve<'d>(doc: &'d Value, pointer: &str) -> Option<(String, &'d Value)> {
-    let (reference, node) = json_pointer::locate(doc, &format!("#{pointer}")).ok()?;
-    Some((reference.strip_prefix('#')?.to_owned(), node))
-}
-
-/// A JSON pointer as a URI fragment: `{companyId}` is no URI text.
-fn fragment(pointer: &str) -> String {
-    pointer
-        .bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn percent_decode(segment: &str) -> String {
-    url::form_urlencoded::parse(format!("v={}", segment.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,12 +363,17 @@ mod tests {
     fn described(doc: &Value) -> Vec<Described> {
         let mut out = Vec::new();
         for (template, item) in doc["paths"].as_object().unwrap() {
-            let at = format!("/paths/{}", escape(template));
+            let at = ref_string(&["paths", template]);
             for (method, op) in item.as_object().unwrap() {
                 if method == "parameters" {
                     continue;
                 }
-                let count = |p: &str| doc.pointer(p).and_then(Value::as_array).map_or(0, Vec::len);
+                let count = |p: &str| {
+                    json_pointer::resolve(doc, p)
+                        .ok()
+                        .and_then(Value::as_array)
+                        .map_or(0, Vec::len)
+                };
                 let shared =
                     (0..count(&format!("{at}/parameters"))).map(|i| format!("{at}/parameters/{i}"));
                 let own = (0..count(&format!("{at}/{method}/parameters")))
@@ -403,15 +381,17 @@ mod tests {
                 let parameters = shared
                     .chain(own)
                     .map(|p| {
-                        let (p, parameter) = resolve(doc, &p).unwrap();
-                        let schema = resolve(doc, &format!("{p}/schema")).unwrap().1;
+                        let (p, parameter) = locate(doc, &p).unwrap();
+                        let schema = locate(doc, &format!("{p}/schema")).unwrap().1;
                         (parameter.clone(), schema.clone())
                     })
                     .collect();
-                let body = resolve(doc, &format!("{at}/{method}/requestBody")).map(|(p, _)| {
-                    let schema = format!("{p}/content/{}/schema", escape("application/json"));
-                    resolve(doc, &schema).unwrap().1.clone()
-                });
+                let body = locate(doc, &format!("{at}/{method}/requestBody"))
+                    .ok()
+                    .map(|(p, _)| {
+                        let schema = format!("{p}/content/{}/schema", escape("application/json"));
+                        locate(doc, &schema).unwrap().1.clone()
+                    });
                 out.push(Described {
                     id: op["operationId"].as_str().unwrap().to_owned(),
                     method: method.to_uppercase(),
@@ -427,7 +407,7 @@ mod tests {
     /// A value the schema accepts, from the document's examples.
     fn example(doc: &Value, schema: &Value) -> Value {
         let schema = match schema["$ref"].as_str() {
-            Some(r) => resolve(doc, r.trim_start_matches('#')).unwrap().1,
+            Some(r) => locate(doc, r).unwrap().1,
             None => schema,
         };
         if let Some(value) = schema.get("example").or(schema.get("default")) {
@@ -504,7 +484,7 @@ mod tests {
     /// are broken by text jsonschema itself says does not match.
     fn breaking(doc: &Value, schema: &Value) -> Vec<(Value, &'static str)> {
         let schema = match schema["$ref"].as_str() {
-            Some(r) => resolve(doc, r.trim_start_matches('#')).unwrap().1,
+            Some(r) => locate(doc, r).unwrap().1,
             None => schema,
         };
         let mut out = Vec::new();

@@ -91,7 +91,7 @@ impl Verdict {
     /// The 429 Codat sends over the limit: `Retry-After` in whole seconds
     /// until the window ends.
     pub(super) fn refusal(&self) -> Response {
-        let mut response = super::server::error(
+        let mut response = super::answers::error(
             StatusCode::TOO_MANY_REQUESTS,
             "Rate limit exceeded: too many requests in this period.",
         );

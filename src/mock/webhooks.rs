@@ -284,12 +284,8 @@ async fn deliver(
             (endpoint.url.clone(), headers)
         };
         let (url, signed) = signed;
-        let headers = vec![
-            ("content-type".to_owned(), "application/json".to_owned()),
-            ("webhook-id".to_owned(), signed.id.clone()),
-            ("webhook-timestamp".to_owned(), signed.timestamp.to_string()),
-            ("webhook-signature".to_owned(), signed.signature.clone()),
-        ];
+        let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+        headers.extend(signed.pairs().map(|(name, value)| (name.to_owned(), value)));
         let mut request = http
             .post(url)
             .timeout(ATTEMPT_TIMEOUT)

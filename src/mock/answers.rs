@@ -1,0 +1,52 @@
+//! The mock's answers in Codat's shapes: its `ErrorMessage` errors, the
+//! validation failure that names each violation, and JSON successes. Every
+//! part of the mock that answers (the dispatch, the handlers, the faults and
+//! the rate limit) builds its answers here, so that all of them look alike.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+/// Codat's `ErrorMessage` body.
+fn error_body(status: StatusCode, message: &str) -> Value {
+    json!({
+        "statusCode": status.as_u16(),
+        "service": "PublicApi",
+        "error": message,
+        "correlationId": uuid::Uuid::new_v4().simple().to_string(),
+        "canBeRetried": "Unknown",
+        "detailedErrorCode": 0,
+    })
+}
+
+/// An error answer in Codat's shape.
+pub(super) fn error(status: StatusCode, message: &str) -> Response {
+    json_answer(status, error_body(status, message).to_string())
+}
+
+/// Codat's 400 for a request that breaks the document: the violations in
+/// the message, and each one as an item of `validation`.
+pub(super) fn validation_failed(violations: &[String]) -> Response {
+    let message = format!("Request validation failed: {}", violations.join("; "));
+    let items: Vec<Value> = violations
+        .iter()
+        .map(|m| json!({"itemId": null, "message": m, "validatorName": "OpenApiContract"}))
+        .collect();
+    let mut body = error_body(StatusCode::BAD_REQUEST, &message);
+    body["canBeRetried"] = json!("False");
+    body["validation"] = json!({"errors": items, "warnings": []});
+    json_answer(StatusCode::BAD_REQUEST, body.to_string())
+}
+
+/// A JSON answer.
+fn json_answer(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// A 200 with `value` as JSON.
+pub(super) fn json_response(value: &impl serde::Serialize) -> Response {
+    match serde_json::to_string(value) {
+        Ok(body) => json_answer(StatusCode::OK, body),
+        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, &err.to_string()),
+    }
+}

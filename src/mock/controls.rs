@@ -1,0 +1,268 @@
+//! How a test arranges the mock's Codat (companies, connections and their
+//! statuses, faults, a rate limit, latency, a webhook endpoint) and reads
+//! back what reached it.
+
+use std::collections::BTreeMap;
+
+use super::state::State;
+use super::webhooks::{self, WebhookDelivery, WebhookFault};
+use super::{Fault, MockCodat, ReceivedRequest};
+use crate::raw::types::Connection;
+use crate::{CompanyId, ConnectionId, ConnectionStatus, PlatformKey};
+
+impl MockCodat {
+    /// Adds a company and returns its ID.
+    pub fn add_company(&self) -> CompanyId {
+        let id = CompanyId::from_uuid(uuid::Uuid::new_v4());
+        self.state().companies.insert(id, BTreeMap::new());
+        id
+    }
+
+    /// Adds `count` companies, each with the connections `connections`
+    /// gives for its index (platform key and status), for portfolio-sized
+    /// tests such as a sweep; returns their IDs in order.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use codat_connections::mock::MockCodat;
+    /// use codat_connections::ConnectionStatus;
+    ///
+    /// let codat = MockCodat::start().await?;
+    /// let gbol = "gbol".parse()?;
+    /// let companies = codat.add_companies(2_000, |i| {
+    ///     let status = if i % 10 == 0 { ConnectionStatus::Deauthorized } else { ConnectionStatus::Linked };
+    ///     vec![(gbol, status); i % 3 + 1]
+    /// });
+    /// assert_eq!(companies.len(), 2_000);
+    /// codat.set_latency(std::time::Duration::from_millis(20));
+    /// # Ok(()) }
+    /// ```
+    pub fn add_companies(
+        &self,
+        count: usize,
+        mut connections: impl FnMut(usize) -> Vec<(PlatformKey, ConnectionStatus)>,
+    ) -> Vec<CompanyId> {
+        (0..count)
+            .map(|index| {
+                let company = self.add_company();
+                for (key, status) in connections(index) {
+                    self.add_connection(company, key, status);
+                }
+                company
+            })
+            .collect()
+    }
+
+    /// Adds a connection with the given status to an existing company, as
+    /// if it had been created and linked earlier.
+    ///
+    /// # Panics
+    /// If the company does not exist in the mock (a mistake in the test), or
+    /// if the document's `Connection` can no longer hold the connections the
+    /// mock makes (a change of the document the mock must follow).
+    pub fn add_connection(
+        &self,
+        company: CompanyId,
+        platform_key: PlatformKey,
+        status: ConnectionStatus,
+    ) -> ConnectionId {
+        let mut state = self.state();
+        let connection = state
+            .new_connection(company, platform_key, status)
+            .unwrap_or_else(|message| panic!("{message}"));
+        let id = connection.id;
+        state
+            .companies
+            .get_mut(&company)
+            .unwrap_or_else(|| panic!("mock Codat has no company {company}"))
+            .insert(id, connection);
+        id
+    }
+
+    /// Moves a connection to `status`, as Codat's Link flow (`Linked`), the
+    /// platform (`Deauthorized`) or the end user (`Unlinked`) would.
+    ///
+    /// # Panics
+    /// If the connection does not exist in the mock (a mistake in the test).
+    pub fn set_status(
+        &self,
+        company: CompanyId,
+        connection: ConnectionId,
+        status: ConnectionStatus,
+    ) {
+        let mut state = self.state();
+        let found = existing(&mut state, company, connection);
+        let changed = webhooks::status_event(&found.status, &status);
+        found.status = status;
+        if let Some(event_type) = changed {
+            let connection = found.clone();
+            state.announce(event_type, company, &connection);
+        }
+    }
+
+    /// The number of requests the mock has received.
+    pub fn request_count(&self) -> usize {
+        self.state().received.len()
+    }
+
+    /// Every request received so far, oldest first (the `Authorization`
+    /// header left out).
+    pub fn requests(&self) -> Vec<ReceivedRequest> {
+        self.state().received.clone()
+    }
+
+    /// Forgets the requests received so far (the log grows with every
+    /// request; a long-running test can keep it small).
+    pub fn clear_requests(&self) {
+        self.state().received.clear();
+    }
+
+    /// Answers the next `times` requests with `fault` instead of Codat's
+    /// behaviour (after any faults already queued).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use codat_connections::mock::{Fault, MockCodat};
+    ///
+    /// let codat = MockCodat::start().await?;
+    /// let company = codat.add_company();
+    /// codat.inject(Fault::Status { status: 503, retry_after: None }, 2);
+    /// // The client retries the two 503s, then succeeds.
+    /// let page = codat.client()?.connections().list(company).await?;
+    /// assert_eq!(codat.request_count(), 3);
+    /// # Ok(()) }
+    /// ```
+    pub fn inject(&self, fault: Fault, times: usize) {
+        let mut state = self.state();
+        state.faults.extend(std::iter::repeat_n(fault, times));
+    }
+
+    /// Refuses requests over `per_minute` in each minute with a 429 and a
+    /// `Retry-After` (whole seconds until the minute ends), as Codat does;
+    /// the `X-Rate-Limit-*` headers of every answer count down to it. The
+    /// minutes run on tokio's clock, from the first request.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use codat_connections::mock::MockCodat;
+    ///
+    /// let codat = MockCodat::start().await?;
+    /// let company = codat.add_company();
+    /// codat.enforce_rate_limit(2);
+    /// let client = codat.client()?;
+    /// client.connections().list(company).await?;
+    /// assert_eq!(client.rate_limit().and_then(|r| r.remaining), Some(1));
+    /// # Ok(()) }
+    /// ```
+    pub fn enforce_rate_limit(&self, per_minute: u64) {
+        self.enforce_rate_limit_per(per_minute, std::time::Duration::from_secs(60));
+    }
+
+    /// As [`enforce_rate_limit`](Self::enforce_rate_limit), counting in
+    /// windows of `window` instead of a minute: a limit scaled down (200 a
+    /// second for Codat's 12,000 a minute) keeps a load test short.
+    pub fn enforce_rate_limit_per(&self, limit: u64, window: std::time::Duration) {
+        let mut state = self.state();
+        state.rate.limit = limit;
+        state.rate.window = window.max(std::time::Duration::from_millis(1));
+    }
+
+    /// How many requests the rate limit refused with a 429 so far.
+    pub fn rate_limited_count(&self) -> u64 {
+        self.state().rate.refused
+    }
+
+    /// Delays every answer by `latency`, like a distant server.
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.state().latency = latency;
+    }
+
+    /// From now on, sends Codat's connection webhooks to `url`, signed with
+    /// `secret` (`whsec_` and base64, as Codat's portal shows it): creating a
+    /// connection (`connection.created`), [`set_status`](Self::set_status)
+    /// to `Linked` (`connection.connected`, or `connection.reconnected` after
+    /// a disconnection) or to `Deauthorized`/`Unlinked` and unlinking
+    /// (`connection.disconnected`), and deleting (`connection.deleted`).
+    /// Connections added with [`add_connection`](Self::add_connection) send
+    /// nothing. Events are sent in order, one at a time; one the endpoint does
+    /// not answer 2xx is attempted [`MAX_DELIVERY_ATTEMPTS`](super::MAX_DELIVERY_ATTEMPTS) times.
+    ///
+    /// Call it inside the tokio runtime the mock runs on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use codat_connections::mock::MockCodat;
+    /// use codat_connections::ConnectionStatus;
+    ///
+    /// let codat = MockCodat::start().await?;
+    /// let company = codat.add_company();
+    /// let connection = codat.add_connection(company, "gbol".parse()?, ConnectionStatus::Linked);
+    /// // Nobody listens on this port: the delivery fails, and is recorded.
+    /// codat.send_webhooks_to("http://127.0.0.1:9/".parse()?, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?;
+    /// codat.set_status(company, connection, ConnectionStatus::Deauthorized);
+    /// let deliveries = codat.wait_for_webhook_deliveries(1).await;
+    /// assert_eq!(deliveries[0].event_type, "connection.disconnected");
+    /// assert!(!deliveries[0].outcome.is_accepted());
+    /// # Ok(()) }
+    /// ```
+    pub fn send_webhooks_to(
+        &self,
+        url: crate::Url,
+        secret: &str,
+    ) -> Result<(), crate::webhooks::WebhookError> {
+        let outbox = self.state().webhooks.clone();
+        outbox.register(url, secret)
+    }
+
+    /// Sends `connection.failed` for a connection, as Codat does when a
+    /// customer's attempt to link it fails; its status does not change.
+    ///
+    /// # Panics
+    /// If the connection does not exist in the mock (a mistake in the test).
+    pub fn fail_linking(&self, company: CompanyId, connection: ConnectionId) {
+        let mut state = self.state();
+        let found = existing(&mut state, company, connection).clone();
+        state.announce("connection.failed", company, &found);
+    }
+
+    /// Does `fault` to the next `times` webhook deliveries (after any faults
+    /// already queued).
+    pub fn inject_webhook_fault(&self, fault: WebhookFault, times: usize) {
+        let outbox = self.state().webhooks.clone();
+        outbox.inject(fault, times);
+    }
+
+    /// Every attempt to deliver a webhook so far, oldest first.
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        let outbox = self.state().webhooks.clone();
+        outbox.deliveries()
+    }
+
+    /// Waits until at least `count` delivery attempts were made (for at most
+    /// five seconds of real time, whatever tokio's clock says), and returns
+    /// all of them.
+    pub async fn wait_for_webhook_deliveries(&self, count: usize) -> Vec<WebhookDelivery> {
+        let started = std::time::Instant::now();
+        loop {
+            let deliveries = self.webhook_deliveries();
+            if deliveries.len() >= count || started.elapsed() > std::time::Duration::from_secs(5) {
+                return deliveries;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+}
+
+/// The connection a control names; a test naming one the mock lacks is
+/// wrong, so it panics rather than answer as Codat would.
+fn existing(state: &mut State, company: CompanyId, connection: ConnectionId) -> &mut Connection {
+    state
+        .companies
+        .get_mut(&company)
+        .and_then(|connections| connections.get_mut(&connection))
+        .unwrap_or_else(|| panic!("mock Codat has no connection {connection} in {company}"))
+}

@@ -1,0 +1,103 @@
+//! What a test can have the mock answer instead of Codat's behaviour, and
+//! how each such answer goes out on the wire.
+
+use axum::body::Bytes;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::answers::error;
+
+/// Something the mock answers instead of Codat's behaviour; see
+/// [`MockCodat::inject`](super::MockCodat::inject).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// An error status with Codat's `ErrorMessage` body, and a
+    /// `Retry-After` header when given (seconds or an HTTP date).
+    Status {
+        /// The HTTP status, such as 429 or 503.
+        status: u16,
+        /// The `Retry-After` value, as sent.
+        retry_after: Option<String>,
+    },
+    /// Exactly this answer: for malformed, truncated or foreign bodies.
+    Respond {
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Type` header.
+        content_type: String,
+        /// The body bytes.
+        body: Vec<u8>,
+    },
+    /// Waits this long, then answers as Codat would.
+    Delay(std::time::Duration),
+    /// Closes the connection without answering.
+    DropConnection,
+    /// Sends the status and the start of a body, then closes the connection.
+    DropDuringBody {
+        /// The HTTP status sent before the connection drops.
+        status: u16,
+        /// The bytes sent before the connection drops.
+        partial_body: Vec<u8>,
+    },
+}
+
+impl Fault {
+    /// The answer this fault gives; `codat` is the answer Codat would give,
+    /// for the one fault (`Delay`) that only holds it back.
+    pub(super) async fn answer(self, codat: impl FnOnce() -> Response) -> Response {
+        match self {
+            Fault::Status {
+                status,
+                retry_after,
+            } => {
+                let status =
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let mut response = error(
+                    status,
+                    status.canonical_reason().unwrap_or("Injected fault"),
+                );
+                if let Some(value) =
+                    retry_after.and_then(|v| header::HeaderValue::from_str(&v).ok())
+                {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+                response
+            }
+            Fault::Respond {
+                status,
+                content_type,
+                body,
+            } => {
+                let status =
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+            }
+            Fault::Delay(delay) => {
+                tokio::time::sleep(delay).await;
+                codat()
+            }
+            Fault::DropConnection => {
+                // Unwinding out of the connection's task closes the socket with
+                // no answer at all; resume_unwind skips the panic hook, so
+                // nothing is printed.
+                std::panic::resume_unwind(Box::new("mock Codat dropped the connection"))
+            }
+            Fault::DropDuringBody {
+                status,
+                partial_body,
+            } => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+                    Ok(Bytes::from(partial_body)),
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionReset,
+                        "dropped",
+                    )),
+                ];
+                let body = axum::body::Body::from_stream(futures::stream::iter(chunks));
+                (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+            }
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! Codat's behaviour for each operation of the document the mock
+//! implements, once the call has passed the key check and the contract.
+// Handlers return the error response itself; the size of an error path in a
+// test server does not matter, and boxing every response would only add noise.
+#![allow(clippy::result_large_err)]
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use super::answers::{error, json_response};
+use super::contract::Call;
+use super::state::State;
+use crate::raw::types::Connection;
+use crate::{CompanyId, ConnectionId, ConnectionStatus, PlatformKey};
+
+/// Codat's behaviour for a call of one operation of the document: its
+/// answer, or the error answer that ended it early.
+type Handler = fn(&mut State, &Call<'_>, &[u8]) -> Result<Response, Response>;
+
+/// The operations the mock implements, by the document's `operationId`.
+/// Their paths, methods and parameter names are read from the document, so
+/// the mock answers where the document says Codat does.
+const HANDLERS: [(&str, Handler); 6] = [
+    ("list-connections", list_connections),
+    ("create-connection", create_connection),
+    ("get-connection", get_connection),
+    ("delete-connection", delete_connection),
+    ("unlink-connection", unlink_connection),
+    ("update-connection-authorization", update_authorization),
+];
+
+/// The parameters the handlers read, by their key under the document's
+/// `components/parameters` (a rename of the parameter keeps its key).
+mod parameter {
+    pub(super) const COMPANY: &str = "companyId";
+    pub(super) const CONNECTION: &str = "connectionId";
+    pub(super) const PAGE: &str = "page";
+    pub(super) const PAGE_SIZE: &str = "pageSize";
+    pub(super) const QUERY: &str = "query";
+    pub(super) const ORDER_BY: &str = "orderBy";
+}
+
+/// The answer of the operation `call` calls, or 501 for one the document
+/// has and the mock does not implement.
+pub(super) fn answer(state: &mut State, call: &Call<'_>, body: &[u8]) -> Response {
+    match HANDLERS.iter().find(|(id, _)| *id == call.operation.id) {
+        Some((_, handle)) => handle(state, call, body).unwrap_or_else(|refused| refused),
+        None => error(
+            StatusCode::NOT_IMPLEMENTED,
+            &format!("The mock does not implement {}", call.operation.id),
+        ),
+    }
+}
+
+fn company_id(text: &str) -> Result<CompanyId, Response> {
+    text.parse().map_err(|_| no_company(text))
+}
+
+/// Codat's answer for a company ID it does not know.
+fn no_company(id: &str) -> Response {
+    let message = format!("No company was found with ID {id}");
+    error(StatusCode::NOT_FOUND, &message)
+}
+
+/// The company a call names, and its connections.
+fn connections_of<'s>(
+    state: &'s mut State,
+    call: &Call<'_>,
+) -> Result<(CompanyId, &'s mut BTreeMap<ConnectionId, Connection>), Response> {
+    let company = call.value(parameter::COMPANY).unwrap_or_default();
+    let id = company_id(company)?;
+    state
+        .companies
+        .get_mut(&id)
+        .map(|c| (id, c))
+        .ok_or_else(|| no_company(company))
+}
+
+/// The connection a call names.
+fn connection_of<'s>(
+    state: &'s mut State,
+    call: &Call<'_>,
+) -> Result<&'s mut Connection, Response> {
+    let (_, connections) = connections_of(state, call)?;
+    let connection = call.value(parameter::CONNECTION).unwrap_or_default();
+    connection
+        .parse::<ConnectionId>()
+        .ok()
+        .and_then(|id| connections.get_mut(&id))
+        .ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                &format!("Data connection {connection} not found"),
+            )
+        })
+}
+
+fn list_connections(state: &mut State, call: &Call<'_>, _: &[u8]) -> Result<Response, Response> {
+    // The contract has checked the values; a document without the
+    // parameter, or without its default, leaves Codat's own.
+    let number = |key: &str, default: u64| {
+        call.value(key)
+            .and_then(|text| text.parse::<u64>().ok())
+            .unwrap_or(default)
+            .max(1)
+    };
+    let (page, page_size) = (
+        number(parameter::PAGE, 1),
+        number(parameter::PAGE_SIZE, 100),
+    );
+    let status_filter = match call.value(parameter::QUERY).map(parse_status_query) {
+        None => None,
+        Some(Ok(status)) => Some(status),
+        Some(Err(message)) => return Err(error(StatusCode::BAD_REQUEST, &message)),
+    };
+    let (key, descending) = match call.value(parameter::ORDER_BY).map(order_by) {
+        None => (sort_key_created as SortKey, false),
+        Some(Ok(order)) => order,
+        Some(Err(message)) => return Err(error(StatusCode::BAD_REQUEST, &message)),
+    };
+    let (_, connections) = connections_of(state, call)?;
+    let mut matching: Vec<&Connection> = connections
+        .values()
+        .filter(|c| status_filter.as_ref().is_none_or(|s| &c.status == s))
+        .collect();
+    matching.sort_by(|a, b| {
+        let ordering = key(a).cmp(&key(b)).then(a.id.cmp(&b.id));
+        if descending {
+            ordering.reverse()
+        } else {
+            ordering
+        }
+    });
+    let total = matching.len() as u64;
+    let start = ((page - 1).saturating_mul(page_size)).min(total) as usize;
+    let end = page.saturating_mul(page_size).min(total) as usize;
+    let results: Vec<&Connection> = matching[start..end].to_vec();
+    // Links name the page parameters as the document does.
+    let href = |p: u64| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(name) = call.name(parameter::PAGE) {
+            query.append_pair(name, &p.to_string());
+        }
+        if let Some(name) = call.name(parameter::PAGE_SIZE) {
+            query.append_pair(name, &page_size.to_string());
+        }
+        json!({"href": format!("{}?{}", call.path, query.finish())})
+    };
+    let mut links = json!({
+        "self": {"href": call.path},
+        "current": href(page),
+    });
+    if page.saturating_mul(page_size) < total {
+        links["next"] = href(page + 1);
+    }
+    if page > 1 {
+        links["previous"] = href(page - 1);
+    }
+    Ok(json_response(&json!({
+        "results": results,
+        "pageNumber": page,
+        "pageSize": page_size,
+        "totalResults": total,
+        "_links": links,
+    })))
+}
+
+/// What a connection is ordered by.
+type SortKey = fn(&Connection) -> String;
+
+fn sort_key_created(c: &Connection) -> String {
+    c.created
+        .naive_local()
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+/// Codat's `orderBy`: a field name, `-` in front for descending.
+fn order_by(text: &str) -> Result<(SortKey, bool), String> {
+    let (descending, field) = match text.strip_prefix('-') {
+        Some(field) => (true, field),
+        None => (false, text),
+    };
+    let key: SortKey = match field {
+        "created" => sort_key_created,
+        "lastSync" => |c| {
+            c.last_sync
+                .as_ref()
+                .and_then(crate::DateTime::naive_local)
+                .map(|t| t.to_string())
+                .unwrap_or_default()
+        },
+        "id" => |c| c.id.to_string(),
+        "platformName" => |c| c.platform_name.clone(),
+        "status" => |c| c.status.to_string(),
+        "sourceType" => |c| c.source_type.to_string(),
+        "integrationKey" => |c| c.integration_key.clone().unwrap_or_default(),
+        other => {
+            return Err(format!(
+                "orderBy: connections cannot be ordered by {other:?}"
+            ))
+        }
+    };
+    Ok((key, descending))
+}
+
+/// The part of Codat's query language the mock understands: `status=X`.
+fn parse_status_query(query: &str) -> Result<ConnectionStatus, String> {
+    query
+        .strip_prefix("status=")
+        .filter(|s| !s.is_empty() && !s.contains(['&', '|', '{', '}']))
+        .map(ConnectionStatus::from)
+        .ok_or_else(|| {
+            format!("the mock only understands queries of the form status=<status>, not {query:?}")
+        })
+}
+
+/// A text field of a JSON request body.
+fn body_text(body: &[u8], field: &str) -> Option<String> {
+    let body = serde_json::from_slice::<Value>(body).ok()?;
+    body.get(field)?.as_str().map(str::to_owned)
+}
+
+fn create_connection(
+    state: &mut State,
+    call: &Call<'_>,
+    body: &[u8],
+) -> Result<Response, Response> {
+    let key = body_text(body, "platformKey").and_then(|k| k.parse::<PlatformKey>().ok());
+    let Some(key) = key else {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "platformKey must be four lowercase letters",
+        ));
+    };
+    let (company_id, _) = connections_of(state, call)?;
+    let connection = state
+        .new_connection(company_id, key, ConnectionStatus::PendingAuth)
+        .map_err(|message| error(StatusCode::INTERNAL_SERVER_ERROR, &message))?;
+    let answer = json_response(&connection);
+    state.announce("connection.created", company_id, &connection);
+    if let Some(connections) = state.companies.get_mut(&company_id) {
+        connections.insert(connection.id, connection);
+    }
+    Ok(answer)
+}
+
+fn get_connection(state: &mut State, call: &Call<'_>, _: &[u8]) -> Result<Response, Response> {
+    Ok(json_response(connection_of(state, call)?))
+}
+
+fn delete_connection(state: &mut State, call: &Call<'_>, _: &[u8]) -> Result<Response, Response> {
+    let id = connection_of(state, call)?.id;
+    if let Ok((company, connections)) = connections_of(state, call) {
+        if let Some(deleted) = connections.remove(&id) {
+            state.announce("connection.deleted", company, &deleted);
+        }
+    }
+    Ok(StatusCode::OK.into_response())
+}
+
+fn unlink_connection(
+    state: &mut State,
+    call: &Call<'_>,
+    body: &[u8],
+) -> Result<Response, Response> {
+    if body_text(body, "status").as_deref() != Some("Unlinked") {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "the body must be {\"status\": \"Unlinked\"}",
+        ));
+    }
+    let (company, _) = connections_of(state, call)?;
+    let found = connection_of(state, call)?;
+    if found.status != ConnectionStatus::Linked {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "Only a Linked connection can be unlinked; this one is {}",
+                found.status
+            ),
+        ));
+    }
+    found.status = ConnectionStatus::Unlinked;
+    let unlinked = found.clone();
+    state.announce("connection.disconnected", company, &unlinked);
+    Ok(json_response(&unlinked))
+}
+
+fn update_authorization(
+    state: &mut State,
+    call: &Call<'_>,
+    body: &[u8],
+) -> Result<Response, Response> {
+    let Ok(values) = serde_json::from_slice::<HashMap<String, String>>(body) else {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "the body must be an object of strings",
+        ));
+    };
+    let found = connection_of(state, call)?;
+    let info = found.connection_info.get_or_insert_with(Default::default);
+    for (key, value) in values {
+        info.insert(key, Value::String(value));
+    }
+    Ok(json_response(found))
+}
