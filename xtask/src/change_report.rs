@@ -18,8 +18,9 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::json_pointer::{follow, ref_segments, resolve};
-use crate::normalise::WEBHOOKS_EXTENSION;
-use crate::rewrite::{component_schemas_reachable, operation_parts, OperationParts};
+use crate::reachability::{
+    component_schemas_reachable, operation_parts, OperationParts, WEBHOOKS_EXTENSION,
+};
 
 /// One line of the report.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
