@@ -12,6 +12,7 @@ mod first_build;
 #[allow(dead_code)] // the library's mock and the drift tests use the rest
 mod json_pointer;
 mod normalise;
+mod reachability;
 mod reliability;
 mod rewrite;
 mod schema_walk;

@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::json_pointer::{component, ref_segments, ref_string, refs_under, resolve};
+use crate::reachability::WEBHOOKS_EXTENSION;
 use crate::rewrite;
 
 /// The tag that marks Codat's Connections operations.
@@ -57,14 +58,6 @@ const HOISTED_PROPERTY_NAMES: [(&str, &str, &str); 4] = [
     ),
     ("companyDetails", "tags", "CompanyTags"),
 ];
-
-/// Codat's OpenAPI 3.1 document describes its webhooks in a top-level
-/// `webhooks` section, which OpenAPI 3.0 (what progenitor reads) does not
-/// have. The connection webhooks are kept, as Codat wrote them (path items
-/// keyed by event type, each a `post` whose request body is the event), under
-/// this extension: progenitor ignores it, while the schemas it references are
-/// components like any other, so build.rs generates the event types.
-pub const WEBHOOKS_EXTENSION: &str = "x-codat-webhooks";
 
 /// The webhooks kept: every one whose event type starts with this (Codat's
 /// documents before September 2024 have none, later ones five or six).

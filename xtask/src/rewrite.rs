@@ -5,11 +5,12 @@
 //! [`apply_all`] runs them in a fixed order. Rules run after the Connections
 //! operations were selected and every foreign `$ref` was hoisted.
 
-use std::collections::BTreeSet;
-
 use serde_json::{Map, Value};
 
-use crate::json_pointer::{component, ref_string, refs_under, resolve};
+use crate::json_pointer::ref_string;
+use crate::reachability::{
+    component_schemas_reachable, component_schemas_reachable_from_responses, operation_parts,
+};
 use crate::schema_walk::{for_each_schema_mut, for_each_subschema};
 
 /// The OpenAPI version the checked-in document declares.
@@ -270,66 +271,6 @@ fn responses_mut(doc: &mut Value) -> Vec<&mut Value> {
         }
     }
     out
-}
-
-/// Names of the component schemas that a response can contain, directly or
-/// through other schemas.
-pub fn component_schemas_reachable_from_responses(doc: &Value) -> BTreeSet<String> {
-    let mut roots = operation_parts(doc).received;
-    roots.extend(doc.pointer("/components/responses"));
-    // A webhook's body is received, like a response, and Codat adds fields
-    // to it in the same way.
-    roots.extend(doc.get(crate::normalise::WEBHOOKS_EXTENSION));
-    component_schemas_reachable(doc, roots)
-}
-
-/// What the operations of a document exchange: what a client sends (the
-/// parameters, path-level ones included, and the request bodies) and what
-/// it receives (the responses).
-#[derive(Default)]
-pub struct OperationParts<'d> {
-    pub sent: Vec<&'d Value>,
-    pub received: Vec<&'d Value>,
-}
-
-/// The [`OperationParts`] of every operation under `paths`.
-pub fn operation_parts(doc: &Value) -> OperationParts<'_> {
-    let mut parts = OperationParts::default();
-    let paths = doc.get("paths").and_then(Value::as_object);
-    for item in paths.into_iter().flat_map(|p| p.values()) {
-        for (key, op) in item.as_object().into_iter().flatten() {
-            if key == "parameters" {
-                parts.sent.push(op);
-                continue;
-            }
-            parts.sent.extend(op.get("parameters"));
-            parts.sent.extend(op.get("requestBody"));
-            parts.received.extend(op.get("responses"));
-        }
-    }
-    parts
-}
-
-/// Names of the component schemas reachable from `roots` through `$ref`s
-/// (responses are followed through their own `$ref`s too).
-pub fn component_schemas_reachable(doc: &Value, roots: Vec<&Value>) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    let mut seen = BTreeSet::new();
-    let mut pending: Vec<&str> = roots.into_iter().flat_map(refs_under).collect();
-    while let Some(reference) = pending.pop() {
-        if !seen.insert(reference) {
-            continue;
-        }
-        if let Some((section, name)) = component(reference) {
-            if section == "schemas" {
-                found.insert(name);
-            }
-        }
-        if let Ok(target) = resolve(doc, reference) {
-            pending.extend(refs_under(target));
-        }
-    }
-    found
 }
 
 #[cfg(test)]

@@ -1,0 +1,176 @@
+//! The copy of the workspace the drill changes, builds and tests, kept
+//! between runs so that each rebuild is incremental.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use super::failures::{build_failure, first_compile_error, test_failure};
+use super::verdict::Outcome;
+
+/// Where the drill works: a copy of the workspace's tracked files, and one
+/// target directory shared by every change so each rebuild is incremental.
+pub struct Scratch {
+    pub work: PathBuf,
+    target: PathBuf,
+    cargo: String,
+    upstream: Option<PathBuf>,
+}
+
+impl Scratch {
+    pub fn new(root: &Path) -> Scratch {
+        let drill = root.join("target/spec-drill");
+        let upstream = std::env::var_os("CODAT_UPSTREAM_DIR")
+            .map(PathBuf::from)
+            .or_else(|| Some(root.join("../shared/upstream")).filter(|d| d.is_dir()));
+        Scratch {
+            work: drill.join("work"),
+            target: drill.join("target"),
+            cargo: std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()),
+            upstream,
+        }
+    }
+
+    fn cargo(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.cargo);
+        command
+            .args(args)
+            .current_dir(&self.work)
+            .env("CARGO_TARGET_DIR", &self.target)
+            // Nothing here is debugged: leave out debug info, link faster.
+            .env("CARGO_PROFILE_DEV_DEBUG", "0")
+            .env_remove("RELIABILITY_OUT");
+        if let Some(upstream) = &self.upstream {
+            command.env("CODAT_UPSTREAM_DIR", upstream);
+        }
+        command
+    }
+
+    /// Checks every target of the changed copy, and runs the tests when
+    /// it compiles.
+    pub fn exercise(&self, tests: &[String]) -> Result<Outcome, String> {
+        let check = output(self.cargo(&[
+            "check",
+            "--workspace",
+            "--exclude",
+            "xtask",
+            "--all-targets",
+            "--all-features",
+            "--message-format=json",
+        ]))?;
+        if !check.status.success() {
+            let how = first_compile_error(&String::from_utf8_lossy(&check.stdout))
+                .or_else(|| build_failure(&String::from_utf8_lossy(&check.stderr)))
+                .unwrap_or_else(|| "cargo check failed".to_owned());
+            return Ok(Outcome::Caught(format!("does not compile: {how}")));
+        }
+        let mut args = vec![
+            "test",
+            "--package",
+            "codat-connections",
+            "--all-features",
+            "--no-fail-fast",
+            "--lib",
+        ];
+        for test in tests {
+            args.extend(["--test", test.as_str()]);
+        }
+        let test = output(self.cargo(&args))?;
+        if test.status.success() {
+            return Ok(Outcome::Passes);
+        }
+        let stdout = String::from_utf8_lossy(&test.stdout);
+        let stderr = String::from_utf8_lossy(&test.stderr);
+        Ok(Outcome::Caught(test_failure(&stdout, &stderr)))
+    }
+}
+
+fn output(mut command: Command) -> Result<Output, String> {
+    command
+        .output()
+        .map_err(|e| format!("cannot start {:?}: {e}", command.get_program()))
+}
+
+/// The integration tests to run: every `tests/*.rs` but `contract_prism`,
+/// which needs Prism (Node.js) and fails without it.
+pub fn test_binaries(work: &Path) -> Result<Vec<String>, String> {
+    let dir = work.join("tests");
+    let entries = fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".rs"))
+                .map(str::to_owned)
+        })
+        .filter(|name| name != "contract_prism")
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Makes `work` hold exactly the files git tracks in `root`, as they are in
+/// the working tree. Files already the same are not touched, so cargo sees
+/// them unchanged and rebuilds only what the changed document affects.
+pub fn mirror_tracked_files(root: &Path, work: &Path) -> Result<(), String> {
+    let listing = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["ls-files", "-z"])
+        .output()
+        .map_err(|e| format!("spec-drill copies the files git tracks; cannot run git: {e}"))?;
+    if !listing.status.success() {
+        return Err(format!(
+            "spec-drill copies the files git tracks, and `git ls-files` failed in {}: {}",
+            root.display(),
+            String::from_utf8_lossy(&listing.stderr).trim()
+        ));
+    }
+    let mut kept = BTreeSet::new();
+    for relative in String::from_utf8_lossy(&listing.stdout)
+        .split('\0')
+        .filter(|p| !p.is_empty())
+    {
+        // A tracked file deleted in the working tree is left out.
+        let Ok(bytes) = fs::read(root.join(relative)) else {
+            continue;
+        };
+        let to = work.join(relative);
+        if fs::read(&to).ok().as_deref() != Some(bytes.as_slice()) {
+            if let Some(dir) = to.parent() {
+                fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            }
+            fs::write(&to, &bytes).map_err(|e| format!("{}: {e}", to.display()))?;
+        }
+        kept.insert(to);
+    }
+    remove_files_not_in(work, &kept)
+}
+
+fn remove_files_not_in(dir: &Path, kept: &BTreeSet<PathBuf>) -> Result<(), String> {
+    let entries = fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            remove_files_not_in(&path, kept)?;
+        } else if !kept.contains(&path) {
+            fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync_spec::workspace_root;
+
+    #[test]
+    fn the_prism_contract_test_is_left_out() {
+        let tests = test_binaries(&workspace_root()).unwrap();
+        assert!(!tests.contains(&"contract_prism".to_owned()));
+        assert!(tests.contains(&"operations".to_owned()));
+    }
+}
