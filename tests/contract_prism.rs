@@ -3,6 +3,9 @@
 //! twice: on our `openapi/connections.json`, and on Codat's own published
 //! document (so our normalised document cannot drift from Codat's contract).
 //!
+//! Then Prism's dynamic mode (json-schema-faker, a generator no one here
+//! wrote) on Codat's document: every answer it generates must decode.
+//!
 //! Prism comes pinned from `tests/prism/package-lock.json`; `cargo xtask ci`
 //! installs it. Prism's examples carry placeholder values (`pageNumber: 0`,
 //! `href: "string"`), so nothing here asserts on those.
@@ -10,111 +13,14 @@
 mod support;
 
 use std::collections::HashMap;
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-use codat_connections::{Client, ConnectionStatus, Reauthorization, RetryPolicy};
-use support::net::{free_port, plain_http};
-use support::{COMPANY, CONNECTION};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn prism_bin() -> PathBuf {
-    let path = std::env::var_os("PRISM_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("tests/prism/node_modules/.bin/prism"));
-    assert!(
-        path.exists(),
-        "Prism is not installed at {}. Run `cargo xtask ci`, which installs the pinned version, \
-         or `npm ci --prefix tests/prism` (Node.js 20+ with npm), or set PRISM_BIN.",
-        path.display()
-    );
-    path
-}
-
-/// A Prism process serving one document on a free loopback port; killed on drop.
-struct Prism {
-    child: Child,
-    base_url: String,
-}
-
-impl Prism {
-    fn start(document: &Path) -> Prism {
-        assert!(document.exists(), "no document at {}", document.display());
-        let port = free_port();
-        let child = Command::new(prism_bin())
-            .args([
-                "mock",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-v",
-                "warn",
-                "--errors",
-            ])
-            .arg(document)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("Prism starts");
-        let mut prism = Prism {
-            child,
-            base_url: format!("http://127.0.0.1:{port}"),
-        };
-        // With `-v warn` Prism prints no "listening" line: wait for the port
-        // to answer HTTP at all.
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(status) = prism.child.try_wait().expect("Prism's status") {
-                panic!("Prism exited before listening: {status}");
-            }
-            if answers_http(port) {
-                return prism;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "Prism did not listen within 60 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn client(&self) -> Client {
-        Client::builder("contract-test-key")
-            .base_url(&self.base_url)
-            .retry(RetryPolicy::none())
-            // Prism never answers a request whose JSON body is malformed.
-            .timeout(Duration::from_secs(20))
-            .build()
-            .expect("valid settings")
-    }
-}
-
-fn answers_http(port: u16) -> bool {
-    use std::io::{Read, Write};
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    let request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    if stream.write_all(request.as_bytes()).is_err() {
-        return false;
-    }
-    let mut first = [0u8; 12];
-    stream.read_exact(&mut first).is_ok() && first.starts_with(b"HTTP/1.1 ")
-}
-
-impl Drop for Prism {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use codat_connections::{ConnectionStatus, Reauthorization};
+use futures::StreamExt;
+use support::generated::{assert_all_decoded, decoded, Held, OPERATIONS};
+use support::net::plain_http;
+use support::prism::{root, Prism};
+use support::{upstream, COMPANY, CONNECTION};
+use uuid::Uuid;
 
 /// Every operation of the SDK; each must pass Prism's request validation
 /// (it answers 400/422 otherwise) and decode into our types.
@@ -211,17 +117,52 @@ async fn every_operation_satisfies_our_document() {
 
 #[tokio::test]
 async fn every_operation_satisfies_codats_own_document() {
-    let upstream = std::env::var_os("CODAT_UPSTREAM_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/upstream"));
-    let document = upstream.join("Codat-Platform.json");
-    assert!(
-        document.exists(),
-        "Codat's published document is not at {}; set CODAT_UPSTREAM_DIR to the folder holding \
-         Codat-Platform.json (json/Codat-Platform.json in the public repository codatio/oas).",
-        document.display()
-    );
-    let prism = Prism::start(&document);
+    let prism = Prism::start(&upstream::newest_path());
     every_operation_passes(&prism).await;
     invalid_requests_are_rejected(&prism).await;
+}
+
+/// Answers Prism generates for each operation.
+const PRISM_ANSWERS: usize = 200;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_prism_generates_from_codats_document_decodes() {
+    let prism = Prism::start_dynamic(&upstream::newest_path());
+    let client = prism.unpaced_client();
+    let (mut answers, mut held, mut failures) = (0, Held::default(), Vec::new());
+    for operation in OPERATIONS {
+        let company = Uuid::parse_str(support::COMPANY).expect("a UUID");
+        let results: Vec<_> = futures::stream::iter(0..PRISM_ANSWERS)
+            .map(|_| decoded(&client, operation, company))
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        for result in results {
+            answers += 1;
+            match result {
+                Ok(one) => held.add(one),
+                Err(error) => failures.push(format!("{operation:?}: {error:?}")),
+            }
+        }
+    }
+    assert_all_decoded("Prism generated from Codat's document", answers, &failures);
+    assert_eq!(answers, OPERATIONS.len() * PRISM_ANSWERS);
+    let Held {
+        connections,
+        unopenable_links,
+    } = held;
+    assert!(
+        connections >= answers / 2,
+        "only {connections} connections in {answers} answers"
+    );
+    println!(
+        "{answers} answers, {connections} connections, {unopenable_links} links no browser opens"
+    );
+    support::record(
+        "Generated answers",
+        &format!(
+            "{answers} answers Prism (--dynamic) generated from Codat's published document: list, create, get, unlink, update authorization, {PRISM_ANSWERS} each"
+        ),
+        "every one decodes into the typed result (0 typed decode errors, no undecoded connection); the re-authorization helper reads every connection whose linkUrl a browser opens, and refuses the others with Error::Decode",
+    );
 }

@@ -44,18 +44,7 @@ struct Version {
 }
 
 fn upstream_dir() -> PathBuf {
-    let dir = match std::env::var_os("CODAT_UPSTREAM_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/upstream"),
-    };
-    assert!(
-        dir.join("Codat-Platform.json").is_file() && dir.join("history").is_dir(),
-        "Codat's upstream OpenAPI documents are not at {}: set CODAT_UPSTREAM_DIR to the folder \
-         holding Codat-Platform.json and history/*.json (e.g. \
-         CODAT_UPSTREAM_DIR=/path/to/shared/upstream cargo test --all-features --test drift)",
-        dir.display()
-    );
-    dir
+    support::upstream::dir()
 }
 
 /// Every history version, oldest first, then the newest.

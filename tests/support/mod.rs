@@ -7,10 +7,12 @@
 //! file proves what.
 #![allow(dead_code, unused_imports)] // each test binary uses part of it
 
+pub mod allowed;
 pub mod arbitrary;
 #[cfg(feature = "mock")]
 pub mod faults;
 pub mod fixtures;
+pub mod generated;
 /// The crate's one reader of `$ref`s, shared with `sync-spec`.
 #[path = "../../src/json_pointer.rs"]
 pub mod json_pointer;
@@ -19,8 +21,10 @@ pub mod log;
 pub mod mock_setup;
 pub mod net;
 pub mod operations;
+pub mod prism;
 pub mod reliability;
 pub mod schema;
+pub mod upstream;
 pub mod webhooks;
 
 pub use fixtures::*;

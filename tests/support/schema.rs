@@ -137,7 +137,7 @@ pub fn flatten(doc: &Value, schema: &Value, depth: usize) -> Value {
 
 /// The schema's type: `type` (the first non-null one if it is a list), or
 /// `object` when it has properties.
-fn schema_type(schema: &Value) -> Option<String> {
+pub fn schema_type(schema: &Value) -> Option<String> {
     match schema.get("type") {
         Some(Value::String(t)) => Some(t.clone()),
         Some(Value::Array(types)) => types

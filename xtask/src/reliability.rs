@@ -17,12 +17,13 @@ pub const DOCUMENT: &str = "RELIABILITY.md";
 pub const ROWS: &str = "target/reliability";
 
 /// Sections in this order; any other area follows, by name.
-const AREAS: [(&str, &str); 10] = [
+const AREAS: [(&str, &str); 11] = [
     ("Faults", "tests/faults.rs: every fault the shipped mock can inject, against a client with the default retry policy (tokio's paused clock)."),
     ("Rate limit", "tests/rate_limit.rs: one rate limit per client, against the mock's X-Rate-Limit-* headers and per-minute limit (tokio's paused clock)."),
     ("Sweep", "tests/sweep.rs: the sweep across companies, against the mock with latency and a per-minute limit (tokio's paused clock)."),
     ("Paging", "tests/concurrent_pages.rs: concurrent pages, in order and consistent; tests/paging_and_retries.rs: pages that misbehave or whose paging numbers make no sense (tokio's paused clock)."),
     ("Decoding", "tests/item_decode.rs: a connection that does not decode costs only itself."),
+    ("Generated answers", "tests/generated_answers.rs and tests/contract_prism.rs: answers generated from Codat's published document, by a walker of its schemas (a fixed seed) and by Prism's dynamic mode, through the client."),
     ("Hostile input", "tests/hostile_input.rs: each value crosses the wire exactly as given (checked on the request the mock received) or is refused before sending."),
     ("Property tests", "tests/properties.rs: the decoders written by hand, on generated input."),
     ("Spec drift", "tests/drift.rs: the current client against responses shaped by every published version of Codat's document; tests/forward_compat.rs: by changes Codat has not made yet."),
