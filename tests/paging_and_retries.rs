@@ -224,7 +224,9 @@ async fn a_stream_of_inconsistent_pages_ends_with_an_error_or_skips_repeats() {
         support::record(
             "Paging",
             &format!("pages that misbehave: {what}"),
-            &format!("the stream yields: {yields} (connections a page; {requests} requests)"),
+            &format!(
+                "the stream yields: {yields} (connections a page), after requests: {requests}"
+            ),
         );
     }
 }
