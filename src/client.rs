@@ -11,8 +11,8 @@ use base64::Engine as _;
 use reqwest::header::HeaderValue;
 use url::Url;
 
-use crate::rate_limit::{RateGate, RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
-use crate::transport::Transport;
+use crate::http::rate_limit::{RateGate, RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
+use crate::http::transport::Transport;
 use crate::{raw, Error, RetryPolicy};
 
 /// Codat's production API.

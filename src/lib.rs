@@ -68,10 +68,8 @@
 
 mod client;
 mod connections;
-mod datetime;
 mod error;
-mod hooks;
-mod ids;
+mod http;
 #[cfg(feature = "mock")]
 #[allow(dead_code)] // xtask and the drift tests use the rest of it
 mod json_pointer;
@@ -80,12 +78,9 @@ mod json_pointer_tests;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod paging;
-mod rate_limit;
 pub mod raw;
-mod retry;
-mod status;
 mod sweep;
-mod transport;
+mod types;
 pub mod webhooks;
 
 pub use client::{
@@ -93,18 +88,17 @@ pub use client::{
     DEFAULT_TIMEOUT,
 };
 pub use connections::{Connections, ListConnections, NeedsReauthorization, Reauthorization};
-pub use datetime::{DateTime, DateTimeParseError};
 pub use error::{ApiError, Error, UndecodedConnection, BODY_SNIPPET_LIMIT};
-pub use ids::{
-    CompanyId, ConnectionId, IntoCompanyId, IntoConnectionId, IntoPlatformKey, PlatformKey,
-};
+pub use http::rate_limit::{RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
+pub use http::retry::RetryPolicy;
+pub use http::transport::Transport;
 pub use paging::{ConnectionStream, Page, PageStream, MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
-pub use rate_limit::{RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
 pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
-pub use retry::RetryPolicy;
-pub use status::{ConnectionStatus, DataConnectionErrorStatus, SourceType};
 pub use sweep::{CompanyReauthorizations, Sweep, SweptCompany, DEFAULT_SWEEP_CONCURRENCY};
-pub use transport::Transport;
+pub use types::{
+    CompanyId, ConnectionId, ConnectionStatus, DataConnectionErrorStatus, DateTime,
+    DateTimeParseError, IntoCompanyId, IntoConnectionId, IntoPlatformKey, PlatformKey, SourceType,
+};
 pub use url::Url;
 pub use webhooks::{WebhookError, Webhooks};
 

@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use futures::stream::{self, Stream, StreamExt};
 
 use crate::connections::{link_url, NeedsReauthorization};
-use crate::ids::IntoCompanyId;
+use crate::types::ids::IntoCompanyId;
 use crate::{Client, CompanyId, Connection, Error, UndecodedConnection, MAX_PAGE_SIZE};
 
 /// How many companies a sweep lists at once unless told otherwise: enough to

@@ -822,7 +822,7 @@ mod tests {
 
     #[test]
     fn json_schema_is_a_plain_string_named_datetime() {
-        let json = crate::status::string_schema::<DateTime>("DateTime");
+        let json = crate::types::status::string_schema::<DateTime>("DateTime");
         assert!(json.get("format").is_none(), "{json}");
     }
 }

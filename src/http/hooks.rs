@@ -19,8 +19,8 @@ use reqwest::StatusCode;
 use tracing::Instrument;
 
 use crate::error::{snippet, ApiError};
+use crate::http::transport::{RecordSlot, Recorded, TooLarge, Transport};
 use crate::raw::{self, types::ErrorMessage, ResponseValue};
-use crate::transport::{RecordSlot, Recorded, TooLarge, Transport};
 use crate::Error;
 
 /// Codat's name for an operation (progenitor's names use `_`).

@@ -1,6 +1,6 @@
 //! The transport under the generated client: what every request carries
 //! (authorization, user agent, timeout) and how every answer is read (whole,
-//! within the size limit). progenitor's hooks (`src/hooks.rs`) call it; this
+//! within the size limit). progenitor's hooks (`src/http/hooks.rs`) call it; this
 //! is the only code that touches a request.
 
 use std::fmt;
@@ -11,7 +11,7 @@ use bytes::Bytes;
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION, RETRY_AFTER, USER_AGENT};
 use reqwest::{ResponseBuilderExt as _, StatusCode};
 
-use crate::rate_limit::{RateGate, RateLimit};
+use crate::http::rate_limit::{RateGate, RateLimit};
 
 /// The header progenitor adds to every request, set to the `info.version`
 /// of `openapi/connections.json`.
@@ -116,7 +116,7 @@ impl Transport {
     }
 
     /// Whether this transport records its answers: the crate's own calls,
-    /// which read a success answer's body themselves (see `src/hooks.rs`).
+    /// which read a success answer's body themselves (see `src/http/hooks.rs`).
     pub(crate) fn is_recording(&self) -> bool {
         self.record.is_some()
     }

@@ -10,8 +10,8 @@ use std::pin::Pin;
 use futures::stream::TryStreamExt;
 use url::Url;
 
-use crate::hooks::{self, Answer, Recorder};
-use crate::ids::{IntoCompanyId, IntoConnectionId, IntoPlatformKey};
+use crate::http::hooks::{self, Answer, Recorder};
+use crate::http::retry::{self, Repeatable};
 use crate::paging::{self, FetchPage, PageRequest};
 use crate::raw::{
     self,
@@ -21,7 +21,7 @@ use crate::raw::{
     },
     ResponseValue,
 };
-use crate::retry::{self, Repeatable};
+use crate::types::ids::{IntoCompanyId, IntoConnectionId, IntoPlatformKey};
 use crate::{
     Client, CompanyId, ConnectionId, ConnectionStatus, ConnectionStream, Error, Page, PageStream,
     RetryPolicy, UndecodedConnection, MAX_PAGE_SIZE, MAX_QUERY_LENGTH,
