@@ -15,7 +15,7 @@ use progenitor_impl::{
 const DOCUMENT: &str = "openapi/connections.json";
 
 /// The inner value of the generated client: the settings its hooks apply.
-const TRANSPORT: &str = "crate::http::transport::Transport";
+const TRANSPORT: &str = "crate::http::transport::RequestSettings";
 
 /// Schemas of the document replaced by our own types, each of the same name
 /// in `src/types/` (and re-exported at the crate root).

@@ -87,12 +87,15 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
 };
-pub use connections::{Connections, ListConnections, NeedsReauthorization, Reauthorization};
+pub use connections::{
+    ConnectionStream, Connections, ListConnections, NeedsReauthorization, PageStream,
+    Reauthorization, MAX_PAGE_SIZE, MAX_QUERY_LENGTH,
+};
 pub use error::{ApiError, Error, UndecodedConnection, BODY_SNIPPET_LIMIT};
 pub use http::rate_limit::{RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
 pub use http::retry::RetryPolicy;
-pub use http::transport::Transport;
-pub use paging::{ConnectionStream, Page, PageStream, MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
+pub use http::transport::RequestSettings;
+pub use paging::Page;
 pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
 pub use sweep::{CompanyReauthorizations, Sweep, SweptCompany, DEFAULT_SWEEP_CONCURRENCY};
 pub use types::{
@@ -101,6 +104,11 @@ pub use types::{
 };
 pub use url::Url;
 pub use webhooks::{WebhookError, Webhooks};
+
+/// The old name of [`RequestSettings`], which is what it holds: the
+/// settings every request of a client carries.
+#[deprecated(since = "0.1.1", note = "renamed `RequestSettings`")]
+pub type Transport = RequestSettings;
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]
