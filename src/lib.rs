@@ -64,6 +64,26 @@
 //!
 //! Every operation returns [`Error`]; invalid input (an ID that is not a
 //! UUID, a page size over 5000) is refused before anything is sent.
+//!
+//! # The layers, and the road of one request
+//!
+//! ```text
+//! client.rs, sweep.rs   Client and its settings; the sweep over many companies
+//! connections/          the area: its operations, the list builder, the one place
+//!                       naming Codat's list parameters (query.rs), salvage, re-authorization
+//! paging/               Page and the streams over any linked listing (generic)
+//! http/                 call (the one door), retry + classify, intercept, hooks,
+//!                       transport, rate_limit
+//! raw.rs                the generated client;   types/  the replacements it uses
+//! ```
+//!
+//! `client.connections().list(company).connections()` goes one way:
+//! `connections::list` (the page's query) → `paging` (which page next) →
+//! `http::call` → `http::retry` (each attempt) → `http::intercept::exchange`
+//! → the generated `list_connections` call → `http::hooks` →
+//! `http::transport` (headers, rate limit, whole body) → Codat, and the answer
+//! back the same way: decoded once in `connections::salvage`, handed out by
+//! `paging`.
 #![deny(missing_docs)]
 
 mod client;

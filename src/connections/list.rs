@@ -108,7 +108,7 @@ impl<'a> ListConnections<'a> {
         self
     }
 
-    /// How many connections a page holds, 1 to [`MAX_PAGE_SIZE`] (Codat's default is 100).
+    /// How many connections a page holds, 1 to [`MAX_PAGE_SIZE`](crate::MAX_PAGE_SIZE) (Codat's default is 100).
     pub fn page_size(mut self, page_size: u32) -> Self {
         self.parameters.page_size = Some(page_size);
         self
@@ -162,7 +162,7 @@ impl ListConnections<'_> {
     /// stream with [`Error::InconsistentPaging`] instead of looping, after
     /// every page that held anything new; a connection already seen on an
     /// earlier page is not yielded again. Paging numbers that make no sense
-    /// (negative, a page size of 0 or over [`MAX_PAGE_SIZE`]) cost only the
+    /// (negative, a page size of 0 or over [`MAX_PAGE_SIZE`](crate::MAX_PAGE_SIZE)) cost only the
     /// checks and concurrent pages that need them: the listing goes on by
     /// `_links.next`.
     ///

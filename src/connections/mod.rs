@@ -50,7 +50,7 @@ const UNLINKED: UpdateConnectionStatus = UpdateConnectionStatus {
 /// The Connections operations of a [`Client`]; see [`Client::connections`].
 ///
 /// Identifiers are accepted as text, [`uuid::Uuid`]s or the validated
-/// [`CompanyId`] / [`ConnectionId`](crate::ConnectionId); an invalid one fails with
+/// [`CompanyId`](crate::CompanyId) / [`ConnectionId`](crate::ConnectionId); an invalid one fails with
 /// [`Error::InvalidInput`] before anything is sent.
 #[derive(Debug, Clone)]
 pub struct Connections<'a> {

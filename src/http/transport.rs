@@ -30,8 +30,10 @@ const UNDOCUMENTED_API_VERSION: HeaderName = HeaderName::from_static("api-versio
 /// never shows the API key.
 ///
 /// ```
+/// use codat_connections::raw::ClientInfo as _;
+///
 /// let client = codat_connections::Client::new("your-api-key")?;
-/// let settings: &codat_connections::RequestSettings = &client.raw().inner;
+/// let settings: &codat_connections::RequestSettings = client.raw().inner();
 /// assert!(!format!("{settings:?}").contains("your-api-key"));
 /// # Ok::<(), codat_connections::Error>(())
 /// ```
