@@ -2,9 +2,8 @@
 //
 // The generation settings are where forward compatibility is decided: the
 // response enums, identifiers and date-times Codat's document names are
-// replaced by this crate's own hand-written types (see `src/status.rs`,
-// `src/ids.rs`, `src/datetime.rs`), so that a value Codat adds tomorrow
-// decodes instead of failing.
+// replaced by this crate's own hand-written types (see `src/types/`), so
+// that a value Codat adds tomorrow decodes instead of failing.
 
 use std::path::Path;
 
@@ -16,10 +15,10 @@ use progenitor_impl::{
 const DOCUMENT: &str = "openapi/connections.json";
 
 /// The inner value of the generated client: the settings its hooks apply.
-const TRANSPORT: &str = "crate::transport::Transport";
+const TRANSPORT: &str = "crate::http::transport::RequestSettings";
 
 /// Schemas of the document replaced by our own types, each of the same name
-/// at the crate root.
+/// in `src/types/` (and re-exported at the crate root).
 #[rustfmt::skip]
 const REPLACEMENTS: [&str; 7] = [
     // Open enums: a value Codat adds later decodes instead of failing.
@@ -38,11 +37,11 @@ pub fn generation_settings() -> GenerationSettings {
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
-        // Every request goes through `src/hooks.rs` and `src/transport.rs` (authorization, user
-        // agent, timeout, tracing, bounded body); `Expected` makes a missing
+        // Every request goes through `src/http/hooks.rs` and
+        // `src/http/transport.rs` (authorization, user agent, timeout, tracing, bounded body); `Expected` makes a missing
         // `impl ClientHooks` a compile error instead of a silent default.
         // progenitor always writes an `api-version` header; the hooks remove
-        // it (Codat documents no such header; see `src/transport.rs`).
+        // it (Codat documents no such header; see `src/http/transport.rs`).
         .with_inner_type(
             TRANSPORT
                 .parse()
@@ -52,7 +51,7 @@ pub fn generation_settings() -> GenerationSettings {
         .with_derive("PartialEq")
         .with_derive("schemars::JsonSchema");
     for schema in REPLACEMENTS {
-        let replacement = format!("crate::{schema}");
+        let replacement = format!("crate::types::{schema}");
         settings.with_replacement(schema, replacement, REPLACEMENT_IMPLS.into_iter());
     }
     settings

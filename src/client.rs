@@ -11,8 +11,8 @@ use base64::Engine as _;
 use reqwest::header::HeaderValue;
 use url::Url;
 
-use crate::rate_limit::{RateGate, RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
-use crate::transport::Transport;
+use crate::http::rate_limit::{RateGate, RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
+use crate::http::transport::RequestSettings;
 use crate::{raw, Error, RetryPolicy};
 
 /// Codat's production API.
@@ -61,7 +61,7 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url.as_str())
-            .field("transport", &self.inner.raw.inner)
+            .field("settings", &self.inner.raw.inner)
             .field("retry", &self.inner.retry)
             .finish()
     }
@@ -139,6 +139,12 @@ impl Client {
     /// The retry policy requests use unless a call sets its own.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
+    }
+
+    /// The policy a call retries with: its own when it has one, else the
+    /// client's.
+    pub(crate) fn policy<'p>(&'p self, own: Option<&'p RetryPolicy>) -> &'p RetryPolicy {
+        own.unwrap_or(&self.inner.retry)
     }
 
     /// The latest `X-Rate-Limit-Limit`, `-Remaining` and `-Reset` values
@@ -244,45 +250,50 @@ impl ClientBuilder {
     /// assert_eq!(unpaced.requests_per_minute(), None);
     /// # Ok::<(), codat_connections::Error>(())
     /// ```
-    pub fn requests_per_minute(self, per_minute: impl Into<Option<u32>>) -> Self {
-        self.with(|builder| {
-            builder.requests_per_minute = per_minute.into().and_then(NonZeroU32::new)
-        })
+    pub fn requests_per_minute(mut self, per_minute: impl Into<Option<u32>>) -> Self {
+        self.requests_per_minute = per_minute.into().and_then(NonZeroU32::new);
+        self
     }
 
     /// How failed requests are retried (default [`RetryPolicy::default`]).
-    pub fn retry(self, policy: RetryPolicy) -> Self {
-        self.with(|builder| builder.retry = policy)
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
     }
 
     /// Where requests go (default [`DEFAULT_BASE_URL`]). Must be `https`,
     /// except on a loopback address, so that the key never travels in clear text.
-    pub fn base_url(self, url: impl Into<String>) -> Self {
-        self.with(|builder| builder.base_url = Some(url.into()))
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
     }
 
     /// The longest a request may take, from sending to the last byte of the
     /// answer (default [`DEFAULT_TIMEOUT`]).
-    pub fn timeout(self, timeout: Duration) -> Self {
-        self.with(|builder| builder.timeout = timeout)
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// The largest answer body accepted (default
     /// [`DEFAULT_MAX_RESPONSE_BYTES`]); a larger one fails with
     /// [`Error::ResponseTooLarge`] instead of filling memory.
-    pub fn max_response_bytes(self, bytes: usize) -> Self {
-        self.with(|builder| builder.max_response_bytes = bytes)
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
     }
 
     /// The longest connecting may take (default [`DEFAULT_CONNECT_TIMEOUT`]).
     /// Not applied to a client given with [`ClientBuilder::http_client`].
-    pub fn connect_timeout(self, timeout: Duration) -> Self {
-        self.with(|builder| builder.connect_timeout = timeout)
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
     }
 
     /// The `User-Agent` sent, in front of this SDK's own.
-    pub fn user_agent(self, user_agent: impl Into<String>) -> Self {
-        self.with(|builder| builder.user_agent = Some(user_agent.into()))
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
     }
 
     /// Sends requests with this `reqwest::Client` (its proxy, TLS and pool
@@ -294,8 +305,9 @@ impl ClientBuilder {
     /// (reqwest's default features do), or install a provider first, such
     /// as `rustls::crypto::ring::default_provider().install_default()`;
     /// otherwise reqwest panics when the client is built.
-    pub fn http_client(self, client: reqwest::Client) -> Self {
-        self.with(|builder| builder.http_client = Some(client))
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
     }
 
     /// Checks the settings and builds the client.
@@ -317,7 +329,7 @@ impl ClientBuilder {
                 .build()
                 .map_err(Error::from_reqwest)?,
         };
-        let transport = Transport::new(
+        let settings = RequestSettings::new(
             authorization,
             user_agent,
             self.timeout,
@@ -326,7 +338,7 @@ impl ClientBuilder {
         );
         // The generated paths start with `/`.
         let raw =
-            raw::Client::new_with_client(base_url.as_str().trim_end_matches('/'), http, transport);
+            raw::Client::new_with_client(base_url.as_str().trim_end_matches('/'), http, settings);
         Ok(Client {
             inner: Arc::new(Inner {
                 raw,
@@ -334,12 +346,6 @@ impl ClientBuilder {
                 retry: self.retry,
             }),
         })
-    }
-
-    /// `self` with `set` applied: what each setter does.
-    fn with(mut self, set: impl FnOnce(&mut Self)) -> Self {
-        set(&mut self);
-        self
     }
 }
 

@@ -4,7 +4,7 @@ use std::fmt;
 
 use reqwest::StatusCode;
 
-use crate::raw::types::ErrorMessage;
+use crate::raw::types::{Connection, ErrorMessage};
 
 /// The longest piece of a response body an error keeps, in bytes.
 pub const BODY_SNIPPET_LIMIT: usize = 512;
@@ -171,6 +171,24 @@ impl UndecodedConnection {
     }
 }
 
+impl UndecodedConnection {
+    /// A connection that decoded and needs the customer, but whose
+    /// `linkUrl` is not a URL (`error` says why): kept as it decoded. It
+    /// came on a page of a listing, whose one success answer in Codat's
+    /// document is 200.
+    pub(crate) fn without_link_url(connection: &Connection, error: &Error) -> Self {
+        Self {
+            raw: serde_json::to_value(connection).unwrap_or_default(),
+            id: Some(connection.id.to_string()),
+            status: Some(connection.status.to_string()),
+            message: error.to_string(),
+            page: None,
+            http_status: StatusCode::OK,
+            attempts: 1,
+        }
+    }
+}
+
 impl fmt::Display for UndecodedConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "could not decode connection")?;
@@ -316,24 +334,6 @@ impl Error {
         match self {
             Error::InvalidInput { field, .. } => Some(field),
             _ => None,
-        }
-    }
-
-    /// Whether the same request may succeed later: 408, 429 and 5xx answers,
-    /// timeouts and connection failures. Whether it is *safe* to repeat
-    /// depends on the operation too (a repeated create may create twice).
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Api(api) => {
-                api.status == StatusCode::REQUEST_TIMEOUT
-                    || api.status == StatusCode::TOO_MANY_REQUESTS
-                    || api.status.is_server_error()
-            }
-            Error::Timeout { .. } => true,
-            Error::Transport { source, .. } => {
-                source.is_connect() || source.is_request() || source.is_body()
-            }
-            _ => false,
         }
     }
 }

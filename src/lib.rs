@@ -64,14 +64,32 @@
 //!
 //! Every operation returns [`Error`]; invalid input (an ID that is not a
 //! UUID, a page size over 5000) is refused before anything is sent.
+//!
+//! # The layers, and the road of one request
+//!
+//! ```text
+//! client.rs, sweep.rs   Client and its settings; the sweep over many companies
+//! connections/          the area: its operations, the list builder, the one place
+//!                       naming Codat's list parameters (query.rs), salvage, re-authorization
+//! paging/               Page and the streams over any linked listing (generic)
+//! http/                 call (the one door), retry + classify, intercept, hooks,
+//!                       transport, rate_limit
+//! raw.rs                the generated client;   types/  the replacements it uses
+//! ```
+//!
+//! `client.connections().list(company).connections()` goes one way:
+//! `connections::list` (the page's query) → `paging` (which page next) →
+//! `http::call` → `http::retry` (each attempt) → `http::intercept::exchange`
+//! → the generated `list_connections` call → `http::hooks` →
+//! `http::transport` (headers, rate limit, whole body) → Codat, and the answer
+//! back the same way: decoded once in `connections::salvage`, handed out by
+//! `paging`.
 #![deny(missing_docs)]
 
 mod client;
 mod connections;
-mod datetime;
 mod error;
-mod hooks;
-mod ids;
+mod http;
 #[cfg(feature = "mock")]
 #[allow(dead_code)] // xtask and the drift tests use the rest of it
 mod json_pointer;
@@ -80,33 +98,37 @@ mod json_pointer_tests;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod paging;
-mod rate_limit;
 pub mod raw;
-mod retry;
-mod status;
 mod sweep;
-mod transport;
+mod types;
 pub mod webhooks;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
 };
-pub use connections::{Connections, ListConnections, NeedsReauthorization, Reauthorization};
-pub use datetime::{DateTime, DateTimeParseError};
-pub use error::{ApiError, Error, UndecodedConnection, BODY_SNIPPET_LIMIT};
-pub use ids::{
-    CompanyId, ConnectionId, IntoCompanyId, IntoConnectionId, IntoPlatformKey, PlatformKey,
+pub use connections::{
+    ConnectionStream, Connections, ListConnections, NeedsReauthorization, PageStream,
+    Reauthorization, MAX_PAGE_SIZE, MAX_QUERY_LENGTH,
 };
-pub use paging::{ConnectionStream, Page, PageStream, MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
-pub use rate_limit::{RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
+pub use error::{ApiError, Error, UndecodedConnection, BODY_SNIPPET_LIMIT};
+pub use http::rate_limit::{RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
+pub use http::retry::RetryPolicy;
+pub use http::transport::RequestSettings;
+pub use paging::Page;
 pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
-pub use retry::RetryPolicy;
-pub use status::{ConnectionStatus, DataConnectionErrorStatus, SourceType};
 pub use sweep::{CompanyReauthorizations, Sweep, SweptCompany, DEFAULT_SWEEP_CONCURRENCY};
-pub use transport::Transport;
+pub use types::{
+    CompanyId, ConnectionId, ConnectionStatus, DataConnectionErrorStatus, DateTime,
+    DateTimeParseError, IntoCompanyId, IntoConnectionId, IntoPlatformKey, PlatformKey, SourceType,
+};
 pub use url::Url;
 pub use webhooks::{WebhookError, Webhooks};
+
+/// The old name of [`RequestSettings`], which is what it holds: the
+/// settings every request of a client carries.
+#[deprecated(since = "0.1.1", note = "renamed `RequestSettings`")]
+pub type Transport = RequestSettings;
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

@@ -8,9 +8,9 @@ use std::task::{Context, Poll};
 
 use futures::stream::{self, Stream, StreamExt};
 
-use crate::connections::{link_url, NeedsReauthorization};
-use crate::ids::IntoCompanyId;
-use crate::{Client, CompanyId, Connection, Error, UndecodedConnection, MAX_PAGE_SIZE};
+use crate::connections::{collect, NeedsReauthorization, Unusable};
+use crate::types::ids::IntoCompanyId;
+use crate::{Client, CompanyId, Error, UndecodedConnection};
 
 /// How many companies a sweep lists at once unless told otherwise: enough to
 /// hide Codat's latency (16 requests in flight at about 60 ms each reach the
@@ -73,7 +73,7 @@ impl Client {
             let client = client.clone();
             let given = company.to_string();
             let id = company.into_company_id();
-            Box::pin(async move { sweep_company(client, given, id).await }) as Pending
+            Box::pin(async move { sweep_company(client, given, id).await }) as CompanyInProgress
         });
         Sweep {
             companies: Some(Box::pin(companies)),
@@ -83,7 +83,8 @@ impl Client {
     }
 }
 
-type Pending = Pin<Box<dyn std::future::Future<Output = SweptCompany> + Send>>;
+/// One company's sweep, started or not.
+type CompanyInProgress = Pin<Box<dyn std::future::Future<Output = SweptCompany> + Send>>;
 
 /// One company's answer in a [`Sweep`].
 #[derive(Debug)]
@@ -117,7 +118,7 @@ pub struct CompanyReauthorizations {
 #[must_use = "streams do nothing unless polled"]
 pub struct Sweep {
     /// The companies not started yet, until the sweep is first polled.
-    companies: Option<Pin<Box<dyn Stream<Item = Pending> + Send>>>,
+    companies: Option<Pin<Box<dyn Stream<Item = CompanyInProgress> + Send>>>,
     concurrency: usize,
     running: Option<Pin<Box<dyn Stream<Item = SweptCompany> + Send>>>,
 }
@@ -172,52 +173,11 @@ async fn reauthorizations(
     client: &Client,
     company_id: CompanyId,
 ) -> Result<CompanyReauthorizations, Error> {
-    let mut all = client
-        .connections()
-        .list(company_id)
-        .page_size(MAX_PAGE_SIZE)
-        .connections();
-    let mut found = CompanyReauthorizations {
+    let found = collect(&client.connections(), company_id, Unusable::Keep).await?;
+    Ok(CompanyReauthorizations {
         company_id,
-        needing_reauthorization: Vec::new(),
-        undecoded: Vec::new(),
-        connections: 0,
-    };
-    while let Some(item) = all.next().await {
-        let connection = match item {
-            Ok(connection) => connection,
-            Err(Error::ConnectionDecode(item)) => {
-                found.undecoded.push(*item);
-                continue;
-            }
-            Err(other) => return Err(other),
-        };
-        found.connections += 1;
-        if !connection.status.needs_reauthorization() {
-            continue;
-        }
-        // `Deauthorized` or `Unlinked`: the customer is needed, at the link URL.
-        match link_url(&connection) {
-            Ok(link_url) => found.needing_reauthorization.push(NeedsReauthorization {
-                link_url,
-                connection,
-            }),
-            Err(error) => found.undecoded.push(unusable(connection, &error)),
-        }
-    }
-    Ok(found)
-}
-
-/// A connection that decoded but whose link URL is not a URL.
-fn unusable(connection: Connection, error: &Error) -> UndecodedConnection {
-    let raw = serde_json::to_value(&connection).unwrap_or_default();
-    let mut item = UndecodedConnection::new(
-        raw,
-        &serde::de::Error::custom(error.to_string()),
-        None,
-        reqwest::StatusCode::OK,
-    );
-    item.id = Some(connection.id.to_string());
-    item.status = Some(connection.status.to_string());
-    item
+        needing_reauthorization: found.needing_reauthorization,
+        undecoded: found.undecoded,
+        connections: found.connections,
+    })
 }

@@ -219,7 +219,7 @@ impl RateGate {
             pause = headers
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| crate::retry::parse_retry_after(v, now));
+                .and_then(|v| crate::http::classify::parse_retry_after(v, now));
         }
         if let Some(RateLimit {
             remaining: Some(0),

@@ -1,17 +1,18 @@
-//! The transport under the generated client: what every request carries
-//! (authorization, user agent, timeout) and how every answer is read (whole,
-//! within the size limit). progenitor's hooks (`src/hooks.rs`) call it; this
-//! is the only code that touches a request.
+//! What every request of a client carries (authorization, user agent,
+//! timeout) and how every answer is read (whole, within the size limit, into
+//! reused buffers). progenitor's hooks (`src/http/hooks.rs`) call it; this is
+//! the only code that touches a request.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION, RETRY_AFTER, USER_AGENT};
-use reqwest::{ResponseBuilderExt as _, StatusCode};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, RETRY_AFTER, USER_AGENT};
+use reqwest::{ResponseBuilderExt as _, StatusCode, Version};
+use url::Url;
 
-use crate::rate_limit::{RateGate, RateLimit};
+use crate::http::rate_limit::{RateGate, RateLimit};
 
 /// The header progenitor adds to every request, set to the `info.version`
 /// of `openapi/connections.json`.
@@ -23,15 +24,21 @@ use crate::rate_limit::{RateGate, RateLimit};
 /// reference shows.
 const UNDOCUMENTED_API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
-/// The inner value of the generated [`crate::raw::Client`]: the settings its hooks
-/// apply to every request. Obtained from [`crate::Client::raw`]; it never
-/// shows the API key.
+/// The inner value of the generated [`crate::raw::Client`]: what its hooks
+/// apply to every request (authorization, user agent, timeout, body limit,
+/// the client's shared rate limit). Obtained from [`crate::Client::raw`]; it
+/// never shows the API key.
+///
+/// ```
+/// use codat_connections::raw::ClientInfo as _;
+///
+/// let client = codat_connections::Client::new("your-api-key")?;
+/// let settings: &codat_connections::RequestSettings = client.raw().inner();
+/// assert!(!format!("{settings:?}").contains("your-api-key"));
+/// # Ok::<(), codat_connections::Error>(())
+/// ```
 #[derive(Clone)]
-pub struct Transport {
-    settings: Arc<Settings>,
-    /// Where one call's last answer is written, when someone wants it.
-    record: Option<RecordSlot>,
-}
+pub struct RequestSettings(Arc<Settings>);
 
 struct Settings {
     authorization: HeaderValue,
@@ -44,19 +51,75 @@ struct Settings {
     spare: Arc<SpareBuffers>,
 }
 
-impl fmt::Debug for Transport {
+impl fmt::Debug for RequestSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Transport")
+        f.debug_struct("RequestSettings")
             .field("api_key", &"<redacted>")
-            .field("user_agent", &self.settings.user_agent)
-            .field("timeout", &self.settings.timeout)
-            .field("max_response_bytes", &self.settings.max_response_bytes)
-            .field("rate", &self.settings.gate)
+            .field("user_agent", &self.0.user_agent)
+            .field("timeout", &self.0.timeout)
+            .field("max_response_bytes", &self.0.max_response_bytes)
+            .field("rate", &self.0.gate)
             .finish()
     }
 }
 
-impl Transport {
+/// An answer as it was read: whole, or refused for its size.
+pub(crate) struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// The whole body; `None` when it was larger than `limit` bytes.
+    pub body: Option<Bytes>,
+    pub limit: usize,
+    version: Version,
+    /// The URL the answer came from, kept on the rebuilt response (without
+    /// it reqwest would parse a placeholder URL for every answer).
+    url: Url,
+}
+
+impl Answer {
+    /// The `Retry-After` of an error answer (successes keep nothing).
+    pub(crate) fn retry_after(&self) -> Option<String> {
+        if self.status.is_success() {
+            return None;
+        }
+        self.headers
+            .get(RETRY_AFTER)?
+            .to_str()
+            .ok()
+            .map(str::to_owned)
+    }
+
+    /// The answer as a response the generated code can read, its body in
+    /// memory; a body refused for its size is empty, and the response marked
+    /// [`TooLarge`] for the `post` hook.
+    pub(crate) fn into_response(self) -> reqwest::Response {
+        let too_large = self.body.is_none();
+        let mut response = ::http::Response::builder()
+            .status(self.status)
+            .version(self.version)
+            .url(self.url)
+            .body(self.body.unwrap_or_default())
+            // Cannot fail: every part is already typed (a status, a
+            // version, a URL), so the builder has nothing left to parse.
+            .expect("a response built from typed parts is valid");
+        *response.headers_mut() = self.headers;
+        if too_large {
+            response
+                .extensions_mut()
+                .insert(TooLarge { limit: self.limit });
+        }
+        reqwest::Response::from(response)
+    }
+}
+
+/// Marks a response whose body was refused for its size (seen by the `post`
+/// hook).
+#[derive(Clone, Copy)]
+pub(crate) struct TooLarge {
+    pub limit: usize,
+}
+
+impl RequestSettings {
     /// `authorization` must be marked sensitive (it holds the API key).
     pub(crate) fn new(
         authorization: HeaderValue,
@@ -66,22 +129,19 @@ impl Transport {
         gate: RateGate,
     ) -> Self {
         debug_assert!(authorization.is_sensitive());
-        Self {
-            settings: Arc::new(Settings {
-                authorization,
-                user_agent,
-                timeout,
-                max_response_bytes,
-                gate,
-                spare: Arc::default(),
-            }),
-            record: None,
-        }
+        Self(Arc::new(Settings {
+            authorization,
+            user_agent,
+            timeout,
+            max_response_bytes,
+            gate,
+            spare: Arc::default(),
+        }))
     }
 
     /// Sets what every request carries, over what the generated code set.
     pub(crate) fn prepare(&self, request: &mut reqwest::Request) {
-        let settings = &self.settings;
+        let settings = &self.0;
         let headers = request.headers_mut();
         headers.remove(UNDOCUMENTED_API_VERSION);
         headers.insert(AUTHORIZATION, settings.authorization.clone());
@@ -91,54 +151,26 @@ impl Transport {
 
     /// Waits until the client's rate limit lets a request leave.
     pub(crate) async fn admit(&self) {
-        self.settings.gate.admit().await;
+        self.0.gate.admit().await;
     }
 
     /// The latest `X-Rate-Limit-*` values Codat sent to this client.
     pub(crate) fn rate_limit(&self) -> Option<RateLimit> {
-        self.settings.gate.latest()
+        self.0.gate.latest()
     }
 
     /// The client's pace, in requests per minute, when it has one.
     pub(crate) fn requests_per_minute(&self) -> Option<u32> {
-        self.settings.gate.requests_per_minute()
-    }
-
-    /// A transport with the same settings that writes each answer it reads
-    /// into the returned slot.
-    pub(crate) fn recording(&self) -> (Transport, RecordSlot) {
-        let slot = Arc::new(Mutex::new(None));
-        let transport = Transport {
-            settings: Arc::clone(&self.settings),
-            record: Some(Arc::clone(&slot)),
-        };
-        (transport, slot)
-    }
-
-    /// Whether this transport records its answers: the crate's own calls,
-    /// which read a success answer's body themselves (see `src/hooks.rs`).
-    pub(crate) fn is_recording(&self) -> bool {
-        self.record.is_some()
-    }
-
-    /// Writes what each exchange sent back into `slot`.
-    fn record(&self, recorded: Recorded) {
-        if let Some(slot) = &self.record {
-            *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(recorded);
-        }
+        self.0.gate.requests_per_minute()
     }
 
     /// Reads the whole body of `response`, at most `max_response_bytes`, and
-    /// gives back an equivalent response whose body is already in memory.
-    pub(crate) async fn read(
-        &self,
-        mut response: reqwest::Response,
-    ) -> reqwest::Result<reqwest::Response> {
+    /// tells the client's rate limit what the answer said.
+    pub(crate) async fn read(&self, mut response: reqwest::Response) -> reqwest::Result<Answer> {
         let status = response.status();
-        let limit = self.settings.max_response_bytes;
-        let version = response.version();
+        let limit = self.0.max_response_bytes;
         let headers = std::mem::take(response.headers_mut());
-        if let Some(seen) = self.settings.gate.observe(status, &headers) {
+        if let Some(seen) = self.0.gate.observe(status, &headers) {
             let span = tracing::Span::current();
             span.record("rate_limit.limit", seen.limit);
             span.record("rate_limit.remaining", seen.remaining);
@@ -149,45 +181,24 @@ impl Transport {
                 );
             }
         }
-        // The URL the answer came from, kept on the rebuilt response (without
-        // it reqwest would parse a placeholder URL for every answer).
+        let version = response.version();
         let url = response.url().clone();
-        let answer = |body: Bytes| {
-            http::Response::builder()
-                .status(status)
-                .version(version)
-                .url(url)
-                .body(body)
-                // Cannot fail: every part is already typed (a status, a
-                // version, a URL), so the builder has nothing left to parse.
-                .expect("a response built from typed parts is valid")
-        };
-        let Some(body) = read_body(&mut response, limit, &self.settings.spare).await? else {
-            self.record(Recorded::TooLarge { status, limit });
-            let mut refused = answer(Bytes::new());
-            *refused.headers_mut() = headers;
-            refused.extensions_mut().insert(TooLarge { limit });
-            return Ok(reqwest::Response::from(refused));
-        };
-        tracing::debug!(
-            status = status.as_u16(),
-            bytes = body.len(),
-            "codat.response"
-        );
-        if self.record.is_some() {
-            // Only an error answer's Retry-After is used; successes keep nothing.
-            let retry_after = (!status.is_success())
-                .then(|| headers.get(RETRY_AFTER)?.to_str().ok().map(str::to_owned))
-                .flatten();
-            self.record(Recorded::Answered {
-                status,
-                retry_after,
-                body: body.clone(),
-            });
+        let body = read_body(&mut response, limit, &self.0.spare).await?;
+        if let Some(body) = &body {
+            tracing::debug!(
+                status = status.as_u16(),
+                bytes = body.len(),
+                "codat.response"
+            );
         }
-        let mut answer = answer(body);
-        *answer.headers_mut() = headers;
-        Ok(reqwest::Response::from(answer))
+        Ok(Answer {
+            status,
+            headers,
+            body,
+            limit,
+            version,
+            url,
+        })
     }
 }
 
@@ -300,29 +311,6 @@ impl Drop for Returning {
     }
 }
 
-/// Where one call's last answer is written.
-pub(crate) type RecordSlot = Arc<Mutex<Option<Recorded>>>;
-
-/// Marks an answer whose body was refused for its size (seen by the `post`
-/// hook).
-#[derive(Clone, Copy)]
-pub(crate) struct TooLarge {
-    pub limit: usize,
-}
-
-/// The last answer of one call, as it came.
-pub(crate) enum Recorded {
-    Answered {
-        status: StatusCode,
-        retry_after: Option<String>,
-        body: Bytes,
-    },
-    TooLarge {
-        status: StatusCode,
-        limit: usize,
-    },
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::{Read, Write};
@@ -358,8 +346,8 @@ mod tests {
         url
     }
 
-    /// The HTTP client and transport of a client with this body limit.
-    fn client(limit: usize) -> (reqwest::Client, Transport) {
+    /// The HTTP client and settings of a client with this body limit.
+    fn client(limit: usize) -> (reqwest::Client, RequestSettings) {
         let client = crate::Client::builder("k")
             .max_response_bytes(limit)
             .build()
@@ -367,8 +355,8 @@ mod tests {
         (client.raw().client.clone(), client.raw().inner.clone())
     }
 
-    fn spare(transport: &Transport) -> usize {
-        transport.settings.spare.0.lock().unwrap().len()
+    fn spare(transport: &RequestSettings) -> usize {
+        transport.0.spare.0.lock().unwrap().len()
     }
 
     #[tokio::test]
@@ -378,7 +366,7 @@ mod tests {
         for _ in 0..2 {
             let url = serve(body.clone(), 4, true);
             let response = http.get(&url).send().await.unwrap();
-            let read = transport.read(response).await.unwrap();
+            let read = transport.read(response).await.unwrap().into_response();
             assert_eq!(read.url().as_str(), url);
             let bytes = read.bytes().await.unwrap();
             assert_eq!(&bytes[..], &body[..]);
@@ -394,7 +382,7 @@ mod tests {
         let url = serve(vec![b'x'; 200_000], 8, false);
         let response = http.get(&url).send().await.unwrap();
         assert_eq!(response.content_length(), None);
-        let read = transport.read(response).await.unwrap();
+        let read = transport.read(response).await.unwrap().into_response();
         assert_eq!(
             read.extensions().get::<TooLarge>().map(|t| t.limit),
             Some(100_000)

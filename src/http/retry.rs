@@ -30,8 +30,7 @@ use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
-use reqwest::StatusCode;
-
+use crate::http::classify::{may_retry, requested_wait, Repeatable};
 use crate::Error;
 
 /// When and how often failed requests are retried.
@@ -74,13 +73,15 @@ impl RetryPolicy {
     }
 
     /// The backoff before the first retry (default 500 ms).
-    pub fn initial_delay(self, delay: Duration) -> Self {
-        self.with(|policy| policy.initial_delay = delay)
+    pub fn initial_delay(mut self, delay: Duration) -> Self {
+        self.initial_delay = delay;
+        self
     }
 
     /// The longest wait between two attempts, `Retry-After` included (default 60 s).
-    pub fn max_delay(self, delay: Duration) -> Self {
-        self.with(|policy| policy.max_delay = delay)
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
     }
 
     /// How much the backoff grows per attempt (default 1.5; values below 1 count as 1).
@@ -94,14 +95,16 @@ impl RetryPolicy {
     }
 
     /// The most attempts, the first one included (default 8; at least 1).
-    pub fn max_attempts(self, attempts: u32) -> Self {
-        self.with(|policy| policy.max_attempts = attempts.max(1))
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
     }
 
     /// The longest time from the first attempt after which no retry starts
     /// (default 5 minutes).
-    pub fn max_elapsed(self, elapsed: Duration) -> Self {
-        self.with(|policy| policy.max_elapsed = elapsed)
+    pub fn max_elapsed(mut self, elapsed: Duration) -> Self {
+        self.max_elapsed = elapsed;
+        self
     }
 
     /// The longest wait between two attempts.
@@ -124,49 +127,6 @@ impl RetryPolicy {
             .unwrap_or(self.max_delay)
             .min(self.max_delay)
     }
-
-    /// `self` with `set` applied: what each setter does.
-    fn with(mut self, set: impl FnOnce(&mut Self)) -> Self {
-        set(&mut self);
-        self
-    }
-}
-
-/// Whether an operation may be repeated after a given failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Repeatable {
-    /// Repeating has the same effect as sending once (GET, DELETE, PATCH to
-    /// Unlinked, PUT).
-    Idempotent,
-    /// Repeating may act twice (POST create): only when Codat provably did
-    /// not process the request.
-    OnlyIfNotProcessed,
-}
-
-fn may_retry(error: &Error, repeatable: Repeatable) -> bool {
-    match (repeatable, error) {
-        (_, Error::Api(api)) if api.status == StatusCode::TOO_MANY_REQUESTS => true,
-        (_, Error::Transport { source, .. }) if source.is_connect() => true,
-        (Repeatable::Idempotent, err) => err.is_retryable(),
-        (Repeatable::OnlyIfNotProcessed, _) => false,
-    }
-}
-
-/// The wait Codat asked for in `Retry-After`: delta seconds or an HTTP date.
-pub(crate) fn parse_retry_after(
-    value: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    Some(
-        (date.with_timezone(&chrono::Utc) - now)
-            .to_std()
-            .unwrap_or(Duration::ZERO),
-    )
 }
 
 /// A uniformly random duration in `[0, ceiling]` (full jitter), from the
@@ -214,14 +174,7 @@ where
             );
             return Err(error);
         }
-        let requested = match &error {
-            Error::Api(api) => api
-                .retry_after
-                .as_deref()
-                .and_then(|v| parse_retry_after(v, chrono::Utc::now())),
-            _ => None,
-        };
-        let wait = match requested {
+        let wait = match requested_wait(&error) {
             Some(wait) if !wait.is_zero() => wait.min(policy.max_delay),
             // Codat refused the request yet asked for no wait: back off,
             // and never by less than half the backoff.
@@ -257,6 +210,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::StatusCode;
 
     #[test]
     fn backoff_grows_by_the_exponent_up_to_the_cap() {
@@ -280,28 +234,6 @@ mod tests {
             distinct.len()
         );
         assert!(waits.iter().any(|w| *w < ceiling / 2) && waits.iter().any(|w| *w > ceiling / 2));
-    }
-
-    #[test]
-    fn retry_after_in_seconds_and_as_an_http_date() {
-        let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z")
-            .unwrap()
-            .with_timezone(&chrono::Utc);
-        assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
-        assert_eq!(
-            parse_retry_after(" 120 ", now),
-            Some(Duration::from_secs(120))
-        );
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:03 GMT", now),
-            Some(Duration::from_secs(3))
-        );
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
-        assert_eq!(parse_retry_after("-1", now), None);
     }
 
     fn answered(status: u16) -> Error {
