@@ -51,8 +51,11 @@
 //!
 //! Codat adds enum values and fields without notice. [`ConnectionStatus`],
 //! [`SourceType`] and [`DataConnectionErrorStatus`] keep values they do not
-//! know, unknown fields are ignored, and [`DateTime`] accepts every form
-//! Codat documents.
+//! know, unknown fields are ignored, and [`DateTime`] keeps any string
+//! Codat sends (its schema is a plain `string`): the documented forms as
+//! their own variant, anything else verbatim as [`DateTime::Other`]. A
+//! [`Page`]'s numbers are kept as sent; numbers that make no sense cost
+//! only the concurrent pages and totals checks that need them.
 //!
 //! # Webhooks
 //!
