@@ -202,7 +202,7 @@ fn every_history_version_normalises_validates_and_generates() {
         let code = build_script::generate(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(code.contains("pub fn list_connections("), "{name}");
         assert!(
-            code.contains("crate::ConnectionStatus"),
+            code.contains("crate::types::ConnectionStatus"),
             "{name}: status not replaced"
         );
     }
