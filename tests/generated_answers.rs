@@ -143,23 +143,8 @@ async fn every_answer_generated_from_codats_schemas_decodes() {
     }
     let answers = cases.len();
     let source = format!("generated from Codat's document with seed {seed}");
-    assert_all_decoded(&source, answers, &failures);
-    let Held {
-        connections,
-        unopenable_links,
-    } = held;
-    assert!(
-        connections >= answers / 2,
-        "only {connections} connections in {answers} answers"
+    let case = format!(
+        "{answers} answers generated from the schemas of Codat's published document with a fixed seed (any string, any integer in bounds, every URI shape, null where nullable): the same five operations, {WALKER_ANSWERS} each"
     );
-    println!(
-        "{answers} answers, {connections} connections, {unopenable_links} links no browser opens"
-    );
-    support::record(
-        "Generated answers",
-        &format!(
-            "{answers} answers generated from the schemas of Codat's published document with a fixed seed (any string, any integer in bounds, every URI shape, null where nullable): the same five operations, {WALKER_ANSWERS} each"
-        ),
-        "every one decodes into the typed result (0 typed decode errors, no undecoded connection); the re-authorization helper reads every connection whose linkUrl a browser opens, and refuses the others with Error::Decode",
-    );
+    assert_all_decoded(&source, answers, held, &failures, &case);
 }

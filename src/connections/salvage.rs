@@ -1,6 +1,8 @@
 //! Decoding an answer that holds connections, item by item when it does not
 //! decode whole: a connection that does not decode costs only itself.
 
+use serde::Deserialize;
+
 use crate::http::intercept::Success;
 use crate::raw::types::{Connection, Connections as ConnectionsPage};
 use crate::{Error, Page, UndecodedConnection};
@@ -18,7 +20,7 @@ pub(crate) fn connection(answer: Success) -> Result<Connection, Error> {
     if !raw.is_object() {
         return Err(error);
     }
-    match serde_json::from_value::<Connection>(raw.clone()) {
+    match Connection::deserialize(&raw) {
         Ok(connection) => Ok(connection),
         Err(why) => Err(Error::ConnectionDecode(Box::new(UndecodedConnection::new(
             raw,
@@ -59,7 +61,7 @@ fn item_by_item(answer: &Success) -> Option<Page<Connection>> {
     let mut page = Page::from(serde_json::from_value::<ConnectionsPage>(value).ok()?);
     let number = u64::try_from(page.page_number).ok();
     for item in items {
-        match serde_json::from_value::<Connection>(item.clone()) {
+        match Connection::deserialize(&item) {
             Ok(connection) => page.results.push(connection),
             Err(why) => {
                 page.undecoded

@@ -68,14 +68,38 @@ pub async fn decoded(client: &Client, operation: Operation, company: Uuid) -> Re
     Ok(held)
 }
 
-/// Fails with the first few failures, when there are any.
-pub fn assert_all_decoded(source: &str, answers: usize, failures: &[String]) {
+/// What the client made of `answers` generated answers (`source` says by
+/// what): fails with the first few `failures`, or when the answers held too
+/// few connections to prove much; then records `case` in RELIABILITY.md.
+pub fn assert_all_decoded(
+    source: &str,
+    answers: usize,
+    held: Held,
+    failures: &[String],
+    case: &str,
+) {
     let shown: Vec<&str> = failures.iter().take(5).map(String::as_str).collect();
     assert!(
         failures.is_empty(),
         "{} of {answers} answers {source} did not decode; the first:\n{}",
         failures.len(),
         shown.join("\n\n")
+    );
+    let Held {
+        connections,
+        unopenable_links,
+    } = held;
+    assert!(
+        connections >= answers / 2,
+        "only {connections} connections in {answers} answers"
+    );
+    println!(
+        "{answers} answers, {connections} connections, {unopenable_links} links no browser opens"
+    );
+    super::record(
+        "Generated answers",
+        case,
+        "every one decodes into the typed result (0 typed decode errors, no undecoded connection); the re-authorization helper reads every connection whose linkUrl a browser opens, and refuses the others with Error::Decode",
     );
 }
 
