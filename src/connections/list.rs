@@ -147,8 +147,8 @@ async fn list_page(
     query: &ListQuery,
     policy: &RetryPolicy,
 ) -> Result<Page<Connection>, Error> {
-    let send = |raw| query.send(raw);
-    http::call(client.raw(), policy, LIST, send, salvage::page).await
+    let send = || query.send(client.raw());
+    http::call(policy, LIST, send, salvage::page).await
 }
 
 impl ListConnections<'_> {

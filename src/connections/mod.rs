@@ -12,15 +12,9 @@ pub(crate) use reauthorization::{collect, Unusable};
 pub use reauthorization::{NeedsReauthorization, Reauthorization};
 
 use std::collections::HashMap;
-use std::future::Future;
 
-use crate::http::intercept::Success;
 use crate::http::{self, Operation};
-use crate::raw::{
-    self,
-    types::{Connection, CreateConnectionBody, ErrorMessage, UpdateConnectionStatus},
-    ResponseValue,
-};
+use crate::raw::types::{Connection, CreateConnectionBody, UpdateConnectionStatus};
 use crate::types::ids::{IntoCompanyId, IntoConnectionId, IntoPlatformKey};
 use crate::{Client, ConnectionStatus, Error, RetryPolicy};
 
@@ -74,19 +68,35 @@ impl<'a> Connections<'a> {
         self
     }
 
-    /// Makes `operation`: `send` makes the generated call, `read` reads its
-    /// success answer.
-    async fn call<T, V, Fut>(
+    /// Creates a connection to the platform `platform_key` (four lowercase
+    /// letters, such as `gbol`) for a company (`create-connection`). The new
+    /// connection is `PendingAuth`; send the customer to its `link_url`.
+    ///
+    /// It is retried only when Codat provably did not process it (429, or no
+    /// connection could be made): a repeated create can make a second
+    /// connection.
+    ///
+    /// ```no_run
+    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
+    /// let connection = client
+    ///     .connections()
+    ///     .create("8a210b68-6988-11ed-a1eb-0242ac120002", "gbol")
+    ///     .await?;
+    /// println!("authorize at {}", connection.link_url);
+    /// # Ok(()) }
+    /// ```
+    pub async fn create(
         &self,
-        operation: Operation,
-        send: impl Fn(&'a raw::Client) -> Fut,
-        read: impl Fn(Success) -> Result<T, Error>,
-    ) -> Result<T, Error>
-    where
-        Fut: Future<Output = Result<ResponseValue<V>, raw::Error<ErrorMessage>>>,
-    {
-        let policy = self.client.policy(self.retry.as_ref());
-        http::call(self.client.raw(), policy, operation, send, read).await
+        company_id: impl IntoCompanyId,
+        platform_key: impl IntoPlatformKey,
+    ) -> Result<Connection, Error> {
+        let company = company_id.into_company_id()?;
+        let create = self.client.raw().create_connection().company_id(company);
+        let create = create.body(CreateConnectionBody {
+            platform_key: Some(platform_key.into_platform_key()?),
+        });
+        let send = || create.clone().send();
+        http::call(self.policy(), CREATE, send, salvage::connection).await
     }
 
     /// Lists a company's connections, one page per request (`list-connections`).
@@ -111,69 +121,17 @@ impl<'a> Connections<'a> {
         )
     }
 
-    /// Creates a connection to the platform `platform_key` (four lowercase
-    /// letters, such as `gbol`) for a company (`create-connection`). The new
-    /// connection is `PendingAuth`; send the customer to its `link_url`.
-    ///
-    /// It is retried only when Codat provably did not process it (429, or no
-    /// connection could be made): a repeated create can make a second
-    /// connection.
-    ///
-    /// ```no_run
-    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
-    /// let connection = client
-    ///     .connections()
-    ///     .create("8a210b68-6988-11ed-a1eb-0242ac120002", "gbol")
-    ///     .await?;
-    /// println!("authorize at {}", connection.link_url);
-    /// # Ok(()) }
-    /// ```
-    pub async fn create(
-        &self,
-        company_id: impl IntoCompanyId,
-        platform_key: impl IntoPlatformKey,
-    ) -> Result<Connection, Error> {
-        let company = company_id.into_company_id()?;
-        let body = CreateConnectionBody {
-            platform_key: Some(platform_key.into_platform_key()?),
-        };
-        let send = |raw: &'a raw::Client| {
-            let create = raw.create_connection().company_id(company);
-            create.body(body.clone()).send()
-        };
-        self.call(CREATE, send, salvage::connection).await
-    }
-
     /// Gets one connection (`get-connection`).
     pub async fn get(
         &self,
         company_id: impl IntoCompanyId,
         connection_id: impl IntoConnectionId,
     ) -> Result<Connection, Error> {
-        let company = company_id.into_company_id()?;
-        let id = connection_id.into_connection_id()?;
-        let send = |raw: &'a raw::Client| {
-            let get = raw.get_connection().company_id(company);
-            get.connection_id(id).send()
-        };
-        self.call(GET, send, salvage::connection).await
-    }
-
-    /// Deletes a connection and the data synced through it (`delete-connection`).
-    /// This cannot be undone; to stop syncing but keep the data, [`unlink`](Self::unlink).
-    pub async fn delete(
-        &self,
-        company_id: impl IntoCompanyId,
-        connection_id: impl IntoConnectionId,
-    ) -> Result<(), Error> {
-        let company = company_id.into_company_id()?;
-        let id = connection_id.into_connection_id()?;
-        let send = |raw: &'a raw::Client| {
-            let delete = raw.delete_connection().company_id(company);
-            delete.connection_id(id).send()
-        };
-        // Any 2xx answer to a delete is a success, whatever its body.
-        self.call(DELETE, send, |_| Ok(())).await
+        let get = self.client.raw().get_connection();
+        let get = get.company_id(company_id.into_company_id()?);
+        let get = get.connection_id(connection_id.into_connection_id()?);
+        let send = || get.clone().send();
+        http::call(self.policy(), GET, send, salvage::connection).await
     }
 
     /// Updates a connection's authorization with the platform-specific
@@ -184,14 +142,32 @@ impl<'a> Connections<'a> {
         connection_id: impl IntoConnectionId,
         authorization: &HashMap<String, String>,
     ) -> Result<Connection, Error> {
-        let company = company_id.into_company_id()?;
-        let id = connection_id.into_connection_id()?;
-        let send = |raw: &'a raw::Client| {
-            let update = raw.update_connection_authorization().company_id(company);
-            update.connection_id(id).body(authorization.clone()).send()
-        };
-        self.call(UPDATE_AUTHORIZATION, send, salvage::connection)
-            .await
+        let update = self.client.raw().update_connection_authorization();
+        let update = update.company_id(company_id.into_company_id()?);
+        let update = update.connection_id(connection_id.into_connection_id()?);
+        let send = || update.clone().body(authorization.clone()).send();
+        http::call(
+            self.policy(),
+            UPDATE_AUTHORIZATION,
+            send,
+            salvage::connection,
+        )
+        .await
+    }
+
+    /// Deletes a connection and the data synced through it (`delete-connection`).
+    /// This cannot be undone; to stop syncing but keep the data, [`unlink`](Self::unlink).
+    pub async fn delete(
+        &self,
+        company_id: impl IntoCompanyId,
+        connection_id: impl IntoConnectionId,
+    ) -> Result<(), Error> {
+        let delete = self.client.raw().delete_connection();
+        let delete = delete.company_id(company_id.into_company_id()?);
+        let delete = delete.connection_id(connection_id.into_connection_id()?);
+        let send = || delete.clone().send();
+        // Any 2xx answer to a delete is a success, whatever its body.
+        http::call(self.policy(), DELETE, send, |_| Ok(())).await
     }
 
     /// Unlinks a connection: Codat stops syncing but keeps the data, and the
@@ -201,12 +177,15 @@ impl<'a> Connections<'a> {
         company_id: impl IntoCompanyId,
         connection_id: impl IntoConnectionId,
     ) -> Result<Connection, Error> {
-        let company = company_id.into_company_id()?;
-        let id = connection_id.into_connection_id()?;
-        let send = |raw: &'a raw::Client| {
-            let unlink = raw.unlink_connection().company_id(company);
-            unlink.connection_id(id).body(UNLINKED).send()
-        };
-        self.call(UNLINK, send, salvage::connection).await
+        let unlink = self.client.raw().unlink_connection().body(UNLINKED);
+        let unlink = unlink.company_id(company_id.into_company_id()?);
+        let unlink = unlink.connection_id(connection_id.into_connection_id()?);
+        let send = || unlink.clone().send();
+        http::call(self.policy(), UNLINK, send, salvage::connection).await
+    }
+
+    /// The retry policy these calls follow.
+    fn policy(&self) -> &RetryPolicy {
+        self.client.policy(self.retry.as_ref())
     }
 }

@@ -46,21 +46,19 @@ impl Operation {
     }
 }
 
-/// Makes one operation through the generated client `raw`: `send` makes
-/// and sends the generated call, `read` turns its success answer into the
-/// result; attempts are repeated as `policy` and the operation allow. The
-/// only caller of the retry loop.
-pub(crate) async fn call<'r, T, V, Fut>(
-    raw: &'r raw::Client,
+/// Makes one operation: `send` sends the generated call (once per attempt),
+/// `read` turns its success answer into the result; attempts are repeated as
+/// `policy` and the operation allow. The only caller of the retry loop.
+pub(crate) async fn call<T, V, Fut>(
     policy: &RetryPolicy,
     operation: Operation,
-    send: impl Fn(&'r raw::Client) -> Fut,
+    send: impl Fn() -> Fut,
     read: impl Fn(Success) -> Result<T, Error>,
 ) -> Result<T, Error>
 where
     Fut: Future<Output = Result<ResponseValue<V>, raw::Error<ErrorMessage>>>,
 {
     let (send, read) = (&send, &read);
-    let attempt = move || async move { read(intercept::exchange(send(raw)).await?) };
+    let attempt = move || async move { read(intercept::exchange(send()).await?) };
     retry::run(policy, operation.repeatable, operation.name, attempt).await
 }
