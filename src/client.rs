@@ -250,50 +250,61 @@ impl ClientBuilder {
     /// assert_eq!(unpaced.requests_per_minute(), None);
     /// # Ok::<(), codat_connections::Error>(())
     /// ```
-    pub fn requests_per_minute(mut self, per_minute: impl Into<Option<u32>>) -> Self {
-        self.requests_per_minute = per_minute.into().and_then(NonZeroU32::new);
-        self
+    pub fn requests_per_minute(self, per_minute: impl Into<Option<u32>>) -> Self {
+        Self {
+            requests_per_minute: per_minute.into().and_then(NonZeroU32::new),
+            ..self
+        }
     }
 
     /// How failed requests are retried (default [`RetryPolicy::default`]).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
+    pub fn retry(self, policy: RetryPolicy) -> Self {
+        Self {
+            retry: policy,
+            ..self
+        }
     }
 
     /// Where requests go (default [`DEFAULT_BASE_URL`]). Must be `https`,
     /// except on a loopback address, so that the key never travels in clear text.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
+    pub fn base_url(self, url: impl Into<String>) -> Self {
+        Self {
+            base_url: Some(url.into()),
+            ..self
+        }
     }
 
     /// The longest a request may take, from sending to the last byte of the
     /// answer (default [`DEFAULT_TIMEOUT`]).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
+    pub fn timeout(self, timeout: Duration) -> Self {
+        Self { timeout, ..self }
     }
 
     /// The largest answer body accepted (default
     /// [`DEFAULT_MAX_RESPONSE_BYTES`]); a larger one fails with
     /// [`Error::ResponseTooLarge`] instead of filling memory.
-    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
-        self.max_response_bytes = bytes;
-        self
+    pub fn max_response_bytes(self, bytes: usize) -> Self {
+        Self {
+            max_response_bytes: bytes,
+            ..self
+        }
     }
 
     /// The longest connecting may take (default [`DEFAULT_CONNECT_TIMEOUT`]).
     /// Not applied to a client given with [`ClientBuilder::http_client`].
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
+    pub fn connect_timeout(self, timeout: Duration) -> Self {
+        Self {
+            connect_timeout: timeout,
+            ..self
+        }
     }
 
     /// The `User-Agent` sent, in front of this SDK's own.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
+    pub fn user_agent(self, user_agent: impl Into<String>) -> Self {
+        Self {
+            user_agent: Some(user_agent.into()),
+            ..self
+        }
     }
 
     /// Sends requests with this `reqwest::Client` (its proxy, TLS and pool
@@ -305,9 +316,11 @@ impl ClientBuilder {
     /// (reqwest's default features do), or install a provider first, such
     /// as `rustls::crypto::ring::default_provider().install_default()`;
     /// otherwise reqwest panics when the client is built.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
-        self
+    pub fn http_client(self, client: reqwest::Client) -> Self {
+        Self {
+            http_client: Some(client),
+            ..self
+        }
     }
 
     /// Checks the settings and builds the client.

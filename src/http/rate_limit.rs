@@ -356,6 +356,7 @@ impl Clock for TokioClock {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+    use std::ops::{Bound, RangeBounds};
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -363,6 +364,16 @@ mod tests {
             map.insert(*name, HeaderValue::from_str(value).unwrap());
         }
         map
+    }
+
+    /// Fails unless `waited` lies in `range`.
+    fn assert_within(waited: Duration, range: impl RangeBounds<Duration> + fmt::Debug) {
+        assert!(range.contains(&waited), "{waited:?}, not within {range:?}");
+    }
+
+    /// `gate` sees an answer with `status` and the headers `pairs`.
+    fn observe(gate: &RateGate, status: StatusCode, pairs: &[(&'static str, &str)]) {
+        gate.observe(status, &headers(pairs));
     }
 
     #[test]
@@ -426,22 +437,20 @@ mod tests {
         }
         // And the pace is used: 360 requests take about three minutes.
         let total = *times.last().unwrap();
-        assert!(
-            total >= Duration::from_secs(170) && total <= Duration::from_secs(185),
-            "{total:?}"
-        );
+        assert_within(total, Duration::from_secs(170)..=Duration::from_secs(185));
     }
 
     #[tokio::test(start_paused = true)]
     async fn what_remains_is_spent_locally_until_the_reset() {
         let gate = RateGate::new(None, Duration::from_secs(60));
         let reset = (chrono::Utc::now() + chrono::Duration::seconds(30)).to_rfc3339();
-        gate.observe(
+        observe(
+            &gate,
             StatusCode::OK,
-            &headers(&[
+            &[
                 ("x-rate-limit-remaining", "3"),
                 ("x-rate-limit-reset", &reset),
-            ]),
+            ],
         );
         let started = Instant::now();
         for _ in 0..3 {
@@ -449,19 +458,18 @@ mod tests {
         }
         assert_eq!(started.elapsed(), Duration::ZERO);
         // A late answer that counted fewer requests does not add any back.
-        gate.observe(
+        observe(
+            &gate,
             StatusCode::OK,
-            &headers(&[
+            &[
                 ("x-rate-limit-remaining", "2"),
                 ("x-rate-limit-reset", &reset),
-            ]),
+            ],
         );
         gate.admit().await;
         let waited = started.elapsed();
-        assert!(
-            waited > Duration::from_secs(29) && waited <= Duration::from_secs(30),
-            "{waited:?}"
-        );
+        let (after, until) = (Duration::from_secs(29), Duration::from_secs(30));
+        assert_within(waited, (Bound::Excluded(after), Bound::Included(until)));
         // A new period starts afresh.
         gate.admit().await;
         assert_eq!(started.elapsed(), waited);
@@ -495,18 +503,16 @@ mod tests {
         // The eleventh waits for the next period instead of earning a 429.
         gate.admit().await;
         let waited = started.elapsed();
-        assert!(
-            waited >= Duration::from_millis(900) && waited <= Duration::from_millis(1_000),
-            "{waited:?}"
-        );
+        assert_within(waited, Duration::from_millis(900)..=Duration::from_secs(1));
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_429_with_retry_after_pauses_every_request() {
         let gate = RateGate::new(None, Duration::from_secs(60));
-        gate.observe(
+        observe(
+            &gate,
             StatusCode::TOO_MANY_REQUESTS,
-            &headers(&[("retry-after", "7")]),
+            &[("retry-after", "7")],
         );
         let started = Instant::now();
         gate.admit().await;
@@ -516,17 +522,19 @@ mod tests {
         gate.admit().await;
         assert_eq!(again.elapsed(), Duration::ZERO);
         // A 200 with Retry-After sets no pause; nor does a Retry-After of 0.
-        gate.observe(StatusCode::OK, &headers(&[("retry-after", "7")]));
-        gate.observe(
+        observe(&gate, StatusCode::OK, &[("retry-after", "7")]);
+        observe(
+            &gate,
             StatusCode::TOO_MANY_REQUESTS,
-            &headers(&[("retry-after", "0")]),
+            &[("retry-after", "0")],
         );
         gate.admit().await;
         assert_eq!(again.elapsed(), Duration::ZERO);
         // An absurd one is capped.
-        gate.observe(
+        observe(
+            &gate,
             StatusCode::TOO_MANY_REQUESTS,
-            &headers(&[("retry-after", "864000")]),
+            &[("retry-after", "864000")],
         );
         gate.admit().await;
         assert_eq!(again.elapsed(), Duration::from_secs(60));

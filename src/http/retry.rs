@@ -73,15 +73,19 @@ impl RetryPolicy {
     }
 
     /// The backoff before the first retry (default 500 ms).
-    pub fn initial_delay(mut self, delay: Duration) -> Self {
-        self.initial_delay = delay;
-        self
+    pub fn initial_delay(self, delay: Duration) -> Self {
+        Self {
+            initial_delay: delay,
+            ..self
+        }
     }
 
     /// The longest wait between two attempts, `Retry-After` included (default 60 s).
-    pub fn max_delay(mut self, delay: Duration) -> Self {
-        self.max_delay = delay;
-        self
+    pub fn max_delay(self, delay: Duration) -> Self {
+        Self {
+            max_delay: delay,
+            ..self
+        }
     }
 
     /// How much the backoff grows per attempt (default 1.5; values below 1 count as 1).
@@ -95,16 +99,20 @@ impl RetryPolicy {
     }
 
     /// The most attempts, the first one included (default 8; at least 1).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts.max(1);
-        self
+    pub fn max_attempts(self, attempts: u32) -> Self {
+        Self {
+            max_attempts: attempts.max(1),
+            ..self
+        }
     }
 
     /// The longest time from the first attempt after which no retry starts
     /// (default 5 minutes).
-    pub fn max_elapsed(mut self, elapsed: Duration) -> Self {
-        self.max_elapsed = elapsed;
-        self
+    pub fn max_elapsed(self, elapsed: Duration) -> Self {
+        Self {
+            max_elapsed: elapsed,
+            ..self
+        }
     }
 
     /// The longest wait between two attempts.
