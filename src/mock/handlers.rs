@@ -126,14 +126,11 @@ fn list_connections(state: &mut State, call: &Call<'_>, _: &[u8]) -> Result<Resp
         .values()
         .filter(|c| status_filter.as_ref().is_none_or(|s| &c.status == s))
         .collect();
-    matching.sort_by(|a, b| {
-        let ordering = key(a).cmp(&key(b)).then(a.id.cmp(&b.id));
-        if descending {
-            ordering.reverse()
-        } else {
-            ordering
-        }
-    });
+    // Each connection's key is worked out once, not at every comparison.
+    matching.sort_by_cached_key(|c| (key(c), c.id));
+    if descending {
+        matching.reverse();
+    }
     let total = matching.len() as u64;
     let start = ((page - 1).saturating_mul(page_size)).min(total) as usize;
     let end = page.saturating_mul(page_size).min(total) as usize;
