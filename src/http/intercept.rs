@@ -48,7 +48,7 @@ struct Taken {
 }
 
 /// A success answer (any 2xx), its body not decoded yet.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Success {
     pub status: StatusCode,
     pub body: Bytes,

@@ -4,9 +4,10 @@
 //! `call` → `retry` (the loop; `classify` says what may be retried) →
 //! `intercept::exchange` → the generated call → `hooks` → `transport` (and
 //! `rate_limit`, shared by every request of a client) → the network, and the
-//! answer back the same way.
+//! answer back the same way, to be read by `decode` (off the task when large).
 
 pub(crate) mod classify;
+pub(crate) mod decode;
 pub(crate) mod hooks;
 pub(crate) mod intercept;
 pub(crate) mod rate_limit;
@@ -49,16 +50,19 @@ impl Operation {
 /// Makes one operation: `send` sends the generated call (once per attempt),
 /// `read` turns its success answer into the result; attempts are repeated as
 /// `policy` and the operation allow. The only caller of the retry loop.
-pub(crate) async fn call<T, V, Fut>(
+pub(crate) async fn call<T, V, Fut, R>(
     policy: &RetryPolicy,
     operation: Operation,
     send: impl Fn() -> Fut,
-    read: impl Fn(Success) -> Result<T, Error>,
+    read: R,
 ) -> Result<T, Error>
 where
     Fut: Future<Output = Result<ResponseValue<V>, raw::Error<ErrorMessage>>>,
+    R: Fn(Success) -> Result<T, Error> + Copy + Send + 'static,
+    T: Send + 'static,
 {
-    let (send, read) = (&send, &read);
-    let attempt = move || async move { read(intercept::exchange(send()).await?) };
+    let send = &send;
+    let attempt =
+        move || async move { decode::decode(intercept::exchange(send()).await?, read).await };
     retry::run(policy, operation.repeatable, operation.name, attempt).await
 }
