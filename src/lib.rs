@@ -76,7 +76,7 @@
 //!                       naming Codat's list parameters (query.rs), salvage, re-authorization
 //! paging/               Page and the streams over any linked listing (generic)
 //! http/                 call (the one door), retry + classify, intercept, hooks,
-//!                       transport, rate_limit
+//!                       transport, rate_limit, decode
 //! raw.rs                the generated client;   types/  the replacements it uses
 //! ```
 //!
@@ -85,7 +85,8 @@
 //! `http::call` → `http::retry` (each attempt) → `http::intercept::exchange`
 //! → the generated `list_connections` call → `http::hooks` →
 //! `http::transport` (headers, rate limit, whole body) → Codat, and the answer
-//! back the same way: decoded once in `connections::salvage`, handed out by
+//! back the same way: decoded once in `connections::salvage` (by
+//! `http::decode`, on tokio's blocking pool for a large page), handed out by
 //! `paging`.
 #![deny(missing_docs)]
 
