@@ -159,7 +159,8 @@ async fn the_default_pace_keeps_under_codats_thousand_requests_a_minute() {
     assert_eq!(unpaced.requests_per_minute(), None);
     let started = Instant::now();
     let done = concurrently(&unpaced, company, 1100, started).await;
-    assert!(done.iter().all(|t| *t < Duration::from_secs(1)));
+    let last = done.iter().max().unwrap();
+    assert!(*last < Duration::from_secs(1), "the last took {last:?}");
     support::record(
         "Rate limit",
         "1,100 requests at once through a client with the default pace",

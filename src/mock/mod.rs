@@ -86,6 +86,10 @@ use crate::{Client, Error};
 /// The API key the mock accepts.
 pub const MOCK_API_KEY: &str = "mock-codat-api-key";
 
+/// How many connections may wait to be accepted (the kernel caps it at
+/// `net.core.somaxconn`, 4,096 by default).
+const LISTEN_BACKLOG: u32 = 4096;
+
 /// A running mock Codat, listening on `127.0.0.1` on a free port. It stops
 /// when dropped.
 #[derive(Debug)]
@@ -98,7 +102,12 @@ pub struct MockCodat {
 impl MockCodat {
     /// Starts a mock with no companies, accepting [`MOCK_API_KEY`].
     pub async fn start() -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        // A burst of connections larger than tokio's default backlog of
+        // 1,024 waits in the queue instead of being dropped (and retried by
+        // the kernel a second later).
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind((std::net::Ipv4Addr::LOCALHOST, 0).into())?;
+        let listener = socket.listen(LISTEN_BACKLOG)?;
         let base_url = format!("http://{}", listener.local_addr()?);
         let state = Arc::new(Mutex::new(state::State::new(base_url.clone())));
         let (shutdown, stopped) = oneshot::channel();
