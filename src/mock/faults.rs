@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Response};
 use super::answers::error;
 
 /// Something the mock answers instead of Codat's behaviour; see
-/// [`MockCodat::inject`](super::MockCodat::inject).
+/// [`MockCodat::inject`](super::MockCodat::inject). A fault's own answer is
+/// not kept for the request's `Idempotency-Key` (the key is left free);
+/// Codat's answer, when a fault delays it or drops it after, is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
@@ -31,8 +33,13 @@ pub enum Fault {
     },
     /// Waits this long, then answers as Codat would.
     Delay(std::time::Duration),
-    /// Closes the connection without answering.
+    /// Closes the connection without answering (and without acting on
+    /// the request).
     DropConnection,
+    /// Acts on the request as Codat would (a create creates, and an
+    /// `Idempotency-Key` keeps the answer), then closes the connection
+    /// before the answer is sent: the answer a client loses on the way.
+    DropAfterProcessing,
     /// Sends the status and the start of a body, then closes the connection.
     DropDuringBody {
         /// The HTTP status sent before the connection drops.
@@ -45,7 +52,12 @@ pub enum Fault {
 impl Fault {
     /// The answer this fault gives; `codat` is the answer Codat would give,
     /// for the one fault (`Delay`) that only holds it back.
-    pub(super) async fn answer(self, codat: impl FnOnce() -> Response) -> Response {
+    /// The fault's answer; `codat` is Codat's own, awaited only by the
+    /// faults that answer as Codat would.
+    pub(super) async fn answer(
+        self,
+        codat: impl std::future::Future<Output = Response>,
+    ) -> Response {
         match self {
             Fault::Status {
                 status,
@@ -75,13 +87,19 @@ impl Fault {
             }
             Fault::Delay(delay) => {
                 tokio::time::sleep(delay).await;
-                codat()
+                codat.await
             }
             Fault::DropConnection => {
                 // Unwinding out of the connection's task closes the socket with
                 // no answer at all; resume_unwind skips the panic hook, so
                 // nothing is printed.
                 std::panic::resume_unwind(Box::new("mock Codat dropped the connection"))
+            }
+            Fault::DropAfterProcessing => {
+                drop(codat.await);
+                std::panic::resume_unwind(Box::new(
+                    "mock Codat dropped the connection after acting on the request",
+                ))
             }
             Fault::DropDuringBody {
                 status,

@@ -4,8 +4,10 @@
 //! It behaves like Codat where the SDK and its users can tell: companies that
 //! exist or not, the API-key check, `PendingAuth` connections with a link URL,
 //! 1-based paging with `_links`, the `status=` query filter, unlink of linked
-//! connections only, delete, and authorization updates. Errors come in
-//! Codat's `ErrorMessage` shape. With [`MockCodat::send_webhooks_to`] it also
+//! connections only, delete, and authorization updates, and the
+//! `Idempotency-Key` of a `POST` or `PATCH` (its first answer replayed for
+//! 90 minutes, 409 while in progress, 422 for another request with it, a
+//! 429 never kept). Errors come in Codat's `ErrorMessage` shape. With [`MockCodat::send_webhooks_to`] it also
 //! sends Codat's signed connection webhooks, with delivery faults.
 //!
 //! Its paths, methods and parameter names are those of
@@ -68,6 +70,7 @@ mod contract;
 mod controls;
 mod faults;
 mod handlers;
+mod idempotency;
 mod rate_limit;
 mod server;
 mod state;

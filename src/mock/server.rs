@@ -11,6 +11,7 @@ use axum::Router;
 
 use super::answers::{error, validation_failed};
 use super::handlers;
+use super::idempotency::{self, Admission};
 use super::state::{ReceivedRequest, State};
 
 type Shared = Arc<Mutex<State>>;
@@ -35,7 +36,7 @@ async fn record_and_inject(Extract(shared): Extract<Shared>, request: Request) -
             "the request body is too large",
         );
     };
-    let (latency, fault, rate) = {
+    let (latency, fault, rate, claim) = {
         let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
         state.received.push(ReceivedRequest {
             method: parts.method.to_string(),
@@ -55,29 +56,49 @@ async fn record_and_inject(Extract(shared): Extract<Shared>, request: Request) -
             body: bytes.to_vec(),
         });
         // Over the rate limit, Codat refuses before anything else (a
-        // queued fault waits for the next request it lets through).
+        // queued fault waits for the next request it lets through, and the
+        // request's Idempotency-Key is left free).
         let rate = state.rate.count(tokio::time::Instant::now());
-        let fault = if rate.refused() {
-            None
-        } else {
-            state.faults.pop_front()
-        };
-        (state.latency, fault, rate)
+        if rate.refused() {
+            return refused(rate);
+        }
+        match idempotency::admit(&state.idempotency, &state.authorization, &parts, &bytes) {
+            Admission::Answer(mut response) => {
+                rate.apply(&mut response);
+                return response;
+            }
+            Admission::Unkeyed => (state.latency, state.faults.pop_front(), rate, None),
+            Admission::Claimed(claim) => {
+                (state.latency, state.faults.pop_front(), rate, Some(claim))
+            }
+        }
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let answer = || {
-        if rate.refused() {
-            return rate.refusal();
+    // Codat's own answer is kept for the key (also when a fault delays it
+    // or drops it after); a fault's answer leaves the key free.
+    let codat = async {
+        let response = {
+            let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
+            serve(&mut state, &parts, &bytes)
+        };
+        match claim {
+            Some(claim) => claim.settle(response).await,
+            None => response,
         }
-        let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
-        serve(&mut state, &parts, &bytes)
     };
     let mut response = match fault {
-        None => answer(),
-        Some(fault) => fault.answer(answer).await,
+        None => codat.await,
+        Some(fault) => fault.answer(codat).await,
     };
+    rate.apply(&mut response);
+    response
+}
+
+/// The 429 of a request over the limit.
+fn refused(rate: super::rate_limit::Verdict) -> Response {
+    let mut response = rate.refusal();
     rate.apply(&mut response);
     response
 }

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::contract::Contract;
 use super::faults::Fault;
+use super::idempotency::Keys;
 use super::rate_limit::RateWindow;
 use super::webhooks::Outbox;
 use crate::raw::types::Connection;
@@ -31,6 +32,27 @@ pub struct ReceivedRequest {
     pub body: Vec<u8>,
 }
 
+impl ReceivedRequest {
+    /// The request's `Idempotency-Key`, when it sent one.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mock = codat_connections::mock::MockCodat::start().await?;
+    /// let company = mock.add_company();
+    /// mock.client()?.connections().create(company, "gbol").await?;
+    /// let create = mock.requests().pop().unwrap();
+    /// assert!(create.idempotency_key().is_some());
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("idempotency-key"))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
 /// Everything the mock knows.
 #[derive(Debug)]
 pub(super) struct State {
@@ -40,6 +62,8 @@ pub(super) struct State {
     pub(super) faults: VecDeque<Fault>,
     pub(super) latency: Duration,
     pub(super) rate: RateWindow,
+    /// The `Idempotency-Key`s seen, and their answers.
+    pub(super) idempotency: Keys,
     pub(super) contract: &'static Contract,
     /// The `Authorization` value the mock's key makes, marked sensitive so
     /// that `Debug` does not show it.
@@ -57,6 +81,7 @@ impl State {
             faults: VecDeque::new(),
             latency: Duration::ZERO,
             rate: RateWindow::default(),
+            idempotency: Keys::default(),
             contract: Contract::shared(),
             authorization: expected_authorization(),
             webhooks: Default::default(),
