@@ -112,6 +112,16 @@ pub enum Error {
         /// How many attempts were made (0 when nothing was sent).
         attempts: u32,
     },
+    /// Codat refused the request (422) because its `Idempotency-Key` was
+    /// used before for a request with another body: give each distinct
+    /// write its own key.
+    #[error("the Idempotency-Key {key} was used before for another request: {api}")]
+    IdempotencyKeyReused {
+        /// The key the request carried.
+        key: uuid::Uuid,
+        /// Codat's answer.
+        api: Box<ApiError>,
+    },
 }
 
 /// An error status from Codat, with Codat's `ErrorMessage` when the body held one.
@@ -128,6 +138,10 @@ pub struct ApiError {
     pub retry_after: Option<String>,
     /// How many attempts were made (more than one when retried).
     pub attempts: u32,
+    /// The `Idempotency-Key` the request carried (a create or an unlink):
+    /// Codat replays the answer to a request with this key for 90 minutes,
+    /// so asking again with it later cannot act twice.
+    pub idempotency_key: Option<uuid::Uuid>,
 }
 
 /// A connection whose JSON does not decode; see [`Error::ConnectionDecode`].
@@ -283,7 +297,7 @@ impl Error {
     /// Records how many attempts led to this error.
     pub(crate) fn with_attempts(mut self, count: u32) -> Self {
         match &mut self {
-            Error::Api(api) => api.attempts = count,
+            Error::Api(api) | Error::IdempotencyKeyReused { api, .. } => api.attempts = count,
             Error::ConnectionDecode(item) => item.attempts = count,
             Error::Timeout { attempts, .. }
             | Error::Transport { attempts, .. }
@@ -300,7 +314,7 @@ impl Error {
     /// 0 when nothing was sent).
     pub fn attempts(&self) -> u32 {
         match self {
-            Error::Api(api) => api.attempts,
+            Error::Api(api) | Error::IdempotencyKeyReused { api, .. } => api.attempts,
             Error::ConnectionDecode(item) => item.attempts,
             Error::Timeout { attempts, .. }
             | Error::Transport { attempts, .. }
@@ -313,7 +327,7 @@ impl Error {
     /// The HTTP status Codat answered with, if it answered.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Error::Api(api) => Some(api.status),
+            Error::Api(api) | Error::IdempotencyKeyReused { api, .. } => Some(api.status),
             Error::Decode { status, .. } => *status,
             Error::ConnectionDecode(item) => Some(item.http_status),
             Error::ResponseTooLarge { status, .. } => Some(*status),
@@ -324,7 +338,20 @@ impl Error {
     /// Codat's correlation id for the failed request: quote it to Codat's support.
     pub fn correlation_id(&self) -> Option<&str> {
         match self {
-            Error::Api(api) => api.message.as_ref()?.correlation_id.as_deref(),
+            Error::Api(api) | Error::IdempotencyKeyReused { api, .. } => {
+                api.message.as_ref()?.correlation_id.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    /// The `Idempotency-Key` of the write that failed, when Codat answered
+    /// it: ask again with the same key (`.idempotency_key(..)` on the
+    /// operation) and Codat replays its answer instead of acting twice.
+    pub fn idempotency_key(&self) -> Option<uuid::Uuid> {
+        match self {
+            Error::Api(api) => api.idempotency_key,
+            Error::IdempotencyKeyReused { key, .. } => Some(*key),
             _ => None,
         }
     }
@@ -366,6 +393,7 @@ mod tests {
             body: body.to_owned(),
             retry_after: None,
             attempts: 1,
+            idempotency_key: None,
         }))
     }
 

@@ -72,6 +72,7 @@
 //!
 //! ```text
 //! client.rs, sweep.rs   Client and its settings; the sweep over many companies
+//! call.rs               Call: one operation with its own options, sent when awaited
 //! connections/          the area: its operations, the list builder, the one place
 //!                       naming Codat's list parameters (query.rs), salvage, re-authorization
 //! paging/               Page and the streams over any linked listing (generic)
@@ -82,14 +83,16 @@
 //!
 //! `client.connections().list(company).connections()` goes one way:
 //! `connections::list` (the page's query) → `paging` (which page next) →
-//! `http::call` → `http::retry` (each attempt) → `http::intercept::exchange`
-//! → the generated `list_connections` call → `http::hooks` →
-//! `http::transport` (headers, rate limit, whole body) → Codat, and the answer
+//! `http::call` (the call's options, an `Idempotency-Key` for a write) →
+//! `http::retry` (each attempt) → `http::intercept::exchange` → the
+//! generated `list_connections` call → `http::hooks` (the settings, then
+//! `http::options`) → `http::transport` (rate limit, whole body) → Codat, and the answer
 //! back the same way: decoded once in `connections::salvage` (by
 //! `http::decode`, on tokio's blocking pool for a large page), handed out by
 //! `paging`.
 #![deny(missing_docs)]
 
+mod call;
 mod client;
 mod connections;
 mod error;
@@ -107,6 +110,7 @@ mod sweep;
 mod types;
 pub mod webhooks;
 
+pub use call::Call;
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
@@ -117,6 +121,7 @@ pub use connections::{
 };
 pub use error::{ApiError, Error, UndecodedConnection, BODY_SNIPPET_LIMIT};
 pub use http::rate_limit::{RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
+pub use http::response::Response;
 pub use http::retry::RetryPolicy;
 pub use http::transport::RequestSettings;
 pub use paging::Page;

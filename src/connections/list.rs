@@ -11,10 +11,13 @@ use futures::stream::{Stream, TryStreamExt};
 
 use crate::connections::query::{ListParameters, ListQuery};
 use crate::connections::salvage;
+use crate::http::options::CallOptions;
 use crate::http::{self, Operation};
 use crate::paging::{self, FetchPage, Items, Keyed, Pages};
 use crate::raw::types::{Connection, Connections as ConnectionsPage};
-use crate::{Client, CompanyId, ConnectionId, ConnectionStatus, Error, Page, RetryPolicy};
+use crate::{
+    Client, CompanyId, ConnectionId, ConnectionStatus, Error, Page, Response, RetryPolicy,
+};
 
 const LIST: Operation = Operation::idempotent("list-connections");
 
@@ -38,6 +41,7 @@ pub struct ListConnections<'a> {
     client: &'a Client,
     parameters: ListParameters,
     retry: Option<RetryPolicy>,
+    options: CallOptions,
     read_ahead: usize,
     concurrent_pages: usize,
 }
@@ -52,6 +56,7 @@ impl<'a> ListConnections<'a> {
             client,
             parameters: ListParameters::new(company_id),
             retry,
+            options: CallOptions::default(),
             read_ahead: 0,
             concurrent_pages: 1,
         }
@@ -102,6 +107,20 @@ impl<'a> ListConnections<'a> {
         self
     }
 
+    /// The longest each attempt of each page request may take, instead of
+    /// the client's [`timeout`](crate::ClientBuilder::timeout).
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// Sends the header `name: value` with each page request; refused as
+    /// by [`Call::header`](crate::Call::header).
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.options.add_header(name, value);
+        self
+    }
+
     /// The page to fetch, from 1 (default 1).
     pub fn page(mut self, page: u32) -> Self {
         self.parameters.page = Some(page);
@@ -135,9 +154,15 @@ impl<'a> ListConnections<'a> {
 
     /// Sends the request.
     pub async fn send(self) -> Result<Page<Connection>, Error> {
+        Ok(self.send_with_response().await?.value)
+    }
+
+    /// Sends the request: the page, with the answer's status and headers
+    /// and how many attempts it took.
+    pub async fn send_with_response(self) -> Result<Response<Page<Connection>>, Error> {
         let query = self.parameters.check()?;
         let policy = self.client.policy(self.retry.as_ref());
-        list_page(self.client, &query, policy).await
+        list_page(self.client, &query, policy, self.options).await
     }
 }
 
@@ -146,9 +171,10 @@ async fn list_page(
     client: &Client,
     query: &ListQuery,
     policy: &RetryPolicy,
-) -> Result<Page<Connection>, Error> {
+    options: CallOptions,
+) -> Result<Response<Page<Connection>>, Error> {
     let send = || query.send(client.raw());
-    http::call(policy, LIST, send, salvage::page).await
+    http::call(policy, LIST, options, send, salvage::page).await
 }
 
 impl ListConnections<'_> {
@@ -188,10 +214,13 @@ impl ListConnections<'_> {
         });
         let client = self.client.clone();
         let policy = client.policy(self.retry.as_ref()).clone();
+        let options = self.options;
         let fetch: FetchPage<ListQuery, Connection> = Arc::new(move |query| {
-            let client = client.clone();
-            let policy = policy.clone();
-            Box::pin(async move { list_page(&client, &query, &policy).await })
+            let (client, policy, options) = (client.clone(), policy.clone(), options.clone());
+            Box::pin(async move {
+                let page = list_page(&client, &query, &policy, options).await?;
+                Ok(page.value)
+            })
         });
         let pages = paging::pages(first, fetch, self.read_ahead, self.concurrent_pages);
         PageStream(pages)

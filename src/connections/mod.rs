@@ -13,10 +13,18 @@ pub use reauthorization::{NeedsReauthorization, Reauthorization};
 
 use std::collections::HashMap;
 
-use crate::http::{self, Operation};
-use crate::raw::types::{Connection, CreateConnectionBody, UpdateConnectionStatus};
+use std::future::Future;
+
+use crate::http::intercept::Success;
+use crate::http::Operation;
+use crate::raw;
+use crate::raw::builder::{
+    CreateConnection, DeleteConnection, GetConnection, UnlinkConnection,
+    UpdateConnectionAuthorization,
+};
+use crate::raw::types::{Connection, CreateConnectionBody, ErrorMessage, UpdateConnectionStatus};
 use crate::types::ids::{IntoCompanyId, IntoConnectionId, IntoPlatformKey};
-use crate::{Client, ConnectionStatus, Error, RetryPolicy};
+use crate::{Call, Client, ConnectionStatus, Error, RetryPolicy};
 
 impl Client {
     /// The Connections operations.
@@ -28,12 +36,12 @@ impl Client {
     }
 }
 
-/// A create is repeated only when Codat provably did not process it: a
-/// repeated create can make a second connection.
-const CREATE: Operation = Operation::only_once("create-connection");
+/// A create and an unlink carry an `Idempotency-Key`: Codat replays the
+/// first answer to a repeated one instead of acting twice.
+const CREATE: Operation = Operation::keyed("create-connection");
 const GET: Operation = Operation::idempotent("get-connection");
 const DELETE: Operation = Operation::idempotent("delete-connection");
-const UNLINK: Operation = Operation::idempotent("unlink-connection");
+const UNLINK: Operation = Operation::keyed("unlink-connection");
 const UPDATE_AUTHORIZATION: Operation = Operation::idempotent("update-connection-authorization");
 
 /// What an unlink sends: the status the connection is to have.
@@ -72,9 +80,10 @@ impl<'a> Connections<'a> {
     /// letters, such as `gbol`) for a company (`create-connection`). The new
     /// connection is `PendingAuth`; send the customer to its `link_url`.
     ///
-    /// It is retried only when Codat provably did not process it (429, or no
-    /// connection could be made): a repeated create can make a second
-    /// connection.
+    /// It carries an `Idempotency-Key` (a fresh UUID, or yours with
+    /// [`Call::idempotency_key`]), the same on every attempt, so a create
+    /// whose answer was lost is asked again safely: Codat answers with the
+    /// connection the first request made.
     ///
     /// ```no_run
     /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
@@ -85,18 +94,24 @@ impl<'a> Connections<'a> {
     /// println!("authorize at {}", connection.link_url);
     /// # Ok(()) }
     /// ```
-    pub async fn create(
+    pub fn create(
         &self,
         company_id: impl IntoCompanyId,
         platform_key: impl IntoPlatformKey,
-    ) -> Result<Connection, Error> {
-        let company = company_id.into_company_id()?;
-        let create = self.client.raw().create_connection().company_id(company);
-        let create = create.body(CreateConnectionBody {
-            platform_key: Some(platform_key.into_platform_key()?),
-        });
-        let send = || create.clone().send();
-        http::call(self.policy(), CREATE, send, salvage::connection).await
+    ) -> Call<'a, Connection> {
+        let create = || -> Result<_, Error> {
+            let company = company_id.into_company_id()?;
+            let create = self.client.raw().create_connection().company_id(company);
+            Ok(create.body(CreateConnectionBody {
+                platform_key: Some(platform_key.into_platform_key()?),
+            }))
+        };
+        self.call(
+            CREATE,
+            create(),
+            CreateConnection::send,
+            salvage::connection,
+        )
     }
 
     /// Lists a company's connections, one page per request (`list-connections`).
@@ -122,70 +137,89 @@ impl<'a> Connections<'a> {
     }
 
     /// Gets one connection (`get-connection`).
-    pub async fn get(
+    pub fn get(
         &self,
         company_id: impl IntoCompanyId,
         connection_id: impl IntoConnectionId,
-    ) -> Result<Connection, Error> {
-        let get = self.client.raw().get_connection();
-        let get = get.company_id(company_id.into_company_id()?);
-        let get = get.connection_id(connection_id.into_connection_id()?);
-        let send = || get.clone().send();
-        http::call(self.policy(), GET, send, salvage::connection).await
+    ) -> Call<'a, Connection> {
+        let get = || -> Result<_, Error> {
+            let get = self.client.raw().get_connection();
+            let get = get.company_id(company_id.into_company_id()?);
+            Ok(get.connection_id(connection_id.into_connection_id()?))
+        };
+        self.call(GET, get(), GetConnection::send, salvage::connection)
     }
 
     /// Updates a connection's authorization with the platform-specific
     /// values Codat documents for it (`update-connection-authorization`).
-    pub async fn update_authorization(
+    pub fn update_authorization(
         &self,
         company_id: impl IntoCompanyId,
         connection_id: impl IntoConnectionId,
         authorization: &HashMap<String, String>,
-    ) -> Result<Connection, Error> {
-        let update = self.client.raw().update_connection_authorization();
-        let update = update.company_id(company_id.into_company_id()?);
-        let update = update.connection_id(connection_id.into_connection_id()?);
-        let send = || update.clone().body(authorization.clone()).send();
-        http::call(
-            self.policy(),
-            UPDATE_AUTHORIZATION,
-            send,
-            salvage::connection,
-        )
-        .await
+    ) -> Call<'a, Connection> {
+        let update = || -> Result<_, Error> {
+            let update = self.client.raw().update_connection_authorization();
+            let update = update.body(authorization.clone());
+            let update = update.company_id(company_id.into_company_id()?);
+            Ok(update.connection_id(connection_id.into_connection_id()?))
+        };
+        let send = UpdateConnectionAuthorization::send;
+        self.call(UPDATE_AUTHORIZATION, update(), send, salvage::connection)
     }
 
     /// Deletes a connection and the data synced through it (`delete-connection`).
     /// This cannot be undone; to stop syncing but keep the data, [`unlink`](Self::unlink).
-    pub async fn delete(
+    pub fn delete(
         &self,
         company_id: impl IntoCompanyId,
         connection_id: impl IntoConnectionId,
-    ) -> Result<(), Error> {
-        let delete = self.client.raw().delete_connection();
-        let delete = delete.company_id(company_id.into_company_id()?);
-        let delete = delete.connection_id(connection_id.into_connection_id()?);
-        let send = || delete.clone().send();
+    ) -> Call<'a, ()> {
+        let delete = || -> Result<_, Error> {
+            let delete = self.client.raw().delete_connection();
+            let delete = delete.company_id(company_id.into_company_id()?);
+            Ok(delete.connection_id(connection_id.into_connection_id()?))
+        };
         // Any 2xx answer to a delete is a success, whatever its body.
-        http::call(self.policy(), DELETE, send, |_| Ok(())).await
+        self.call(DELETE, delete(), DeleteConnection::send, |_| Ok(()))
     }
 
     /// Unlinks a connection: Codat stops syncing but keeps the data, and the
-    /// customer can re-authorize later (`unlink-connection`).
-    pub async fn unlink(
+    /// customer can re-authorize later (`unlink-connection`). It carries an
+    /// `Idempotency-Key`, as [`create`](Self::create) does.
+    pub fn unlink(
         &self,
         company_id: impl IntoCompanyId,
         connection_id: impl IntoConnectionId,
-    ) -> Result<Connection, Error> {
-        let unlink = self.client.raw().unlink_connection().body(UNLINKED);
-        let unlink = unlink.company_id(company_id.into_company_id()?);
-        let unlink = unlink.connection_id(connection_id.into_connection_id()?);
-        let send = || unlink.clone().send();
-        http::call(self.policy(), UNLINK, send, salvage::connection).await
+    ) -> Call<'a, Connection> {
+        let unlink = || -> Result<_, Error> {
+            let unlink = self.client.raw().unlink_connection().body(UNLINKED);
+            let unlink = unlink.company_id(company_id.into_company_id()?);
+            Ok(unlink.connection_id(connection_id.into_connection_id()?))
+        };
+        self.call(
+            UNLINK,
+            unlink(),
+            UnlinkConnection::send,
+            salvage::connection,
+        )
     }
 
-    /// The retry policy these calls follow.
-    fn policy(&self) -> &RetryPolicy {
-        self.client.policy(self.retry.as_ref())
+    /// The call of `operation`, made by sending `builder` with `send`.
+    fn call<T, B, O, S, Fut>(
+        &self,
+        operation: Operation,
+        builder: Result<B, Error>,
+        send: S,
+        read: fn(Success) -> Result<T, Error>,
+    ) -> Call<'a, T>
+    where
+        T: Send + 'static,
+        B: Clone + Send + Sync + 'a,
+        S: Fn(B) -> Fut + Send + Sync + 'a,
+        Fut: Future<Output = Result<O, raw::Error<ErrorMessage>>> + Send + 'a,
+    {
+        let retry = self.retry.clone();
+        Call::new(self.client, retry, operation, builder, send, read)
     }
 }

@@ -34,19 +34,28 @@ pub(crate) enum Repeatable {
     /// Repeating has the same effect as sending once (GET, DELETE, PATCH to
     /// Unlinked, PUT).
     Idempotent,
-    /// Repeating may act twice (POST create): only when Codat provably did
-    /// not process the request.
-    OnlyIfNotProcessed,
+    /// Sent with an `Idempotency-Key` (POST create, PATCH unlink): Codat
+    /// replays its first answer to a request with the same key for 90
+    /// minutes, so a request whose answer was lost (a timeout, a dropped
+    /// connection) may be sent again. A 409 (the first request with the key
+    /// is still being answered) is asked again after a backoff; a 5xx is
+    /// not, since Codat would replay the same 5xx.
+    Keyed,
 }
 
 /// Whether an operation that is `repeatable` may be sent again after
-/// `error`: after a 429 or a failed connect Codat provably did not process it.
+/// `error`: after a 429 or a failed connect Codat provably did not process
+/// it; a keyed one also after a lost answer or a 409 (see [`Repeatable`]).
 pub(crate) fn may_retry(error: &Error, repeatable: Repeatable) -> bool {
     match (repeatable, error) {
         (_, Error::Api(api)) if api.status == StatusCode::TOO_MANY_REQUESTS => true,
         (_, Error::Transport { source, .. }) if source.is_connect() => true,
         (Repeatable::Idempotent, err) => err.is_retryable(),
-        (Repeatable::OnlyIfNotProcessed, _) => false,
+        (Repeatable::Keyed, Error::Api(api)) => api.status == StatusCode::CONFLICT,
+        (Repeatable::Keyed, err @ (Error::Timeout { .. } | Error::Transport { .. })) => {
+            err.is_retryable()
+        }
+        (Repeatable::Keyed, _) => false,
     }
 }
 

@@ -43,6 +43,7 @@ mod tests {
     fn answer(body: Vec<u8>) -> Success {
         Success {
             status: StatusCode::OK,
+            headers: Default::default(),
             body: Bytes::from(body),
         }
     }

@@ -4,14 +4,16 @@
 //! They hand every request to the client's [`RequestSettings`] (its inner
 //! value), so that the crate's own operations and a user who drops down to
 //! [`crate::Client::raw`] get the same Authorization header, user agent,
-//! timeout, tracing span, rate limit and bounded body; what the crate's own
-//! calls do beyond that is in `src/http/intercept.rs`.
+//! timeout, tracing span, rate limit and bounded body; then the options of
+//! the call being made, when it is one of the crate's own (`src/http/options.rs`:
+//! its timeout, headers and `Idempotency-Key`). What the crate's own calls do
+//! with the answer is in `src/http/intercept.rs`.
 
 use progenitor_client::{ClientHooks, OperationInfo};
 use tracing::Instrument;
 
-use crate::http::intercept;
 use crate::http::transport::RequestSettings;
+use crate::http::{intercept, options};
 use crate::raw;
 
 /// Codat's name for an operation (progenitor's names use `_`).
@@ -26,6 +28,7 @@ impl ClientHooks<RequestSettings> for raw::Client {
         _info: &OperationInfo,
     ) -> Result<(), raw::Error<E>> {
         self.inner.prepare(request);
+        options::apply(request);
         Ok(())
     }
 

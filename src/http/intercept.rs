@@ -24,11 +24,12 @@ use std::cell::RefCell;
 use std::future::Future;
 
 use bytes::Bytes;
+use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
 use crate::error::{snippet, ApiError};
 use crate::http::transport::{Answer, TooLarge};
-use crate::raw::{self, types::ErrorMessage, ResponseValue};
+use crate::raw::{self, types::ErrorMessage};
 use crate::Error;
 
 tokio::task_local! {
@@ -42,6 +43,7 @@ const TAKEN_BY_THE_CRATE: &str = "the answer is read by the crate, not the gener
 /// The parts of an answer the crate's own calls read.
 struct Taken {
     status: StatusCode,
+    headers: HeaderMap,
     retry_after: Option<String>,
     /// `Err(limit)`: refused for its size.
     body: Result<Bytes, usize>,
@@ -51,6 +53,7 @@ struct Taken {
 #[derive(Debug, Clone)]
 pub(crate) struct Success {
     pub status: StatusCode,
+    pub headers: HeaderMap,
     pub body: Bytes,
 }
 
@@ -84,7 +87,7 @@ impl Success {
 /// Runs one generated call as the crate's own: its answer comes back here
 /// instead of being read by the generated code.
 pub(crate) async fn exchange<V>(
-    call: impl Future<Output = Result<ResponseValue<V>, raw::Error<ErrorMessage>>>,
+    call: impl Future<Output = Result<V, raw::Error<ErrorMessage>>>,
 ) -> Result<Success, Error> {
     TAKEN
         .scope(RefCell::new(None), async {
@@ -114,6 +117,7 @@ pub(crate) fn hand_over(mut answer: Answer) -> reqwest::Response {
         let taken = Taken {
             status: answer.status,
             retry_after: answer.retry_after(),
+            headers: std::mem::take(&mut answer.headers),
             body: answer.body.replace(Bytes::new()).ok_or(answer.limit),
         };
         slot.replace(Some(taken));
@@ -149,6 +153,7 @@ impl Taken {
             }),
             Ok(body) if self.status.is_success() => Ok(Success {
                 status: self.status,
+                headers: self.headers,
                 body,
             }),
             Ok(body) => Err(api_error(self.status, self.retry_after, &body)),
@@ -189,6 +194,7 @@ fn api_error(status: StatusCode, retry_after: Option<String>, body: &[u8]) -> Er
         body: snippet(body),
         retry_after,
         attempts: 1,
+        idempotency_key: None,
     }))
 }
 
@@ -200,6 +206,7 @@ mod tests {
     fn decode(body: &[u8]) -> serde_json::Result<Connections> {
         let success = Success {
             status: reqwest::StatusCode::OK,
+            headers: Default::default(),
             body: bytes::Bytes::copy_from_slice(body),
         };
         success.decode()

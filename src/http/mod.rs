@@ -10,15 +10,22 @@ pub(crate) mod classify;
 pub(crate) mod decode;
 pub(crate) mod hooks;
 pub(crate) mod intercept;
+pub(crate) mod options;
 pub(crate) mod rate_limit;
+pub(crate) mod response;
 pub(crate) mod retry;
 pub(crate) mod transport;
 
 use std::future::Future;
 
+use reqwest::StatusCode;
+use uuid::Uuid;
+
 use crate::http::classify::Repeatable;
 use crate::http::intercept::Success;
-use crate::raw::{self, types::ErrorMessage, ResponseValue};
+use crate::http::options::CallOptions;
+use crate::http::response::Response;
+use crate::raw::{self, types::ErrorMessage};
 use crate::{Error, RetryPolicy};
 
 /// One of Codat's operations, as the retry loop needs to know it.
@@ -38,31 +45,81 @@ impl Operation {
         }
     }
 
-    /// An operation that may act twice if repeated (a create).
-    pub(crate) const fn only_once(name: &'static str) -> Self {
+    /// An operation that would act twice if repeated (a create), or whose
+    /// second answer would differ (an unlink): sent with an
+    /// `Idempotency-Key`, the same on every attempt, so that Codat replays
+    /// its first answer.
+    pub(crate) const fn keyed(name: &'static str) -> Self {
         Self {
             name,
-            repeatable: Repeatable::OnlyIfNotProcessed,
+            repeatable: Repeatable::Keyed,
         }
     }
 }
 
 /// Makes one operation: `send` sends the generated call (once per attempt),
-/// `read` turns its success answer into the result; attempts are repeated as
-/// `policy` and the operation allow. The only caller of the retry loop.
-pub(crate) async fn call<T, V, Fut, R>(
+/// `read` turns its success answer into the value; attempts are repeated as
+/// `policy` and the operation allow, each with the call's `options` (a keyed
+/// operation's `Idempotency-Key` is chosen here, once for all its attempts).
+/// The only caller of the retry loop.
+pub(crate) async fn call<T, O, Fut, R>(
     policy: &RetryPolicy,
     operation: Operation,
+    mut options: CallOptions,
     send: impl Fn() -> Fut,
     read: R,
-) -> Result<T, Error>
+) -> Result<Response<T>, Error>
 where
-    Fut: Future<Output = Result<ResponseValue<V>, raw::Error<ErrorMessage>>>,
+    Fut: Future<Output = Result<O, raw::Error<ErrorMessage>>>,
     R: Fn(Success) -> Result<T, Error> + Copy + Send + 'static,
     T: Send + 'static,
 {
+    if let Some(refused) = options.refused.take() {
+        return Err(refused.into());
+    }
+    let key = match (operation.repeatable, options.idempotency_key) {
+        (Repeatable::Keyed, key) => Some(key.unwrap_or_else(Uuid::new_v4)),
+        (_, Some(_)) => {
+            return Err(Error::InvalidInput {
+                field: "Idempotency-Key",
+                value: None,
+                reason: "is sent only with creates and unlinks (Codat's POST and PATCH)",
+            })
+        }
+        (_, None) => None,
+    };
+    options.idempotency_key = key;
     let send = &send;
-    let attempt =
-        move || async move { decode::decode(intercept::exchange(send()).await?, read).await };
-    retry::run(policy, operation.repeatable, operation.name, attempt).await
+    let attempt = move || async move {
+        let mut answer = intercept::exchange(send()).await?;
+        let (status, headers) = (answer.status, std::mem::take(&mut answer.headers));
+        let value = decode::decode(answer, read).await?;
+        Ok((value, status, headers))
+    };
+    let run = retry::run(policy, operation.repeatable, operation.name, attempt);
+    match options.scope(run).await {
+        Ok(((value, status, headers), attempts)) => Ok(Response {
+            value,
+            status,
+            headers,
+            attempts,
+        }),
+        Err(error) => Err(with_key(error, key)),
+    }
+}
+
+/// `error` of a request that carried `key`: Codat's answer says the key,
+/// and a 422 for it is [`Error::IdempotencyKeyReused`].
+fn with_key(error: Error, key: Option<Uuid>) -> Error {
+    match (error, key) {
+        (Error::Api(mut api), Some(key)) => {
+            api.idempotency_key = Some(key);
+            if api.status == StatusCode::UNPROCESSABLE_ENTITY {
+                Error::IdempotencyKeyReused { key, api }
+            } else {
+                Error::Api(api)
+            }
+        }
+        (error, _) => error,
+    }
 }

@@ -19,11 +19,21 @@
 //!   answer) falls back to the backoff, with its jitter kept in the upper
 //!   half (between half the backoff and the backoff), as Codat's TypeScript
 //!   SDK does; a server that refused the request is never asked again at once.
-//! - **Safe by operation**: reads, deletes, unlinks and authorization updates
-//!   are repeated on 408/429/5xx, timeouts and connection errors; creating a
-//!   connection is repeated only when Codat provably did not process it (429,
-//!   or no connection could be made), because a repeated create can make a
-//!   second connection.
+//! - **Safe by operation**: reads, deletes and authorization updates are
+//!   repeated on 408/429/5xx, timeouts and connection errors.
+//! - **Writes by Codat's idempotency rules**: a create or an unlink (a
+//!   `POST` or `PATCH`) carries an `Idempotency-Key`, the same on every
+//!   attempt, and Codat answers a repeated key with the first answer (kept
+//!   90 minutes) instead of acting twice. So such a write is repeated after
+//!   a timeout or a dropped connection (the first answer may have been
+//!   lost: the repeat gets it back, and no second connection is made);
+//!   after a 409 (the first request with that key is still being answered),
+//!   with backoff; and after a 429, with the same key, once `Retry-After`
+//!   has passed (Codat keeps no 429 for a key). It is **not** repeated after
+//!   a 5xx or a 408, which Codat keeps for the key and would only replay: the
+//!   error names the key ([`Error::idempotency_key`](crate::Error::idempotency_key)),
+//!   to ask again with later. A 422 for the key means it was used with
+//!   another request: [`Error::IdempotencyKeyReused`](crate::Error::IdempotencyKeyReused).
 
 use std::collections::hash_map::RandomState;
 use std::future::Future;
@@ -148,7 +158,8 @@ fn full_jitter(ceiling: Duration) -> Duration {
 }
 
 /// Runs `attempt` until it succeeds or `policy` and `repeatable` allow no
-/// more attempts; the error returned says how many attempts were made.
+/// more attempts; the value comes with, and the error returned says, how
+/// many attempts were made.
 ///
 /// It knows nothing of what is attempted: `operation` only names it in the
 /// log, and each call of `attempt` produces one complete exchange.
@@ -157,7 +168,7 @@ pub(crate) async fn run<T, F, Fut>(
     repeatable: Repeatable,
     operation: &'static str,
     mut attempt: F,
-) -> Result<T, Error>
+) -> Result<(T, u32), Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, Error>>,
@@ -168,7 +179,7 @@ where
         let error = match attempt().await {
             Ok(value) => {
                 tracing::debug!(operation, attempt = number, "codat request succeeded");
-                return Ok(value);
+                return Ok((value, number));
             }
             Err(error) => error.with_attempts(number),
         };
@@ -251,6 +262,7 @@ mod tests {
             body: String::new(),
             retry_after: None,
             attempts: 1,
+            idempotency_key: None,
         }))
     }
 
@@ -259,7 +271,7 @@ mod tests {
     async fn run_through(
         repeatable: Repeatable,
         outcomes: Vec<Result<(), Error>>,
-    ) -> (Result<(), Error>, usize) {
+    ) -> (Result<((), u32), Error>, usize) {
         let mut outcomes = outcomes.into_iter();
         let mut made = 0;
         let result = run(&RetryPolicy::default(), repeatable, "test", || {
@@ -291,18 +303,19 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn calls_that_may_act_twice_are_repeated_only_after_429() {
-        let (result, made) =
-            run_through(Repeatable::OnlyIfNotProcessed, vec![Err(answered(503))]).await;
-        assert_eq!((made, result.unwrap_err().attempts()), (1, 1));
-
+    async fn keyed_calls_are_repeated_after_409_and_429_never_after_5xx() {
+        // Codat replays a keyed request's 5xx: asking again gains nothing.
+        for status in [500, 503, 408, 400] {
+            let (result, made) = run_through(Repeatable::Keyed, vec![Err(answered(status))]).await;
+            assert_eq!((made, result.unwrap_err().attempts()), (1, 1), "{status}");
+        }
         let (result, made) = run_through(
-            Repeatable::OnlyIfNotProcessed,
-            vec![Err(answered(429)), Ok(())],
+            Repeatable::Keyed,
+            vec![Err(answered(429)), Err(answered(409)), Ok(())],
         )
         .await;
-        assert!(result.is_ok());
-        assert_eq!(made, 2);
+        assert_eq!(result.unwrap().1, 3);
+        assert_eq!(made, 3);
     }
 
     fn refused_with_retry_after(value: &str) -> Error {
@@ -320,7 +333,7 @@ mod tests {
     async fn attempt_times(retry_after: &str) -> Vec<Duration> {
         let started = tokio::time::Instant::now();
         let mut times = Vec::new();
-        let result: Result<(), Error> = run(
+        let result: Result<((), u32), Error> = run(
             &RetryPolicy::default(),
             Repeatable::Idempotent,
             "test",
