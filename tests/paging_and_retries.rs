@@ -295,153 +295,37 @@ struct Retry {
     connections_after: i64,
 }
 
+#[rustfmt::skip]
 fn retries() -> Vec<Retry> {
     let fast = || RetryPolicy::default().max_attempts(5);
-    let any_wait = Duration::ZERO..=Duration::MAX;
+    let any = Duration::ZERO..=Duration::MAX;
+    let secs = Duration::from_secs;
     let malformed = || json_bytes_answer(b"{\"results\": [");
     let in_four_seconds = (chrono::Utc::now() + chrono::Duration::seconds(4))
         .to_rfc2822()
         .replace("+0000", "GMT");
+    let dropped_body = Fault::DropDuringBody { status: 200, partial_body: b"{\"results\": [".to_vec() };
+    let row = |what, answers, policy, create, ends, requests, waited, connections_after| Retry {
+        what, answers, policy, create, ends, requests, waited, connections_after,
+    };
+    // what, answers, policy, create (else list), ends, requests, waited, connections after
     vec![
-        Retry {
-            what: "429 with Retry-After 2: waits the seconds",
-            answers: vec![(status_answer(429, Some("2")), 1)],
-            policy: fast(),
-            create: false,
-            ends: "ok",
-            requests: 2,
-            waited: Duration::from_secs(2)..=Duration::from_millis(2099),
-            connections_after: 1,
-        },
-        Retry {
-            // The date has whole seconds: between 3 and 4 seconds remain.
-            what: "429 with Retry-After a date: waits until the date",
-            answers: vec![(status_answer(429, Some(&in_four_seconds)), 1)],
-            policy: fast(),
-            create: false,
-            ends: "ok",
-            requests: 2,
-            waited: Duration::from_secs(2)..=Duration::from_secs(4),
-            connections_after: 1,
-        },
-        Retry {
-            what: "Retry-After longer than the policy allows: fails at once",
-            answers: vec![(status_answer(429, Some("86400")), 1)],
-            policy: fast()
-                .max_delay(Duration::from_secs(600))
-                .max_elapsed(Duration::from_secs(60)),
-            create: false,
-            ends: "429 retryable",
-            requests: 1,
-            waited: Duration::ZERO..=Duration::from_secs(1),
-            connections_after: 1,
-        },
-        Retry {
-            what: "503 twice, then success",
-            answers: vec![(status_answer(503, None), 2)],
-            policy: fast(),
-            create: false,
-            ends: "ok",
-            requests: 3,
-            waited: any_wait.clone(),
-            connections_after: 1,
-        },
-        Retry {
-            what: "a create answered 503 is not sent twice",
-            answers: vec![(status_answer(503, None), 1)],
-            policy: fast(),
-            create: true,
-            ends: "503 retryable",
-            requests: 1,
-            waited: any_wait.clone(),
-            connections_after: 1,
-        },
-        Retry {
-            what: "a create answered 429 is retried (Codat did not process it)",
-            answers: vec![(status_answer(429, Some("1")), 1)],
-            policy: fast(),
-            create: true,
-            ends: "ok",
-            requests: 2,
-            waited: any_wait.clone(),
-            connections_after: 2,
-        },
-        Retry {
-            what: "500 until the attempts run out",
-            answers: vec![(status_answer(500, None), 4)],
-            policy: RetryPolicy::default().max_attempts(4),
-            create: false,
-            ends: "500 retryable",
-            requests: 4,
-            waited: any_wait.clone(),
-            connections_after: 1,
-        },
-        Retry {
-            what: "404 is not retried",
-            answers: vec![(status_answer(404, None), 1)],
-            policy: fast(),
-            create: false,
-            ends: "404",
-            requests: 1,
-            waited: any_wait.clone(),
-            connections_after: 1,
-        },
-        Retry {
-            what: "503 twice, then a malformed success: every attempt counted",
-            answers: vec![(status_answer(503, None), 2), (malformed(), 1)],
-            policy: fast(),
-            create: false,
-            ends: "decode 200",
-            requests: 3,
-            waited: any_wait.clone(),
-            connections_after: 1,
-        },
-        Retry {
-            what: "a malformed success alone is one attempt",
-            answers: vec![(malformed(), 1)],
-            policy: fast(),
-            create: false,
-            ends: "decode 200",
-            requests: 1,
-            waited: any_wait.clone(),
-            connections_after: 1,
-        },
-        Retry {
-            what: "a dropped connection is retried for a read",
-            answers: vec![(Fault::DropConnection, 1)],
-            policy: fast(),
-            create: false,
-            ends: "ok",
-            requests: 2,
-            waited: any_wait.clone(),
-            connections_after: 1,
-        },
-        Retry {
-            what: "a dropped connection is not retried for a create",
-            answers: vec![(Fault::DropConnection, 1)],
-            policy: fast(),
-            create: true,
-            ends: "transport",
-            requests: 1,
-            waited: any_wait.clone(),
-            connections_after: 1,
-        },
-        Retry {
-            what: "a connection dropped during the body, every time",
-            answers: vec![(
-                Fault::DropDuringBody {
-                    status: 200,
-                    partial_body: b"{\"results\": [".to_vec(),
-                },
-                2,
-            )],
-            policy: RetryPolicy::default().max_attempts(2),
-            create: false,
-            ends: "transport",
-            requests: 2,
-            waited: any_wait,
-            connections_after: 1,
-        },
+        row("429 with Retry-After 2: waits the seconds", vec![(status_answer(429, Some("2")), 1)], fast(), false, "ok", 2, secs(2)..=Duration::from_millis(2099), 1),
+        // The date has whole seconds: between 3 and 4 seconds remain.
+        row("429 with Retry-After a date: waits until the date", vec![(status_answer(429, Some(&in_four_seconds)), 1)], fast(), false, "ok", 2, secs(2)..=secs(4), 1),
+        row("Retry-After longer than the policy allows: fails at once", vec![(status_answer(429, Some("86400")), 1)], fast().max_delay(secs(600)).max_elapsed(secs(60)), false, "429 retryable", 1, Duration::ZERO..=secs(1), 1),
+        row("503 twice, then success", vec![(status_answer(503, None), 2)], fast(), false, "ok", 3, any.clone(), 1),
+        row("a create answered 503 is not sent twice (Codat would replay the 503 for its key)", vec![(status_answer(503, None), 1)], fast(), true, "503 retryable", 1, any.clone(), 1),
+        row("a create answered 429 is retried (Codat did not process it)", vec![(status_answer(429, Some("1")), 1)], fast(), true, "ok", 2, any.clone(), 2),
+        row("500 until the attempts run out", vec![(status_answer(500, None), 4)], RetryPolicy::default().max_attempts(4), false, "500 retryable", 4, any.clone(), 1),
+        row("404 is not retried", vec![(status_answer(404, None), 1)], fast(), false, "404", 1, any.clone(), 1),
+        row("503 twice, then a malformed success: every attempt counted", vec![(status_answer(503, None), 2), (malformed(), 1)], fast(), false, "decode 200", 3, any.clone(), 1),
+        row("a malformed success alone is one attempt", vec![(malformed(), 1)], fast(), false, "decode 200", 1, any.clone(), 1),
+        row("a dropped connection is retried for a read", vec![(Fault::DropConnection, 1)], fast(), false, "ok", 2, any.clone(), 1),
+        row("a dropped connection is retried for a create, with its Idempotency-Key", vec![(Fault::DropConnection, 1)], fast(), true, "ok", 2, any.clone(), 2),
+        row("a create whose answer was lost is retried and answered with the connection it made", vec![(Fault::DropAfterProcessing, 1)], fast(), true, "ok", 2, any.clone(), 2),
+        row("a create answered 409 (its key in progress) is asked again", vec![(status_answer(409, None), 2)], fast(), true, "ok", 3, any.clone(), 2),
+        row("a connection dropped during the body, every time", vec![(dropped_body, 2)], RetryPolicy::default().max_attempts(2), false, "transport", 2, any, 1),
     ]
 }
 

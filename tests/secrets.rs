@@ -130,7 +130,7 @@ struct Shown {
 
 /// The variants every test of the client's calls must produce.
 const ALL_VARIANTS: &str =
-    "Api InvalidInput Timeout Transport Decode InconsistentPaging ResponseTooLarge";
+    "Api InvalidInput Timeout Transport Decode InconsistentPaging ResponseTooLarge IdempotencyKeyReused";
 
 /// What the log of every operation, some retried, holds.
 const LOGGED: &str = "attempt codat.request list-connections create-connection get-connection \
@@ -443,6 +443,7 @@ fn the_mock_cases_never_show_the_key() {
         let claims_a_successor = page_of(1, 100, 0, Vec::new(), true).to_string();
         for (op, fault) in [
             (Op::GetNotRetried, Fault::Delay(Duration::from_secs(120))),
+            (Op::GetNotRetried, Fault::DropConnection),
             (
                 Op::CollectAll,
                 respond(200, "application/json", claims_a_successor),
@@ -476,7 +477,7 @@ fn the_mock_cases_never_show_the_key() {
     );
     support::record(
         AREA,
-        "Debug and Display of the Client, ClientBuilder, RetryPolicy, results, and every Error variant (Api, InvalidInput, Timeout, Transport, Decode, InconsistentPaging, ResponseTooLarge) with its source() chain",
+        "Debug and Display of the Client, ClientBuilder, RetryPolicy, results, and every Error variant (Api, InvalidInput, Timeout, Transport, Decode, InconsistentPaging, ResponseTooLarge, IdempotencyKeyReused) with its source() chain",
         "API key, its base64 and the header value absent",
     );
 }
@@ -547,6 +548,12 @@ fn the_distinctive_key_never_shows_raw_or_ready_made() {
                 once.with_priority(1).mount(&server).await;
                 check(&mut shown, &served, &[op], succeeds).await;
             }
+            // A create whose Idempotency-Key was used with another request.
+            let reused = codat_error(422, "The Idempotency-Key was already used", "c0ffee");
+            let reused = ResponseTemplate::new(422).set_body_json(reused);
+            let once = authorized("POST", &list_path).respond_with(reused);
+            once.up_to_n_times(1).with_priority(1).mount(&server).await;
+            check(&mut shown, &served, &[Op::Create], false).await;
             // Clients whose every call fails.
             let client = || Client::builder(&key);
             #[rustfmt::skip]

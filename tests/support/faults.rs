@@ -1,6 +1,7 @@
 //! The fault matrix: every kind of failure the shipped mock can inject, and
 //! what the SDK does with it: retried and succeeded, or one specific typed
-//! error; never a panic, a hang or a duplicated create. `tests/faults.rs`
+//! error; never a panic, a hang or a duplicated create (a create's attempts
+//! share one `Idempotency-Key`). `tests/faults.rs`
 //! records each row in RELIABILITY.md; `tests/secrets.rs` runs the same rows
 //! and searches everything they show for the API key.
 
@@ -88,9 +89,13 @@ pub fn rows() -> Vec<Row> {
             expect: fails(1, |e| matches!(e, Error::ResponseTooLarge { limit, .. } if *limit == 32 * 1024 * 1024), "Error::ResponseTooLarge (32 MiB default limit), body not read further") },
         Row { case: "wrong Content-Type (text/plain) on valid JSON", faults: vec![respond(200, "text/plain", empty_page)], create: false, expect: ok(1) },
         Row { case: "create answered 503", faults: vec![status(503, None)], create: true,
-            expect: fails(1, |e| e.status().is_some_and(|s| s == 503) && e.attempts() == 1, "Error::Api 503 after 1 attempt: a create is never repeated once Codat may have processed it") },
-        Row { case: "create with the connection dropped before the answer", faults: vec![Fault::DropConnection], create: true,
-            expect: fails(1, |e| matches!(e, Error::Transport { attempts: 1, .. }), "Error::Transport after 1 attempt (not repeated)") },
+            expect: fails(1, |e| e.status().is_some_and(|s| s == 503) && e.attempts() == 1 && e.idempotency_key().is_some(), "Error::Api 503 after 1 attempt, naming its Idempotency-Key: Codat keeps a 5xx for the key and would only replay it") },
+        Row { case: "create with the connection dropped before the answer", faults: vec![Fault::DropConnection], create: true, expect: ok(2) },
+        Row { case: "create whose answer is lost after the connection was created", faults: vec![Fault::DropAfterProcessing], create: true, expect: ok(2) },
+        Row { case: "create slower than the timeout", faults: vec![Fault::Delay(Duration::from_secs(120))], create: true, expect: ok(2) },
+        Row { case: "create answered 409 (its Idempotency-Key still in progress)", faults: vec![status(409, None)], create: true, expect: ok(2) },
+        Row { case: "create answered 422 (its Idempotency-Key used with another request)", faults: vec![status(422, None)], create: true,
+            expect: fails(1, |e| matches!(e, Error::IdempotencyKeyReused { .. }), "Error::IdempotencyKeyReused after 1 attempt") },
         Row { case: "create answered 429", faults: vec![status(429, Some("1"))], create: true, expect: ok(2) },
     ]
 }
@@ -133,6 +138,19 @@ pub async fn run(row: &Row) -> Ran {
         .iter()
         .filter(|r| r.method == "POST")
         .count();
+    if row.create {
+        let keys: Vec<_> = codat
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .map(|r| r.idempotency_key().map(str::to_owned))
+            .collect();
+        assert!(
+            keys.iter().all(|key| key.is_some() && *key == keys[0]),
+            "{}: every attempt carries the same Idempotency-Key: {keys:?}",
+            row.case
+        );
+    }
     let created = ops
         .list(company)
         .await
