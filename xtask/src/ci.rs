@@ -151,21 +151,29 @@ fn install_cargo_deny(root: &Path, cargo: &str) -> Result<String, String> {
         }
     }
     let root_arg = tools.display().to_string();
-    step(
-        root,
-        &format!("installing cargo-deny {CARGO_DENY} (pinned, built once)"),
-        cargo,
-        &[
-            "install",
-            "--locked",
-            "--quiet",
-            "--root",
-            &root_arg,
-            "--version",
-            CARGO_DENY,
-            "cargo-deny",
-        ],
-    )?;
+    let mut install = Command::new(cargo);
+    install.args([
+        "install",
+        "--locked",
+        "--quiet",
+        "--root",
+        &root_arg,
+        "--version",
+        CARGO_DENY,
+        "cargo-deny",
+    ]);
+    // cargo-deny's own release profile (fat LTO, one codegen unit) took
+    // four and a half minutes on two cores; a check of one lock file needs
+    // none of that speed. These settings build it in about half the time.
+    for (setting, value) in [
+        ("CARGO_PROFILE_RELEASE_LTO", "false"),
+        ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
+        ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1"),
+    ] {
+        install.env(setting, value);
+    }
+    let name = format!("installing cargo-deny {CARGO_DENY} (pinned, built once)");
+    run_command(root, &name, install)?;
     Ok(bin.display().to_string())
 }
 
