@@ -40,6 +40,9 @@ impl Scratch {
             .env("CARGO_TARGET_DIR", &self.target)
             // Nothing here is debugged: leave out debug info, link faster.
             .env("CARGO_PROFILE_DEV_DEBUG", "0")
+            // The property tests are asked whether they still hold, with a
+            // few cases each, not how hard they can be tried.
+            .env("PROPTEST_CASES", "16")
             .env_remove("RELIABILITY_OUT");
         if let Some(upstream) = &self.upstream {
             command.env("CODAT_UPSTREAM_DIR", upstream);
@@ -47,11 +50,12 @@ impl Scratch {
         command
     }
 
-    /// Checks every target of the changed copy, and runs the tests when
-    /// it compiles.
+    /// Builds every target of the changed copy, and runs the tests when
+    /// it compiles. A build, not a check: the tests then reuse what it
+    /// compiled instead of compiling the crate a second time.
     pub fn exercise(&self, tests: &[String]) -> Result<Outcome, String> {
         let check = output(self.cargo(&[
-            "check",
+            "build",
             "--workspace",
             "--exclude",
             "xtask",
@@ -62,7 +66,7 @@ impl Scratch {
         if !check.status.success() {
             let how = first_compile_error(&String::from_utf8_lossy(&check.stdout))
                 .or_else(|| build_failure(&String::from_utf8_lossy(&check.stderr)))
-                .unwrap_or_else(|| "cargo check failed".to_owned());
+                .unwrap_or_else(|| "cargo build failed".to_owned());
             return Ok(Outcome::Caught(format!("does not compile: {how}")));
         }
         let mut args = vec![
