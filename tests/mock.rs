@@ -76,6 +76,40 @@ async fn status_filter_returns_only_that_status() {
 }
 
 #[tokio::test]
+async fn the_listing_reads_codats_query_language() {
+    use ConnectionStatus::{Deauthorized, Linked, PendingAuth, Unlinked};
+    let mock = mock_company(&[Deauthorized, Linked, Unlinked, PendingAuth]).await;
+    let ids = &mock.connections;
+    let query = |text: &'static str| ids_of(mock.list().query(text));
+    assert_eq!(
+        query("status=Deauthorized || status=unlinked").await,
+        [ids[0], ids[2]]
+    );
+    assert_eq!(
+        query("status!=Linked && status!=PendingAuth").await,
+        [ids[0], ids[2]]
+    );
+    let one = format!("id={}", ids[1]);
+    assert_eq!(ids_of(mock.list().query(one)).await, [ids[1]]);
+    assert_eq!(
+        query("{status=Linked || status=Unlinked} && created>2000-01-01").await,
+        [ids[1], ids[2]]
+    );
+    assert_eq!(query("created<2000-01-01").await, []);
+    assert_eq!(
+        query("platformName~FORM G").await.len(),
+        4,
+        "contains, any case"
+    );
+    let refused = mock.list().query("status=Linked ||").await.unwrap_err();
+    assert_eq!(refused.status(), Some(StatusCode::BAD_REQUEST));
+    assert!(
+        refused.to_string().contains("The query is not valid"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
 async fn order_by_sorts_ascending_or_descending_and_refuses_unknown_fields() {
     let mock = mock_company_linked(4).await;
     let mut ids = mock.connections.clone();
@@ -206,6 +240,39 @@ async fn requests_breaking_the_contract_are_answered_in_codats_shape_naming_the_
             r#"{"status": "Gone"}"#,
             400,
             r#"/status "Gone" (enum)"#,
+        ),
+        // The document's page is an int32: one past its largest is refused.
+        ("GET", format!("{list}?page=2147483647"), "", 200, ""),
+        ("GET", format!("{list}?page=2147483648"), "", 400, "int32"),
+        // An ID that is no UUID names no resource: 404, which the document
+        // lists for these operations (it lists no 400 for them).
+        ("GET", format!("{one}x"), "", 404, "connectionId"),
+        ("DELETE", format!("{one}x"), "", 404, "connectionId"),
+        (
+            "PUT",
+            format!("{one}x/authorization"),
+            "{}",
+            404,
+            "connectionId",
+        ),
+        // The listing lists a 400: there it stays.
+        (
+            "GET",
+            list.replace(&company.to_string(), "not-a-uuid"),
+            "",
+            400,
+            "companyId",
+        ),
+        // No body is allowed for an authorization update: nothing changes.
+        ("PUT", format!("{one}/authorization"), "", 200, ""),
+        // Codat's query language, and Codat's 400 for what is not it.
+        ("GET", format!("{list}?query=id%3D{id}"), "", 200, ""),
+        (
+            "GET",
+            format!("{list}?query=status"),
+            "",
+            400,
+            "query is not valid operator",
         ),
     ];
     let http = plain_http();

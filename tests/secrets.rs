@@ -242,8 +242,8 @@ enum Op {
     Delete,
     /// `Reauthorization::of` a connection whose link is not a URL.
     ReauthorizationOfABadLink,
-    /// A query the mock does not support.
-    QueryBySourceType,
+    /// A query that is not Codat's query language (no operator).
+    MalformedQuery,
     InvalidCompany,
     InvalidConnection,
     InvalidPlatformKey,
@@ -318,7 +318,7 @@ impl Op {
                 broken.link_url = "not a url".into();
                 shown(Reauthorization::of(broken))
             }
-            Op::QueryBySourceType => shown(list().query("sourceType=Banking").await),
+            Op::MalformedQuery => shown(list().query("sourceType Banking").await),
             Op::InvalidCompany => shown(ops.get("../not-a-uuid", connection).await),
             Op::InvalidConnection => shown(ops.get(company, "not-a-uuid").await),
             Op::InvalidPlatformKey => shown(ops.create(company, "not a key!").await),
@@ -452,7 +452,7 @@ fn the_mock_cases_never_show_the_key() {
             codat.inject(fault, 1);
             check(&mut shown, &mock, &[op], false).await;
         }
-        let refused = [Op::ReauthorizationOfABadLink, Op::QueryBySourceType];
+        let refused = [Op::ReauthorizationOfABadLink, Op::MalformedQuery];
         check(&mut shown, &mock, &refused, false).await;
         check(&mut shown, &mock, &INVALID_INPUT, false).await;
         check(&mut shown, &mock, &EVERY_OPERATION, true).await;

@@ -29,6 +29,8 @@ pub(super) struct Operation {
     segments: Vec<Segment>,
     parameters: Vec<Parameter>,
     body: Option<Body>,
+    /// The statuses the document lists among its answers.
+    statuses: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -48,6 +50,8 @@ struct Parameter {
     required: bool,
     /// The schema's `type`: a query or path value is text on the wire.
     kind: String,
+    /// The schema's `format` (`int32`, `uuid`, ...), when it has one.
+    format: Option<String>,
     default: Option<String>,
     validator: Validator,
 }
@@ -136,6 +140,7 @@ impl Contract {
                             .and_then(|s| s["type"].as_str())
                             .unwrap_or("string")
                             .to_owned(),
+                        format: typed.and_then(|s| s["format"].as_str()).map(str::to_owned),
                         default: typed.and_then(|s| match &s["default"] {
                             Value::Null => None,
                             Value::String(text) => Some(text.clone()),
@@ -156,6 +161,10 @@ impl Contract {
                     }),
                 };
                 operations.push(Operation {
+                    statuses: op["responses"]
+                        .as_object()
+                        .map(|answers| answers.keys().cloned().collect())
+                        .unwrap_or_default(),
                     id: op["operationId"].as_str().map_or_else(
                         || format!("{} {path}", method.to_uppercase()),
                         str::to_owned,
@@ -213,6 +222,11 @@ impl Contract {
 }
 
 impl Operation {
+    /// Whether the document lists `status` among the operation's answers.
+    pub(super) fn answers_with(&self, status: u16) -> bool {
+        self.statuses.iter().any(|s| *s == status.to_string())
+    }
+
     fn matches(&self, segments: &[&str]) -> Option<Vec<(String, String)>> {
         if segments.len() != self.segments.len() {
             return None;
@@ -272,11 +286,21 @@ impl Call<'_> {
             .collect();
         // Header and cookie parameters are not read: the one header the
         // mock knows, Authorization, is checked before the contract.
+        out.extend(self.parameter_violations("path"));
+        out.extend(self.parameter_violations("query"));
+        out.extend(self.body_violations(body));
+        out
+    }
+
+    /// Every way the parameters `location` holds (`path`, `query`) break
+    /// the document.
+    pub(super) fn parameter_violations(&self, location: &str) -> Vec<String> {
+        let mut out = Vec::new();
         let checked = self
             .operation
             .parameters
             .iter()
-            .filter(|p| p.location == "path" || p.location == "query");
+            .filter(|p| p.location == location);
         for parameter in checked {
             let at = format!("{} parameter {}", parameter.location, parameter.name);
             let sent: Vec<&str> = self
@@ -300,8 +324,20 @@ impl Call<'_> {
                 for error in parameter.validator.iter_errors(&value) {
                     out.push(format!("{at}: {error} ({})", error.kind().keyword()));
                 }
+                if let Some(range) = integer_range(parameter.format.as_deref()) {
+                    let fits = value.as_i64().is_some_and(|n| range.contains(&n));
+                    if value.is_number() && !fits {
+                        let format = parameter.format.as_deref().unwrap_or_default();
+                        out.push(format!("{at}: {text} is not an {format} (format)"));
+                    }
+                }
             }
         }
+        out
+    }
+
+    fn body_violations(&self, body: &[u8]) -> Vec<String> {
+        let mut out = Vec::new();
         if let Some(expected) = &self.operation.body {
             if body.is_empty() {
                 if expected.required {
@@ -324,6 +360,16 @@ impl Call<'_> {
             }
         }
         out
+    }
+}
+
+/// The values an integer `format` of OpenAPI allows (JSON Schema checks
+/// formats of strings only).
+fn integer_range(format: Option<&str>) -> Option<std::ops::RangeInclusive<i64>> {
+    match format? {
+        "int32" => Some(i64::from(i32::MIN)..=i64::from(i32::MAX)),
+        "int64" => Some(i64::MIN..=i64::MAX),
+        _ => None,
     }
 }
 

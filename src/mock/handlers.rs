@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use super::answers::{error, json_response};
 use super::contract::Call;
+use super::query::Query;
 use super::state::State;
 use crate::raw::types::Connection;
 use crate::{CompanyId, ConnectionId, ConnectionStatus, PlatformKey};
@@ -111,10 +112,13 @@ fn list_connections(state: &mut State, call: &Call<'_>, _: &[u8]) -> Result<Resp
         number(parameter::PAGE, 1),
         number(parameter::PAGE_SIZE, 100),
     );
-    let status_filter = match call.value(parameter::QUERY).map(parse_status_query) {
+    let filter = match call.value(parameter::QUERY).map(Query::parse) {
         None => None,
-        Some(Ok(status)) => Some(status),
-        Some(Err(message)) => return Err(error(StatusCode::BAD_REQUEST, &message)),
+        Some(Ok(query)) => Some(query),
+        Some(Err(why)) => {
+            let message = format!("The query is not valid: {why}.");
+            return Err(error(StatusCode::BAD_REQUEST, &message));
+        }
     };
     let (key, descending) = match call.value(parameter::ORDER_BY).map(order_by) {
         None => (sort_key_created as SortKey, false),
@@ -124,7 +128,11 @@ fn list_connections(state: &mut State, call: &Call<'_>, _: &[u8]) -> Result<Resp
     let (_, connections) = connections_of(state, call)?;
     let mut matching: Vec<&Connection> = connections
         .values()
-        .filter(|c| status_filter.as_ref().is_none_or(|s| &c.status == s))
+        .filter(|c| {
+            filter
+                .as_ref()
+                .is_none_or(|query| serde_json::to_value(c).is_ok_and(|json| query.matches(&json)))
+        })
         .collect();
     // Each connection's key is worked out once, not at every comparison.
     matching.sort_by_cached_key(|c| (key(c), c.id));
@@ -204,17 +212,6 @@ fn order_by(text: &str) -> Result<(SortKey, bool), String> {
     Ok((key, descending))
 }
 
-/// The part of Codat's query language the mock understands: `status=X`.
-fn parse_status_query(query: &str) -> Result<ConnectionStatus, String> {
-    query
-        .strip_prefix("status=")
-        .filter(|s| !s.is_empty() && !s.contains(['&', '|', '{', '}']))
-        .map(ConnectionStatus::from)
-        .ok_or_else(|| {
-            format!("the mock only understands queries of the form status=<status>, not {query:?}")
-        })
-}
-
 /// A text field of a JSON request body.
 fn body_text(body: &[u8], field: &str) -> Option<String> {
     let body = serde_json::from_slice::<Value>(body).ok()?;
@@ -292,11 +289,15 @@ fn update_authorization(
     call: &Call<'_>,
     body: &[u8],
 ) -> Result<Response, Response> {
-    let Ok(values) = serde_json::from_slice::<HashMap<String, String>>(body) else {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "the body must be an object of strings",
-        ));
+    // The document does not require a body: none updates nothing.
+    let values = match body.is_empty() {
+        true => HashMap::new(),
+        false => serde_json::from_slice::<HashMap<String, String>>(body).map_err(|_| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "the body must be an object of strings",
+            )
+        })?,
     };
     let found = connection_of(state, call)?;
     let info = found.connection_info.get_or_insert_with(Default::default);

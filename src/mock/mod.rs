@@ -3,18 +3,43 @@
 //!
 //! It behaves like Codat where the SDK and its users can tell: companies that
 //! exist or not, the API-key check, `PendingAuth` connections with a link URL,
-//! 1-based paging with `_links`, the `status=` query filter, unlink of linked
+//! 1-based paging with `_links`, Codat's query language on the listing
+//! (`=`, `!=`, `~`, `>`, `<`, `>=`, `<=`, `&&`, `||` and `{ }`, such as
+//! `status=Deauthorized || created>2024-01-01`), unlink of linked
 //! connections only, delete, and authorization updates, and the
 //! `Idempotency-Key` of a `POST` or `PATCH` (its first answer replayed for
 //! 90 minutes, 409 while in progress, 422 for another request with it, a
-//! 429 never kept). Errors come in Codat's `ErrorMessage` shape. With [`MockCodat::send_webhooks_to`] it also
-//! sends Codat's signed connection webhooks, with delivery faults.
+//! 429 never kept). Errors come in Codat's `ErrorMessage` shape. With
+//! [`MockCodat::send_webhooks_to`] it also sends Codat's signed connection
+//! webhooks, with delivery faults.
 //!
 //! Its paths, methods and parameter names are those of
 //! `openapi/connections.json`, the document the client is generated from:
-//! a method and path the document lacks is answered 404, a query parameter
-//! it does not declare, a value or a body its schemas refuse, 400 naming
-//! each violation.
+//! a method and path the document lacks is answered 404, and so is a path
+//! whose IDs its schemas refuse (where the operation lists no 400); a query
+//! parameter it does not declare, a value (integers within their `int32` or
+//! `int64` format too) or a body its schemas refuse, 400 naming each
+//! violation.
+//!
+//! # Where it knowingly differs from the document
+//!
+//! Each of these answers a status the document does not list for the
+//! operation, because Codat refuses what the document's schemas allow:
+//!
+//! - **An unlink of a connection that is not `Linked`** is answered 400:
+//!   "Only `Linked` data connections can be unlinked" (Codat's
+//!   `core-concepts/connections` page).
+//! - **An unlink whose body does not say `{"status": "Unlinked"}`** is
+//!   answered 400: unlinking is the one change the operation makes (its
+//!   summary and example), and the schema's `status` is optional only in
+//!   form.
+//! - **A create without a `platformKey`** is answered 400: a connection is
+//!   to a platform, and the schema's `platformKey` is optional only in form
+//!   (every example and Codat's "Create a connection" guide give one).
+//! - **A request body that breaks the operation's schema** (a body sent to
+//!   create, unlink or update-authorization), or a query parameter the
+//!   operation does not declare, is answered 400 naming the violation,
+//!   although only the listing lists a 400.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -71,6 +96,7 @@ mod controls;
 mod faults;
 mod handlers;
 mod idempotency;
+mod query;
 mod rate_limit;
 mod server;
 mod state;
@@ -103,13 +129,36 @@ pub struct MockCodat {
 }
 
 impl MockCodat {
-    /// Starts a mock with no companies, accepting [`MOCK_API_KEY`].
+    /// Starts a mock with no companies, accepting [`MOCK_API_KEY`], on a
+    /// free port of `127.0.0.1`.
     pub async fn start() -> std::io::Result<Self> {
+        Self::start_at((std::net::Ipv4Addr::LOCALHOST, 0).into()).await
+    }
+
+    /// Starts a mock with no companies, accepting [`MOCK_API_KEY`], on
+    /// `address` (port 0: a free one). The `codat-mock` program serves one
+    /// this way for clients in any language.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let address = "127.0.0.1:0".parse()?;
+    /// let mock = codat_connections::mock::MockCodat::start_at(address).await?;
+    /// assert!(mock.base_url().starts_with("http://127.0.0.1:"));
+    /// # Ok(()) }
+    /// ```
+    pub async fn start_at(address: std::net::SocketAddr) -> std::io::Result<Self> {
         // A burst of connections larger than tokio's default backlog of
         // 1,024 waits in the queue instead of being dropped (and retried by
         // the kernel a second later).
-        let socket = tokio::net::TcpSocket::new_v4()?;
-        socket.bind((std::net::Ipv4Addr::LOCALHOST, 0).into())?;
+        let socket = match address {
+            std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        // As `TcpListener::bind` does: a port just given up can be taken
+        // again at once.
+        socket.set_reuseaddr(true)?;
+        socket.bind(address)?;
         let listener = socket.listen(LISTEN_BACKLOG)?;
         let base_url = format!("http://{}", listener.local_addr()?);
         let state = Arc::new(Mutex::new(state::State::new(base_url.clone())));

@@ -104,7 +104,8 @@ fn refused(rate: super::rate_limit::Verdict) -> Response {
 }
 
 /// Codat's answer: 401 without the right key, 404 for a method and path
-/// the document has no operation for, 400 naming each way the request breaks
+/// the document has no operation for (or IDs in the path that break it,
+/// where the operation lists no 400), 400 naming each way the request breaks
 /// the document, and otherwise the operation's behaviour.
 fn serve(state: &mut State, parts: &axum::http::request::Parts, body: &[u8]) -> Response {
     let authorized = parts
@@ -126,6 +127,16 @@ fn serve(state: &mut State, parts: &axum::http::request::Parts, body: &[u8]) -> 
             &format!("No resource was found for {method} {path}"),
         );
     };
+    // A path whose IDs break the document names no resource: 404, the
+    // answer the document lists for it, where it lists no 400.
+    let broken_path = call.parameter_violations("path");
+    if !broken_path.is_empty() && !call.operation.answers_with(400) {
+        let why = broken_path.join("; ");
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("No resource was found for {method} {path}: {why}"),
+        );
+    }
     let violations = call.violations(body);
     if !violations.is_empty() {
         return validation_failed(&violations);
