@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::seed::Seed;
 use super::state::State;
 use super::webhooks::{self, WebhookDelivery, WebhookFault};
 use super::{Fault, MockCodat, ReceivedRequest};
@@ -54,6 +55,58 @@ impl MockCodat {
             .collect()
     }
 
+    /// Adds everything `seed` holds; returns the companies' IDs in order.
+    /// A seed that uses an ID the mock already has adds nothing.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use codat_connections::mock::{MockCodat, Seed};
+    ///
+    /// let mock = MockCodat::start().await?;
+    /// let seed = Seed::from_json(r#"{"companies": [{"connections": [{"platformKey": "gbol", "status": "Deauthorized"}]}]}"#)?;
+    /// let companies = mock.seed(&seed)?;
+    /// let listed = mock.client()?.connections().list(companies[0]).await?;
+    /// assert_eq!(listed.total_results, 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn seed(&self, seed: &Seed) -> Result<Vec<CompanyId>, String> {
+        seed.check()?;
+        {
+            let state = self.state();
+            for company in &seed.companies {
+                if let Some(id) = company.id.filter(|id| state.companies.contains_key(id)) {
+                    return Err(format!("the mock already has the company {id}"));
+                }
+                let taken = company
+                    .connections
+                    .iter()
+                    .filter_map(|c| c.id)
+                    .find(|id| state.companies.values().any(|held| held.contains_key(id)));
+                if let Some(id) = taken {
+                    return Err(format!("the mock already has the connection {id}"));
+                }
+            }
+        }
+        let mut ids = Vec::new();
+        for company in &seed.companies {
+            let id = company
+                .id
+                .unwrap_or_else(|| CompanyId::from_uuid(uuid::Uuid::new_v4()));
+            self.state().companies.entry(id).or_default();
+            for connection in &company.connections {
+                self.insert_connection(
+                    id,
+                    connection.id,
+                    connection.platform_key,
+                    connection.status.clone(),
+                );
+            }
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
     /// Adds a connection with the given status to an existing company, as
     /// if it had been created and linked earlier.
     ///
@@ -67,11 +120,22 @@ impl MockCodat {
         platform_key: PlatformKey,
         status: ConnectionStatus,
     ) -> ConnectionId {
+        self.insert_connection(company, None, platform_key, status)
+    }
+
+    /// Adds a connection, with the ID `id` or a fresh one.
+    fn insert_connection(
+        &self,
+        company: CompanyId,
+        id: Option<ConnectionId>,
+        platform_key: PlatformKey,
+        status: ConnectionStatus,
+    ) -> ConnectionId {
         let mut state = self.state();
+        let id = id.unwrap_or_else(|| ConnectionId::from_uuid(uuid::Uuid::new_v4()));
         let connection = state
-            .new_connection(company, platform_key, status)
+            .new_connection(company, id, platform_key, status)
             .unwrap_or_else(|message| panic!("{message}"));
-        let id = connection.id;
         state
             .companies
             .get_mut(&company)

@@ -212,6 +212,11 @@ fn order_by(text: &str) -> Result<(SortKey, bool), String> {
     Ok((key, descending))
 }
 
+/// A fresh connection ID.
+fn new_id() -> ConnectionId {
+    ConnectionId::from_uuid(uuid::Uuid::new_v4())
+}
+
 /// A text field of a JSON request body.
 fn body_text(body: &[u8], field: &str) -> Option<String> {
     let body = serde_json::from_slice::<Value>(body).ok()?;
@@ -232,7 +237,7 @@ fn create_connection(
     };
     let (company_id, _) = connections_of(state, call)?;
     let connection = state
-        .new_connection(company_id, key, ConnectionStatus::PendingAuth)
+        .new_connection(company_id, new_id(), key, ConnectionStatus::PendingAuth)
         .map_err(|message| error(StatusCode::INTERNAL_SERVER_ERROR, &message))?;
     let answer = json_response(&connection);
     state.announce("connection.created", company_id, &connection);

@@ -98,11 +98,13 @@ mod handlers;
 mod idempotency;
 mod query;
 mod rate_limit;
+mod seed;
 mod server;
 mod state;
 mod webhooks;
 
 pub use faults::Fault;
+pub use seed::{Seed, SeedCompany, SeedConnection};
 pub use state::ReceivedRequest;
 pub use webhooks::{DeliveryOutcome, WebhookDelivery, WebhookFault, MAX_DELIVERY_ATTEMPTS};
 

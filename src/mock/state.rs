@@ -105,10 +105,10 @@ impl State {
     pub(super) fn new_connection(
         &self,
         company: CompanyId,
+        id: ConnectionId,
         platform_key: PlatformKey,
         status: ConnectionStatus,
     ) -> Result<Connection, String> {
-        let id = ConnectionId::from_uuid(uuid::Uuid::new_v4());
         // Written as Codat sends it and decoded, so that a field the document
         // adds is simply absent here, as in an answer from Codat.
         serde_json::from_value(json!({

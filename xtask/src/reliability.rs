@@ -17,7 +17,7 @@ pub const DOCUMENT: &str = "RELIABILITY.md";
 pub const ROWS: &str = "target/reliability";
 
 /// Sections in this order; any other area follows, by name.
-const AREAS: [(&str, &str); 13] = [
+const AREAS: [(&str, &str); 14] = [
     ("Faults", "tests/faults.rs: every fault the shipped mock can inject, against a client with the default retry policy (tokio's paused clock)."),
     ("Idempotency", "tests/idempotency.rs: creates and unlinks carry an Idempotency-Key, the same on each attempt, against the mock's model of Codat's idempotency (tokio's paused clock)."),
     ("Per-call options", "tests/idempotency.rs: a timeout and headers for one call, and the answer's status, headers and attempts on success (tokio's paused clock)."),
@@ -30,6 +30,7 @@ const AREAS: [(&str, &str); 13] = [
     ("Property tests", "tests/properties.rs: the decoders written by hand, on generated input."),
     ("Spec drift", "tests/drift.rs: the current client against responses shaped by every published version of Codat's document; tests/forward_compat.rs: by changes Codat has not made yet."),
     ("Webhooks", "tests/webhooks.rs: deliveries signed, forged, replayed or odd, against `Webhooks::verify` (an injected clock); tests/webhook_deliveries.rs: the mock's deliveries end to end."),
+    ("Standalone mock", "tests/codat_mock.rs: the `codat-mock` program, started as a user would, driven over HTTP and stopped by a signal; and what it refuses."),
     ("Secrets", "tests/secrets.rs: everything the SDK can print while the fault matrix and a table of calls run, searched for the API key."),
 ];
 
