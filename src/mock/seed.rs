@@ -1,25 +1,6 @@
 //! What a mock starts with, written as JSON: the `codat-mock` program's
-//! `--seed FILE`, and [`MockCodat::seed`](super::MockCodat::seed) for a test that keeps its
-//! fixtures in a file.
-//!
-//! ```json
-//! {
-//!   "companies": [
-//!     {
-//!       "id": "8a210b68-6988-11ed-a1eb-0242ac120002",
-//!       "connections": [
-//!         {"platformKey": "gbol", "status": "Linked"},
-//!         {"id": "2e9d2c44-f675-40ba-8049-353bfcb5e171", "platformKey": "qhyg", "status": "Deauthorized"}
-//!       ]
-//!     },
-//!     {}
-//!   ]
-//! }
-//! ```
-//!
-//! Every ID is optional (a fresh one is made); a field the seed does not
-//! know, an ID used twice, or a platform key that is not four lowercase
-//! letters is an error, and nothing of the seed is added.
+//! `--seed FILE`, and [`MockCodat::seed`](super::MockCodat::seed) for a test
+//! that keeps its fixtures in a file. See [`Seed`].
 
 use std::collections::BTreeSet;
 
@@ -27,7 +8,26 @@ use serde::Deserialize;
 
 use crate::{CompanyId, ConnectionId, ConnectionStatus, PlatformKey};
 
-/// A mock's starting state; see the [module](self).
+/// A mock's starting state:
+///
+/// ```json
+/// {
+///   "companies": [
+///     {
+///       "id": "8a210b68-6988-11ed-a1eb-0242ac120002",
+///       "connections": [
+///         {"platformKey": "gbol", "status": "Linked"},
+///         {"id": "2e9d2c44-f675-40ba-8049-353bfcb5e171", "platformKey": "qhyg", "status": "Deauthorized"}
+///       ]
+///     },
+///     {}
+///   ]
+/// }
+/// ```
+///
+/// Every ID is optional (a fresh one is made); a field the seed does not
+/// know, an ID used twice, or a platform key that is not four lowercase
+/// letters is an error, and nothing of the seed is added.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Seed {
