@@ -144,27 +144,28 @@ struct Parser<'a> {
 impl<'a> Parser<'a> {
     /// `all ('||' all)*`
     fn any(&mut self) -> Result<Query, String> {
-        let mut any = vec![self.all()?];
-        while self.eat("||") {
-            any.push(self.all()?);
-        }
-        Ok(if any.len() == 1 {
-            any.remove(0)
-        } else {
-            Query::Any(any)
-        })
+        self.joined("||", Self::all, Query::Any)
     }
 
     /// `term ('&&' term)*`
     fn all(&mut self) -> Result<Query, String> {
-        let mut all = vec![self.term()?];
-        while self.eat("&&") {
-            all.push(self.term()?);
+        self.joined("&&", Self::term, Query::All)
+    }
+
+    /// `part (token part)*`: one part alone, or `join` of them all.
+    fn joined(
+        &mut self,
+        token: &str,
+        part: fn(&mut Self) -> Result<Query, String>,
+        join: fn(Vec<Query>) -> Query,
+    ) -> Result<Query, String> {
+        let mut parts = vec![part(self)?];
+        while self.eat(token) {
+            parts.push(part(self)?);
         }
-        Ok(if all.len() == 1 {
-            all.remove(0)
-        } else {
-            Query::All(all)
+        Ok(match parts.len() {
+            1 => parts.remove(0),
+            _ => join(parts),
         })
     }
 
