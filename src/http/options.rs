@@ -128,6 +128,8 @@ pub(crate) fn apply(request: &mut reqwest::Request) {
             headers.append(name, value.clone());
         }
         if let Some(key) = options.idempotency_key {
+            // Cannot fail: a UUID's hyphenated form is 36 ASCII hex digits
+            // and hyphens, all valid in a header value.
             let value = HeaderValue::from_str(&key.to_string())
                 .expect("a UUID's hyphenated form is a valid header value");
             headers.insert(IDEMPOTENCY_KEY, value);

@@ -100,7 +100,7 @@ impl MockCodat {
                     connection.id,
                     connection.platform_key,
                     connection.status.clone(),
-                );
+                )?;
             }
             ids.push(id);
         }
@@ -121,27 +121,28 @@ impl MockCodat {
         status: ConnectionStatus,
     ) -> ConnectionId {
         self.insert_connection(company, None, platform_key, status)
+            .unwrap_or_else(|message| panic!("{message}"))
     }
 
-    /// Adds a connection, with the ID `id` or a fresh one.
+    /// Adds a connection, with the ID `id` or a fresh one, or says why the
+    /// mock cannot hold it (no such company, or a document whose
+    /// `Connection` cannot hold the mock's connections).
     fn insert_connection(
         &self,
         company: CompanyId,
         id: Option<ConnectionId>,
         platform_key: PlatformKey,
         status: ConnectionStatus,
-    ) -> ConnectionId {
+    ) -> Result<ConnectionId, String> {
         let mut state = self.state();
         let id = id.unwrap_or_else(|| ConnectionId::from_uuid(uuid::Uuid::new_v4()));
-        let connection = state
-            .new_connection(company, id, platform_key, status)
-            .unwrap_or_else(|message| panic!("{message}"));
+        let connection = state.new_connection(company, id, platform_key, status)?;
         state
             .companies
             .get_mut(&company)
-            .unwrap_or_else(|| panic!("mock Codat has no company {company}"))
+            .ok_or_else(|| format!("mock Codat has no company {company}"))?
             .insert(id, connection);
-        id
+        Ok(id)
     }
 
     /// Moves a connection to `status`, as Codat's Link flow (`Linked`), the
