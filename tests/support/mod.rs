@@ -22,6 +22,8 @@ pub mod mock_setup;
 pub mod net;
 pub mod operations;
 pub mod prism;
+#[cfg(feature = "mock")]
+pub mod program;
 pub mod reliability;
 pub mod schema;
 pub mod upstream;
