@@ -41,6 +41,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     crate::sync_spec::run(&["--check".to_owned()])?;
     let validator = install_validator(&root)?;
     let prism = install_prism(&root)?;
+    let python = install_python_sdk(&root)?;
     step(
         &root,
         "clippy",
@@ -69,6 +70,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ])
     .env("OPENAPI_SPEC_VALIDATOR", &validator)
     .env("PRISM_BIN", &prism)
+    .env("CODAT_PYTHON", &python)
     .env("RELIABILITY_OUT", &rows);
     run_command(&root, "tests", test)?;
     println!("==> RELIABILITY.md");
@@ -135,6 +137,19 @@ fn install_validator(root: &Path) -> Result<String, String> {
         .join("bin/openapi-spec-validator")
         .display()
         .to_string())
+}
+
+/// Installs Codat's Python SDK, pinned as the benchmarks pin it, into a
+/// venv under `target/tools/` and returns the path of its Python, which
+/// `tests/python_sdk.rs` drives the standalone mock with.
+fn install_python_sdk(root: &Path) -> Result<String, String> {
+    let venv = root.join("target/tools/python-sdk-venv");
+    tools::pip_venv(
+        &venv,
+        &root.join("xtask/bench/requirements.txt"),
+        "Codat's Python SDK, for the standalone mock's test",
+    )?;
+    Ok(venv.join("bin/python").display().to_string())
 }
 
 /// The cargo-deny version CI installs.
