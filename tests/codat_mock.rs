@@ -5,6 +5,9 @@
 
 mod support;
 
+#[path = "codat_mock/control_api.rs"]
+mod control_api;
+
 use support::program::{start, stderr_of, stop, PROGRAM};
 
 use std::process::Command;

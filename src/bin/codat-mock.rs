@@ -6,7 +6,9 @@
 //! cargo run --features mock --bin codat-mock -- --addr 127.0.0.1:4010 --seed seed.json
 //! ```
 //!
-//! It prints the base URL and the API key it accepts, serves until SIGINT
+//! It prints the base URL, the API key it accepts and where its HTTP control
+//! API is (seed, statuses, faults, rate limit, latency, webhooks, the
+//! requests received, reset: `openapi/mock-control.json`), serves until SIGINT
 //! or SIGTERM, and then stops cleanly (exit status 0). A usage error exits
 //! with 2, a server that cannot start (an address in use, a seed file that
 //! cannot be read) with 1; in both cases nothing is left half-started.
@@ -142,6 +144,10 @@ async fn serve(options: Options) -> Result<(), String> {
     let companies = seed.as_ref().map_or(0, |s| s.companies.len());
     println!("Mock Codat at {}", mock.base_url());
     println!("API key: {MOCK_API_KEY} (send `Authorization: Basic <base64 of the key>`)");
+    println!(
+        "Control API: {}/_mock (described by openapi/mock-control.json)",
+        mock.base_url()
+    );
     println!("Companies: {companies}; stop with Ctrl-C or SIGTERM");
     stopped().await?;
     drop(mock);

@@ -156,14 +156,47 @@ impl MockCodat {
         connection: ConnectionId,
         status: ConnectionStatus,
     ) {
+        self.try_set_status(company, connection, status)
+            .unwrap_or_else(|message| panic!("{message}"));
+    }
+
+    /// [`set_status`](Self::set_status), or why not: the control API's
+    /// road, where a connection the mock lacks is the caller's 404.
+    pub(super) fn try_set_status(
+        &self,
+        company: CompanyId,
+        connection: ConnectionId,
+        status: ConnectionStatus,
+    ) -> Result<(), String> {
         let mut state = self.state();
-        let found = existing(&mut state, company, connection);
+        let found = existing(&mut state, company, connection)?;
         let changed = webhooks::status_event(&found.status, &status);
         found.status = status;
         if let Some(event_type) = changed {
             let connection = found.clone();
             state.announce(event_type, company, &connection);
         }
+        Ok(())
+    }
+
+    /// Forgets everything: companies and connections, the requests
+    /// received, queued faults, the rate limit, the latency, the
+    /// `Idempotency-Key`s seen, and the webhook endpoint with its faults and
+    /// deliveries (what was still queued is not sent). The base URL stays.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let codat = codat_connections::mock::MockCodat::start().await?;
+    /// let company = codat.add_company();
+    /// codat.reset();
+    /// assert!(codat.client()?.connections().list(company).await.is_err(), "no such company");
+    /// # Ok(()) }
+    /// ```
+    pub fn reset(&self) {
+        let mut state = self.state();
+        state.webhooks.close();
+        *state = State::new(self.base_url.clone());
     }
 
     /// The number of requests the mock has received.
@@ -228,11 +261,10 @@ impl MockCodat {
 
     /// As [`enforce_rate_limit`](Self::enforce_rate_limit), counting in
     /// windows of `window` instead of a minute: a limit scaled down (200 a
-    /// second for Codat's 12,000 a minute) keeps a load test short.
+    /// second for Codat's 12,000 a minute) keeps a load test short. The
+    /// first window starts with the next request.
     pub fn enforce_rate_limit_per(&self, limit: u64, window: std::time::Duration) {
-        let mut state = self.state();
-        state.rate.limit = limit;
-        state.rate.window = window.max(std::time::Duration::from_millis(1));
+        self.state().rate.set(limit, window);
     }
 
     /// How many requests the rate limit refused with a 429 so far.
@@ -289,9 +321,20 @@ impl MockCodat {
     /// # Panics
     /// If the connection does not exist in the mock (a mistake in the test).
     pub fn fail_linking(&self, company: CompanyId, connection: ConnectionId) {
+        self.try_fail_linking(company, connection)
+            .unwrap_or_else(|message| panic!("{message}"));
+    }
+
+    /// [`fail_linking`](Self::fail_linking), or why not.
+    pub(super) fn try_fail_linking(
+        &self,
+        company: CompanyId,
+        connection: ConnectionId,
+    ) -> Result<(), String> {
         let mut state = self.state();
-        let found = existing(&mut state, company, connection).clone();
+        let found = existing(&mut state, company, connection)?.clone();
         state.announce("connection.failed", company, &found);
+        Ok(())
     }
 
     /// Does `fault` to the next `times` webhook deliveries (after any faults
@@ -322,12 +365,17 @@ impl MockCodat {
     }
 }
 
-/// The connection a control names; a test naming one the mock lacks is
-/// wrong, so it panics rather than answer as Codat would.
-fn existing(state: &mut State, company: CompanyId, connection: ConnectionId) -> &mut Connection {
+/// The connection a control names, or why the mock has none: a test naming
+/// one the mock lacks is wrong (the Rust controls panic with this message,
+/// the control API answers 404 with it).
+fn existing(
+    state: &mut State,
+    company: CompanyId,
+    connection: ConnectionId,
+) -> Result<&mut Connection, String> {
     state
         .companies
         .get_mut(&company)
         .and_then(|connections| connections.get_mut(&connection))
-        .unwrap_or_else(|| panic!("mock Codat has no connection {connection} in {company}"))
+        .ok_or_else(|| format!("mock Codat has no connection {connection} in {company}"))
 }

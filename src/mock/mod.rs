@@ -90,8 +90,20 @@
 //! # Ok(()) }
 //! ```
 
+//! # From any language
+//!
+//! The `codat-mock` program serves a mock on an address of its own; its
+//! HTTP control API, under `/_mock` and described by
+//! `openapi/mock-control.json`, is these same controls (seed, statuses, a
+//! link failure, faults, a rate limit, latency, webhooks and their faults,
+//! the requests and deliveries, [`reset`](MockCodat::reset)), for a test
+//! that is not written in Rust. Control calls need no API key, are not
+//! recorded, and no fault or rate limit applies to them.
+
 mod answers;
 mod contract;
+mod control_api;
+mod control_wire;
 mod controls;
 mod faults;
 mod handlers;
@@ -165,7 +177,7 @@ impl MockCodat {
         let base_url = format!("http://{}", listener.local_addr()?);
         let state = Arc::new(Mutex::new(state::State::new(base_url.clone())));
         let (shutdown, stopped) = oneshot::channel();
-        let app = server::router(state.clone());
+        let app = server::router(state.clone(), base_url.clone());
         let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
             // Answers go out at once, as from a real server, not after a
             // Nagle delay.
@@ -205,6 +217,17 @@ impl MockCodat {
         Client::builder(MOCK_API_KEY).base_url(&self.base_url)
     }
 
+    /// The controls of the mock serving `state` at `base_url`, for its HTTP
+    /// control API (`control_api.rs`): the same controls as a test's, on a
+    /// handle that does not stop the mock when dropped.
+    fn handle(base_url: String, state: Arc<Mutex<state::State>>) -> Self {
+        Self {
+            base_url,
+            state,
+            shutdown: None,
+        }
+    }
+
     /// The state, for the controls (`controls.rs`) as for the server.
     fn state(&self) -> MutexGuard<'_, state::State> {
         // A panicking test thread must not hide the state from the others.
@@ -214,9 +237,10 @@ impl MockCodat {
 
 impl Drop for MockCodat {
     fn drop(&mut self) {
+        // Only the mock itself stops it; a control API's handle does not.
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
+            self.state().webhooks.close();
         }
-        self.state().webhooks.close();
     }
 }

@@ -56,6 +56,15 @@ pub(super) struct Verdict {
 }
 
 impl RateWindow {
+    /// Enforces `limit` in windows of `window`, the first starting with the
+    /// next request (what was counted under the old limit is forgotten).
+    pub(super) fn set(&mut self, limit: u64, window: Duration) {
+        self.limit = limit;
+        self.window = window.max(Duration::from_millis(1));
+        self.started = None;
+        self.counted = 0;
+    }
+
     /// Counts a request arriving `now`.
     pub(super) fn count(&mut self, now: Instant) -> Verdict {
         let started = match self.started {
@@ -73,7 +82,7 @@ impl RateWindow {
         }
         Verdict {
             limit: self.limit,
-            remaining: self.limit - self.counted,
+            remaining: self.limit.saturating_sub(self.counted),
             left: self
                 .window
                 .saturating_sub(now.saturating_duration_since(started)),
@@ -121,5 +130,26 @@ impl Verdict {
         if let Ok(value) = HeaderValue::from_str(&reset) {
             headers.insert("x-rate-limit-reset", value);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_limit_set_after_requests_were_counted_starts_a_fresh_window() {
+        let mut rate = RateWindow::default();
+        let now = Instant::now();
+        for _ in 0..5 {
+            assert!(!rate.count(now).refused());
+        }
+        rate.set(1, Duration::from_secs(60));
+        let first = rate.count(now);
+        assert!(!first.refused());
+        assert_eq!(first.remaining, 0);
+        let second = rate.count(now);
+        assert!(second.refused());
+        assert_eq!((second.remaining, rate.refused), (0, 1));
     }
 }

@@ -1,4 +1,4 @@
-//! The mock's HTTP side: every request recorded, then answered by the
+//! The mock's HTTP side: the control API's routes apart, every request recorded, then answered by the
 //! faults and the rate limit a test set, or else dispatched by the
 //! document's operations to Codat's behaviour.
 
@@ -16,10 +16,17 @@ use super::state::{ReceivedRequest, State};
 
 type Shared = Arc<Mutex<State>>;
 
-/// Every request goes to one handler: the document, not a route table,
-/// decides which operation it calls.
-pub(super) fn router(state: Shared) -> Router {
-    Router::new().fallback(record_and_inject).with_state(state)
+/// Every request to Codat's API goes to one handler: the document, not a
+/// route table, decides which operation it calls. The control API has its
+/// own routes, under a prefix Codat does not use.
+pub(super) fn router(state: Shared, base_url: String) -> Router {
+    Router::new()
+        .fallback(record_and_inject)
+        .with_state(state.clone())
+        .nest(
+            super::control_api::PREFIX,
+            super::control_api::router(state, base_url),
+        )
 }
 
 /// The most of a request body the mock reads.

@@ -176,6 +176,12 @@ fn checked_in_document_validates_as_openapi_3_0_3() {
 }
 
 #[test]
+fn the_mock_control_api_document_validates_as_openapi_3_0_3() {
+    // Written by hand: it describes the mock's own API, not Codat's.
+    assert_valid_openapi_3_0(&workspace_root().join("openapi/mock-control.json"));
+}
+
+#[test]
 fn validator_rejects_an_invalid_document() {
     // The validator must be able to fail: Codat's own document is 3.1-flavoured
     // and not valid 3.0 as published.

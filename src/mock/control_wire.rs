@@ -1,0 +1,286 @@
+//! The JSON forms of the control API (`control_api.rs`): what its requests
+//! say, turned into the mock's own [`Fault`]s and [`WebhookFault`]s, and
+//! what it answers with, written from the mock's own records. The forms are
+//! those of `openapi/mock-control.json`.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::faults::Fault;
+use super::state::ReceivedRequest;
+use super::webhooks::{DeliveryOutcome, WebhookDelivery, WebhookFault};
+use crate::ConnectionStatus;
+
+/// The most a delay of the control API may ask for (an hour): longer is a
+/// mistake, not a test.
+const LONGEST_DELAY_MS: u64 = 3_600_000;
+
+/// `POST /_mock/faults`: a fault, and for how many requests.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FaultsRequest {
+    pub(super) fault: FaultForm,
+    #[serde(default = "once")]
+    pub(super) times: usize,
+}
+
+/// A [`Fault`] as the control API writes it, tagged by `kind`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+pub(super) enum FaultForm {
+    /// [`Fault::Status`].
+    #[serde(rename_all = "camelCase")]
+    Status {
+        status: u16,
+        #[serde(default)]
+        retry_after: Option<String>,
+    },
+    /// [`Fault::Respond`].
+    #[serde(rename_all = "camelCase")]
+    Respond {
+        status: u16,
+        #[serde(default = "json_type")]
+        content_type: String,
+        #[serde(default)]
+        body: String,
+    },
+    /// [`Fault::Delay`].
+    Delay { milliseconds: u64 },
+    /// [`Fault::DropConnection`].
+    DropConnection,
+    /// [`Fault::DropAfterProcessing`].
+    DropAfterProcessing,
+    /// [`Fault::DropDuringBody`].
+    #[serde(rename_all = "camelCase")]
+    DropDuringBody {
+        status: u16,
+        #[serde(default)]
+        partial_body: String,
+    },
+}
+
+fn once() -> usize {
+    1
+}
+
+fn json_type() -> String {
+    "application/json".to_owned()
+}
+
+impl FaultForm {
+    /// The mock's fault, or why this one cannot be sent: a status that is
+    /// not an HTTP status, a `Retry-After` that is not a header value, a
+    /// delay over an hour.
+    pub(super) fn into_fault(self) -> Result<Fault, String> {
+        let status_of = |status: u16| {
+            if (100..=599).contains(&status) {
+                Ok(status)
+            } else {
+                Err(format!(
+                    "status {status} is not an HTTP status (100 to 599)"
+                ))
+            }
+        };
+        Ok(match self {
+            FaultForm::Status {
+                status,
+                retry_after,
+            } => {
+                if let Some(value) = &retry_after {
+                    axum::http::HeaderValue::from_str(value).map_err(|_| {
+                        format!("retryAfter {value:?} cannot be sent as a header value")
+                    })?;
+                }
+                Fault::Status {
+                    status: status_of(status)?,
+                    retry_after,
+                }
+            }
+            FaultForm::Respond {
+                status,
+                content_type,
+                body,
+            } => {
+                axum::http::HeaderValue::from_str(&content_type).map_err(|_| {
+                    format!("contentType {content_type:?} cannot be sent as a header value")
+                })?;
+                Fault::Respond {
+                    status: status_of(status)?,
+                    content_type,
+                    body: body.into_bytes(),
+                }
+            }
+            FaultForm::Delay { milliseconds } => {
+                Fault::Delay(bounded_millis("a delay", milliseconds)?)
+            }
+            FaultForm::DropConnection => Fault::DropConnection,
+            FaultForm::DropAfterProcessing => Fault::DropAfterProcessing,
+            FaultForm::DropDuringBody {
+                status,
+                partial_body,
+            } => Fault::DropDuringBody {
+                status: status_of(status)?,
+                partial_body: partial_body.into_bytes(),
+            },
+        })
+    }
+}
+
+/// `POST /_mock/webhook-faults`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WebhookFaultsRequest {
+    pub(super) fault: WebhookFaultForm,
+    #[serde(default = "once")]
+    pub(super) times: usize,
+}
+
+/// A [`WebhookFault`] by name.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) enum WebhookFaultForm {
+    Duplicate,
+    OutOfOrder,
+    BadSignature,
+    Stale,
+}
+
+impl From<WebhookFaultForm> for WebhookFault {
+    fn from(form: WebhookFaultForm) -> Self {
+        match form {
+            WebhookFaultForm::Duplicate => WebhookFault::Duplicate,
+            WebhookFaultForm::OutOfOrder => WebhookFault::OutOfOrder,
+            WebhookFaultForm::BadSignature => WebhookFault::BadSignature,
+            WebhookFaultForm::Stale => WebhookFault::Stale,
+        }
+    }
+}
+
+/// `PUT .../status`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StatusRequest {
+    pub(super) status: ConnectionStatus,
+}
+
+/// `PUT /_mock/rate-limit`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct RateLimitRequest {
+    pub(super) limit: u64,
+    #[serde(default = "minute_ms")]
+    pub(super) window_milliseconds: u64,
+}
+
+fn minute_ms() -> u64 {
+    60_000
+}
+
+/// `PUT /_mock/latency`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LatencyRequest {
+    pub(super) milliseconds: u64,
+}
+
+/// `PUT /_mock/webhooks`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WebhooksRequest {
+    pub(super) url: crate::Url,
+    pub(super) secret: String,
+}
+
+/// The longest delay or latency the control API accepts, checked.
+pub(super) fn bounded_millis(what: &str, milliseconds: u64) -> Result<Duration, String> {
+    if milliseconds > LONGEST_DELAY_MS {
+        return Err(format!(
+            "{what} of {milliseconds} ms is over the hour the mock allows"
+        ));
+    }
+    Ok(Duration::from_millis(milliseconds))
+}
+
+/// Headers as the control API writes them: name and value, in order.
+fn headers(headers: &[(String, String)]) -> Value {
+    headers
+        .iter()
+        .map(|(name, value)| json!({"name": name, "value": value}))
+        .collect()
+}
+
+/// A request the mock received, as `GET /_mock/requests` lists it (the body
+/// as text, bytes that are not UTF-8 replaced; no `query` without one).
+pub(super) fn received(request: &ReceivedRequest) -> Value {
+    let mut value = json!({
+        "method": request.method,
+        "path": request.path,
+        "headers": headers(&request.headers),
+        "body": String::from_utf8_lossy(&request.body),
+    });
+    if let Some(query) = &request.query {
+        value["query"] = json!(query);
+    }
+    value
+}
+
+/// A webhook delivery attempt, as `GET /_mock/webhook-deliveries` lists it:
+/// the endpoint's `status`, or the `error` when it gave no answer.
+pub(super) fn delivery(delivery: &WebhookDelivery) -> Value {
+    let mut value = json!({
+        "eventType": delivery.event_type,
+        "eventId": delivery.event_id,
+        "messageId": delivery.message_id,
+        "attempt": delivery.attempt,
+        "headers": headers(&delivery.headers),
+        "body": String::from_utf8_lossy(&delivery.body),
+        "accepted": delivery.outcome.is_accepted(),
+    });
+    match &delivery.outcome {
+        DeliveryOutcome::Answered(status) => value["status"] = json!(status),
+        DeliveryOutcome::Failed(why) => value["error"] = json!(why),
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_read_as_the_document_writes_them() {
+        let read = |text: &str| {
+            serde_json::from_str::<FaultsRequest>(text)
+                .map_err(|err| err.to_string())
+                .and_then(|request| request.fault.into_fault())
+        };
+        assert_eq!(
+            read(r#"{"fault": {"kind": "status", "status": 429, "retryAfter": "1"}}"#),
+            Ok(Fault::Status {
+                status: 429,
+                retry_after: Some("1".into())
+            })
+        );
+        assert_eq!(
+            read(r#"{"fault": {"kind": "delay", "milliseconds": 5}, "times": 2}"#),
+            Ok(Fault::Delay(Duration::from_millis(5)))
+        );
+        assert_eq!(
+            read(r#"{"fault": {"kind": "dropConnection"}}"#),
+            Ok(Fault::DropConnection)
+        );
+        let unknown = read(r#"{"fault": {"kind": "explode"}}"#).unwrap_err();
+        assert!(
+            unknown.contains("explode") && unknown.contains("dropConnection"),
+            "{unknown}"
+        );
+        let status = read(r#"{"fault": {"kind": "status", "status": 99}}"#).unwrap_err();
+        assert!(status.contains("not an HTTP status"), "{status}");
+        let extra = read(r#"{"fault": {"kind": "status", "status": 500, "colour": 1}}"#);
+        assert!(extra.unwrap_err().contains("colour"));
+        let long = read(r#"{"fault": {"kind": "delay", "milliseconds": 3600001}}"#);
+        assert!(long.unwrap_err().contains("hour"));
+    }
+}
