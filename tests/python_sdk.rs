@@ -1,7 +1,8 @@
 //! Codat's official Python SDK (`codat-platform`, pinned in
 //! `xtask/bench/requirements.txt`) as a client of the `codat-mock` program:
 //! a client no one here wrote creates, lists, gets, unlinks and deletes
-//! connections over HTTP (`tests/python/sdk_roundtrip.py`).
+//! connections over HTTP, and retries a 429 injected through the mock's
+//! control API (`tests/python/sdk_roundtrip.py`).
 //!
 //! It needs a Python with that SDK: `cargo xtask ci` installs it under
 //! `target/tools/` and passes its path as `CODAT_PYTHON`.
@@ -32,7 +33,7 @@ fn python() -> PathBuf {
 }
 
 #[test]
-fn codats_python_sdk_creates_lists_gets_unlinks_and_deletes_against_the_program() {
+fn codats_python_sdk_creates_lists_gets_unlinks_deletes_and_retries_a_429_against_the_program() {
     let python = python();
     let dir = std::env::temp_dir().join(format!("codat-mock-python-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -59,13 +60,20 @@ fn codats_python_sdk_creates_lists_gets_unlinks_and_deletes_against_the_program(
         String::from_utf8_lossy(&run.stderr),
         stderr_of(&mut child)
     );
-    for step in ["created ", "listed 2 ", "got ", "unlinked ", "deleted "] {
+    for step in [
+        "created ",
+        "listed 2 ",
+        "a 429 ",
+        "got ",
+        "unlinked ",
+        "deleted ",
+    ] {
         assert!(said.contains(step), "no `{step}` step in:\n{said}");
     }
     assert!(status.success(), "{status:?}");
     support::record(
         "Standalone mock",
-        "Codat's Python SDK (codat-platform) drives codat-mock: create, list, get, unlink, delete",
-        "every call answers as the SDK expects; the deleted connection is no longer listed",
+        "Codat's Python SDK (codat-platform) drives codat-mock: create, list, get, unlink, delete, and a 429 injected through the control API",
+        "every call answers as the SDK expects; the SDK retries the 429 (the mock saw both requests); the deleted connection is no longer listed",
     );
 }

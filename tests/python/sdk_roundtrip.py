@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Codat's official Python SDK (codat-platform, pinned in xtask/bench/requirements.txt)
-as a client of the standalone mock: create, list, get, unlink, delete.
+as a client of the standalone mock: create, list, get, unlink, delete, and a
+429 injected through the mock's control API (/_mock, openapi/mock-control.json)
+that the SDK retries.
 
 usage: sdk_roundtrip.py <base_url> <api_key> <company_id> <linked_connection_id>
 The company must hold the Linked connection given (it is unlinked: only a Linked
@@ -10,8 +12,10 @@ reason on stderr.
 """
 
 import base64
+import json
 import sys
 import traceback
+import urllib.request
 
 from codat_platform import CodatPlatform
 from codat_platform.models import shared
@@ -31,6 +35,18 @@ def status(value) -> str:
 def expect(condition: bool, what: str) -> None:
     if not condition:
         raise AssertionError(what)
+
+
+def control(base_url: str, method: str, route: str, body=None):
+    """Calls the mock's control API; returns its JSON answer (None when empty)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        f"{base_url}/_mock/{route}", data=data, method=method,
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        text = answer.read()
+    return json.loads(text) if text else None
 
 
 def main(argv) -> int:
@@ -55,6 +71,19 @@ def main(argv) -> int:
     ids = [c.id for c in listed.results or []]
     expect(created.id in ids and linked_id in ids, f"list: {created.id} not in {ids}")
     print(f"listed {len(ids)} connection(s)")
+
+    # One 429 with Retry-After: 1, injected through the control API: the SDK
+    # waits and retries, and the mock saw both requests.
+    control(base_url, "POST", "faults",
+            {"fault": {"kind": "status", "status": 429, "retryAfter": "1"}, "times": 1})
+    control(base_url, "DELETE", "requests")
+    retried = sdk.connections.list(request={"company_id": company_id, "page": 1, "page_size": 100})
+    expect(len(retried.results or []) == len(ids), "list after a 429: another answer")
+    seen = control(base_url, "GET", "requests")["requests"]
+    paths = [r["path"] for r in seen]
+    expect(paths == [f"/companies/{company_id}/connections"] * 2,
+           f"429: the mock saw {paths}, not the request and its retry")
+    print("a 429 injected through the control API, retried by the SDK")
 
     got = sdk.connections.get(request={"company_id": company_id, "connection_id": created.id})
     expect(got.id == created.id, f"get: id {got.id!r}")
