@@ -30,7 +30,7 @@ const AREAS: [(&str, &str); 14] = [
     ("Property tests", "tests/properties.rs: the decoders written by hand, on generated input."),
     ("Spec drift", "tests/drift.rs: the current client against responses shaped by every published version of Codat's document; tests/forward_compat.rs: by changes Codat has not made yet."),
     ("Webhooks", "tests/webhooks.rs: deliveries signed, forged, replayed or odd, against `Webhooks::verify` (an injected clock); tests/webhook_deliveries.rs: the mock's deliveries end to end."),
-    ("Standalone mock", "tests/codat_mock.rs: the `codat-mock` program, started as a user would, driven over HTTP and stopped by a signal; and what it refuses. tests/python_sdk.rs: Codat's Python SDK as its client."),
+    ("Standalone mock", "tests/codat_mock.rs: the `codat-mock` program, started as a user would, driven over HTTP and stopped by a signal; and what it refuses. tests/codat_mock/control_api.rs: its HTTP control API, every route against its document, and what it refuses. tests/python_sdk.rs: Codat's Python SDK as its client."),
     ("Secrets", "tests/secrets.rs: everything the SDK can print while the fault matrix and a table of calls run, searched for the API key."),
 ];
 
