@@ -101,11 +101,23 @@ async fn the_listing_reads_codats_query_language() {
         4,
         "contains, any case"
     );
-    let refused = mock.list().query("status=Linked ||").await.unwrap_err();
-    assert_eq!(refused.status(), Some(StatusCode::BAD_REQUEST));
-    assert!(
-        refused.to_string().contains("The query is not valid"),
-        "{refused}"
+    // Codat's 400s (the document's `Malformed-Query` examples): a query
+    // that does not parse, and one naming a property connections lack.
+    for (text, says) in [
+        ("status=Linked ||", "Error parsing query - Malformed query."),
+        (
+            "status=Linked && colour=blue",
+            "Error parsing query - Could not resolve property colour on Connection",
+        ),
+    ] {
+        let refused = mock.list().query(text).await.unwrap_err();
+        assert_eq!(refused.status(), Some(StatusCode::BAD_REQUEST), "{text}");
+        assert!(refused.to_string().contains(says), "{text}: {refused}");
+    }
+    assert_eq!(
+        query("connectionInfo.region=eu").await,
+        [],
+        "a free sub-property"
     );
 }
 
@@ -117,8 +129,11 @@ async fn order_by_sorts_ascending_or_descending_and_refuses_unknown_fields() {
     assert_eq!(ids_of(mock.list().order_by("id")).await, ids);
     ids.reverse();
     assert_eq!(ids_of(mock.list().order_by("-id")).await, ids);
+    assert_eq!(ids_of(mock.list().order_by("linkUrl")).await.len(), 4);
     let err = mock.list().order_by("favouriteColour").await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
+    let says = "Could not resolve property favouriteColour on Connection";
+    assert!(err.to_string().contains(says), "{err}");
 }
 
 #[tokio::test]
@@ -184,7 +199,9 @@ async fn reauthorization_of_a_deauthorized_connection_points_at_its_own_link() {
 /// Checks that `body` is Codat's `ErrorMessage` for `status`.
 fn assert_codat_error(body: &Value, status: StatusCode) {
     assert_eq!(body["statusCode"], status.as_u16(), "{body}");
-    assert_eq!(body["service"], "PublicApi", "{body}");
+    // The service Codat's examples name: `ClientsApi` for a malformed query.
+    let service = body["service"].as_str().unwrap_or_default();
+    assert!(["PublicApi", "ClientsApi"].contains(&service), "{body}");
     let error = body["error"].as_str();
     assert!(error.is_some_and(|e| !e.is_empty()), "{body}");
     assert!(body["correlationId"].is_string(), "{body}");
@@ -272,7 +289,7 @@ async fn requests_breaking_the_contract_are_answered_in_codats_shape_naming_the_
             format!("{list}?query=status"),
             "",
             400,
-            "query is not valid operator",
+            "Malformed query. expected an operator Query",
         ),
     ];
     let http = plain_http();

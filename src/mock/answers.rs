@@ -38,6 +38,22 @@ pub(super) fn validation_failed(violations: &[String]) -> Response {
     json_answer(StatusCode::BAD_REQUEST, body.to_string())
 }
 
+/// Codat's 400 for a listing's `query` or `orderBy` it cannot use: the
+/// document's `Malformed-Query` answer, whose `error` is
+/// `Error parsing query - {what}` (its examples say `Malformed query.` and
+/// `Could not resolve property isCompleted on Dataset`), with the mock's
+/// reason as a validation item.
+pub(super) fn malformed_query(what: &str, why: &str) -> Response {
+    let mut body = error_body(
+        StatusCode::BAD_REQUEST,
+        &format!("Error parsing query - {what}"),
+    );
+    body["service"] = json!("ClientsApi");
+    let item = json!({"itemId": null, "message": why, "validatorName": "Query"});
+    body["validation"] = json!({"errors": [item], "warnings": []});
+    json_answer(StatusCode::BAD_REQUEST, body.to_string())
+}
+
 /// A JSON answer.
 fn json_answer(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()

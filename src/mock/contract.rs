@@ -18,6 +18,9 @@ const DOCUMENT_URI: &str = "urn:codat-connections:openapi";
 #[derive(Debug)]
 pub(super) struct Contract {
     operations: Vec<Operation>,
+    /// The properties of each schema under `components/schemas`, each with
+    /// whether it holds an object (whose own keys are free).
+    properties: Vec<(String, Vec<(String, bool)>)>,
 }
 
 /// One operation of the document.
@@ -185,7 +188,33 @@ impl Contract {
                 });
             }
         }
-        Ok(Self { operations })
+        let properties = doc["components"]["schemas"]
+            .as_object()
+            .unwrap_or(&empty)
+            .iter()
+            .map(|(name, schema)| {
+                let schema = json_pointer::follow_all(&doc, schema);
+                let fields = schema["properties"].as_object().unwrap_or(&empty).iter();
+                let fields = fields.map(|(field, node)| {
+                    let node = json_pointer::follow_all(&doc, node);
+                    (field.clone(), node["type"] == "object")
+                });
+                (name.clone(), fields.collect())
+            })
+            .collect();
+        Ok(Self {
+            operations,
+            properties,
+        })
+    }
+
+    /// The properties of the document's schema `components/schemas/{name}`,
+    /// each with whether it holds an object; none for a schema it lacks.
+    pub(super) fn properties(&self, schema: &str) -> &[(String, bool)] {
+        self.properties
+            .iter()
+            .find(|(name, _)| name == schema)
+            .map_or(&[], |(_, fields)| fields.as_slice())
     }
 
     /// The operation a request calls, with the parameters it sends; `None`

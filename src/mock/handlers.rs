@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use super::answers::{error, json_response};
+use super::answers::{error, json_response, malformed_query};
 use super::contract::Call;
 use super::query::Query;
 use super::state::State;
@@ -112,18 +112,21 @@ fn list_connections(state: &mut State, call: &Call<'_>, _: &[u8]) -> Result<Resp
         number(parameter::PAGE, 1),
         number(parameter::PAGE_SIZE, 100),
     );
+    // Codat's 400 for a query it cannot read, or that names a property a
+    // connection does not have (the document's `Malformed-Query` examples).
+    let fields = state.contract.properties(CONNECTION_SCHEMA);
     let filter = match call.value(parameter::QUERY).map(Query::parse) {
         None => None,
-        Some(Ok(query)) => Some(query),
-        Some(Err(why)) => {
-            let message = format!("The query is not valid: {why}.");
-            return Err(error(StatusCode::BAD_REQUEST, &message));
-        }
+        Some(Ok(query)) => match query.unresolved(fields) {
+            None => Some(query),
+            Some(property) => return Err(unresolved(&property, "query")),
+        },
+        Some(Err(why)) => return Err(malformed_query("Malformed query.", &why)),
     };
     let (key, descending) = match call.value(parameter::ORDER_BY).map(order_by) {
         None => (sort_key_created as SortKey, false),
         Some(Ok(order)) => order,
-        Some(Err(message)) => return Err(error(StatusCode::BAD_REQUEST, &message)),
+        Some(Err(field)) => return Err(unresolved(&field, "orderBy")),
     };
     let (_, connections) = connections_of(state, call)?;
     let mut matching: Vec<&Connection> = connections
@@ -173,6 +176,17 @@ fn list_connections(state: &mut State, call: &Call<'_>, _: &[u8]) -> Result<Resp
     })))
 }
 
+/// The document's schema of a connection, whose properties a query names.
+const CONNECTION_SCHEMA: &str = "Connection";
+
+/// Codat's 400 for a property it cannot find on a connection.
+fn unresolved(property: &str, parameter: &str) -> Response {
+    malformed_query(
+        &format!("Could not resolve property {property} on Connection"),
+        &format!("{parameter}: a connection has no property {property:?}"),
+    )
+}
+
 /// What a connection is ordered by.
 type SortKey = fn(&Connection) -> String;
 
@@ -183,7 +197,8 @@ fn sort_key_created(c: &Connection) -> String {
         .unwrap_or_default()
 }
 
-/// Codat's `orderBy`: a field name, `-` in front for descending.
+/// Codat's `orderBy`: a field name, `-` in front for descending; the
+/// field, when a connection has none by that name to order by.
 fn order_by(text: &str) -> Result<(SortKey, bool), String> {
     let (descending, field) = match text.strip_prefix('-') {
         Some(field) => (true, field),
@@ -203,11 +218,10 @@ fn order_by(text: &str) -> Result<(SortKey, bool), String> {
         "status" => |c| c.status.to_string(),
         "sourceType" => |c| c.source_type.to_string(),
         "integrationKey" => |c| c.integration_key.clone().unwrap_or_default(),
-        other => {
-            return Err(format!(
-                "orderBy: connections cannot be ordered by {other:?}"
-            ))
-        }
+        "integrationId" => |c| c.integration_id.to_string(),
+        "sourceId" => |c| c.source_id.to_string(),
+        "linkUrl" => |c| c.link_url.clone(),
+        other => return Err(other.to_owned()),
     };
     Ok((key, descending))
 }

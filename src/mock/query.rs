@@ -12,7 +12,8 @@
 //! only. A property a connection lacks, or holds `null` in, matches no
 //! clause (Codat does not query on null fields). A query that does not
 //! parse, or is 2,048 characters or longer, is an error that names what
-//! is wrong.
+//! is wrong; so is a property the listed schema lacks
+//! ([`Query::unresolved`]).
 
 use serde_json::Value;
 
@@ -71,6 +72,24 @@ impl Query {
         match parser.rest.trim_start() {
             "" => Ok(query),
             rest => Err(format!("unexpected {:?} in the query", shorten(rest))),
+        }
+    }
+
+    /// The first property the query names that `fields` (a schema's
+    /// properties, each with whether it holds an object) cannot resolve: one
+    /// the schema lacks, or a sub-property of one that holds no object.
+    pub(super) fn unresolved(&self, fields: &[(String, bool)]) -> Option<String> {
+        match self {
+            Query::All(parts) | Query::Any(parts) => {
+                parts.iter().find_map(|q| q.unresolved(fields))
+            }
+            Query::Clause { path, .. } => {
+                let found = fields.iter().find(|(name, _)| *name == path[0]);
+                match found {
+                    Some((_, holds_object)) if *holds_object || path.len() == 1 => None,
+                    _ => Some(path.join(".")),
+                }
+            }
         }
     }
 
@@ -258,6 +277,24 @@ mod tests {
             "dataConnectionErrors": [],
             "connectionInfo": {"region": "eu", "tier": 3},
         })
+    }
+
+    #[test]
+    fn a_property_the_schema_lacks_is_unresolved() {
+        let fields = [
+            ("status".to_owned(), false),
+            ("connectionInfo".to_owned(), true),
+        ];
+        let unresolved = |q: &str| Query::parse(q).unwrap().unresolved(&fields);
+        assert_eq!(
+            unresolved("status=Linked || connectionInfo.region=eu"),
+            None
+        );
+        assert_eq!(
+            unresolved("status=Linked && {colour=blue}").as_deref(),
+            Some("colour")
+        );
+        assert_eq!(unresolved("status.code=1").as_deref(), Some("status.code"));
     }
 
     fn matches(query: &str) -> bool {
