@@ -73,6 +73,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     .env("CODAT_PYTHON", &python)
     .env("RELIABILITY_OUT", &rows);
     run_command(&root, "tests", test)?;
+    // The standalone mock against the document, by a tool that is not ours.
+    crate::schemathesis::run(&root, &cargo)?;
     println!("==> RELIABILITY.md");
     crate::reliability::check(&root)?;
     // Every synthetic change to the document must be noticed by the build or

@@ -16,6 +16,7 @@ mod reachability;
 mod reliability;
 mod rewrite;
 mod schema_walk;
+mod schemathesis;
 mod sync_spec;
 mod tools;
 #[cfg(test)]
@@ -40,7 +41,10 @@ usage:
                                            is caught. --only runs the changes whose description
                                            contains TEXT; --list prints them
   cargo xtask ci                           everything CI runs: formatting, the spec check,
-                                           clippy and every test
+                                           clippy, every test and Schemathesis
+  cargo xtask schemathesis                 Schemathesis (pinned) against codat-mock with
+                                           openapi/connections.json; what it relaxes, and
+                                           why, is in xtask/schemathesis.toml
   cargo xtask reliability                  run the tests and write RELIABILITY.md from the
                                            cases they prove
   cargo xtask soak                         10,000 requests with 5 % faults through one client;
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
         Some("spec-diff") => sync_spec::run_diff(&args[1..]),
         Some("spec-drill") => drill::run(&args[1..]),
         Some("ci") => ci::run(&args[1..]),
+        Some("schemathesis") => schemathesis::run_alone(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("reliability") => reliability::run(&args[1..]),
         Some("soak") => bench::soak(&args[1..]),
