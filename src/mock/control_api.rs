@@ -84,6 +84,11 @@ fn missing(why: String) -> Refusal {
     Refusal(StatusCode::NOT_FOUND, why)
 }
 
+/// A 409 saying why.
+fn conflict(why: String) -> Refusal {
+    Refusal(StatusCode::CONFLICT, why)
+}
+
 /// The body, read as the route's JSON form, or the 400 that says why not.
 fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, Refusal> {
     serde_json::from_slice(bytes).map_err(|err| refused(&format!("not a valid body: {err}")))
@@ -105,9 +110,10 @@ fn done() -> Response {
 }
 
 async fn seed(Extract(controls): Extract<Controls>, bytes: Bytes) -> Result<Response, Refusal> {
-    let text = std::str::from_utf8(&bytes).map_err(|_| refused("the seed is not UTF-8"))?;
-    let seed = Seed::from_json(text).map_err(|why| refused(&why))?;
-    let companies = controls.mock().seed(&seed).map_err(|why| refused(&why))?;
+    let seed: Seed = body(&bytes)?;
+    // An ID used twice, or one the mock already holds, conflicts: 409.
+    seed.check().map_err(conflict)?;
+    let companies = controls.mock().seed(&seed).map_err(conflict)?;
     Ok(json_response(&json!({ "companies": companies })))
 }
 
@@ -140,7 +146,8 @@ async fn fail_linking(
 async fn inject(Extract(controls): Extract<Controls>, bytes: Bytes) -> Result<Response, Refusal> {
     let request: wire::FaultsRequest = body(&bytes)?;
     let fault = request.fault.into_fault().map_err(|why| refused(&why))?;
-    controls.mock().inject(fault, request.times);
+    let times = wire::bounded_times(request.times).map_err(|why| refused(&why))?;
+    controls.mock().inject(fault, times);
     Ok(done())
 }
 
@@ -153,6 +160,12 @@ async fn rate_limit(
         return Err(refused(
             "limit and windowMilliseconds must be above 0 (reset lifts a limit)",
         ));
+    }
+    if request.limit > wire::HIGHEST_LIMIT {
+        return Err(refused(&format!(
+            "a limit over {} is no limit (reset lifts a limit)",
+            wire::HIGHEST_LIMIT
+        )));
     }
     let window =
         bounded_millis("a window", request.window_milliseconds).map_err(|why| refused(&why))?;
@@ -171,9 +184,10 @@ async fn latency(Extract(controls): Extract<Controls>, bytes: Bytes) -> Result<R
 
 async fn webhooks(Extract(controls): Extract<Controls>, bytes: Bytes) -> Result<Response, Refusal> {
     let request: wire::WebhooksRequest = body(&bytes)?;
+    let url = request.url().map_err(|why| refused(&why))?;
     controls
         .mock()
-        .send_webhooks_to(request.url, &request.secret)
+        .send_webhooks_to(url, &request.secret)
         .map_err(|err| refused(&err.to_string()))?;
     Ok(done())
 }
@@ -183,9 +197,10 @@ async fn webhook_faults(
     bytes: Bytes,
 ) -> Result<Response, Refusal> {
     let request: wire::WebhookFaultsRequest = body(&bytes)?;
+    let times = wire::bounded_times(request.times).map_err(|why| refused(&why))?;
     controls
         .mock()
-        .inject_webhook_fault(request.fault.into(), request.times);
+        .inject_webhook_fault(request.fault.into(), times);
     Ok(done())
 }
 

@@ -17,6 +17,23 @@ use crate::ConnectionStatus;
 /// mistake, not a test.
 const LONGEST_DELAY_MS: u64 = 3_600_000;
 
+/// The most requests (or deliveries) one injection may cover.
+pub(super) const MOST_TIMES: usize = 10_000;
+
+/// The highest rate limit the control API sets (Codat's is 12,000 a
+/// minute; higher is no limit at all).
+pub(super) const HIGHEST_LIMIT: u64 = 1_000_000_000;
+
+/// `times`, checked against [`MOST_TIMES`].
+pub(super) fn bounded_times(times: usize) -> Result<usize, String> {
+    if times > MOST_TIMES {
+        return Err(format!(
+            "times {times} is over the {MOST_TIMES} one injection may cover"
+        ));
+    }
+    Ok(times)
+}
+
 /// `POST /_mock/faults`: a fault, and for how many requests.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,7 +51,7 @@ pub(super) enum FaultForm {
     #[serde(rename_all = "camelCase")]
     Status {
         status: u16,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "super::seed::present")]
         retry_after: Option<String>,
     },
     /// [`Fault::Respond`].
@@ -48,10 +65,11 @@ pub(super) enum FaultForm {
     },
     /// [`Fault::Delay`].
     Delay { milliseconds: u64 },
-    /// [`Fault::DropConnection`].
-    DropConnection,
+    /// [`Fault::DropConnection`] (a struct variant, so that a field it does
+    /// not know is refused as on the others).
+    DropConnection {},
     /// [`Fault::DropAfterProcessing`].
-    DropAfterProcessing,
+    DropAfterProcessing {},
     /// [`Fault::DropDuringBody`].
     #[serde(rename_all = "camelCase")]
     DropDuringBody {
@@ -59,6 +77,18 @@ pub(super) enum FaultForm {
         #[serde(default)]
         partial_body: String,
     },
+}
+
+/// A header value the document allows: printable ASCII and spaces, which
+/// every HTTP stack sends as given.
+fn printable(what: &str, value: &str) -> Result<(), String> {
+    if value.chars().all(|c| (' '..='~').contains(&c)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} {value:?} holds more than printable ASCII, as a header value must"
+        ))
+    }
 }
 
 fn once() -> usize {
@@ -89,9 +119,7 @@ impl FaultForm {
                 retry_after,
             } => {
                 if let Some(value) = &retry_after {
-                    axum::http::HeaderValue::from_str(value).map_err(|_| {
-                        format!("retryAfter {value:?} cannot be sent as a header value")
-                    })?;
+                    printable("retryAfter", value)?;
                 }
                 Fault::Status {
                     status: status_of(status)?,
@@ -103,9 +131,7 @@ impl FaultForm {
                 content_type,
                 body,
             } => {
-                axum::http::HeaderValue::from_str(&content_type).map_err(|_| {
-                    format!("contentType {content_type:?} cannot be sent as a header value")
-                })?;
+                printable("contentType", &content_type)?;
                 Fault::Respond {
                     status: status_of(status)?,
                     content_type,
@@ -115,8 +141,8 @@ impl FaultForm {
             FaultForm::Delay { milliseconds } => {
                 Fault::Delay(bounded_millis("a delay", milliseconds)?)
             }
-            FaultForm::DropConnection => Fault::DropConnection,
-            FaultForm::DropAfterProcessing => Fault::DropAfterProcessing,
+            FaultForm::DropConnection {} => Fault::DropConnection,
+            FaultForm::DropAfterProcessing {} => Fault::DropAfterProcessing,
             FaultForm::DropDuringBody {
                 status,
                 partial_body,
@@ -189,8 +215,27 @@ pub(super) struct LatencyRequest {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct WebhooksRequest {
-    pub(super) url: crate::Url,
+    url: String,
     pub(super) secret: String,
+}
+
+impl WebhooksRequest {
+    /// The endpoint, when it is an `http` or `https` URI as RFC 3986 writes
+    /// one (ASCII, nothing a URI must not hold): the `url` crate would take
+    /// and rewrite more, such as a host in another script.
+    pub(super) fn url(&self) -> Result<crate::Url, String> {
+        let text = &self.url;
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c);
+        let host = text
+            .strip_prefix("http://")
+            .or_else(|| text.strip_prefix("https://"))
+            .and_then(|rest| rest.chars().next());
+        let http = host.is_some_and(|c| !"/?#".contains(c));
+        match text.parse::<crate::Url>() {
+            Ok(url) if http && text.chars().all(allowed) => Ok(url),
+            _ => Err(format!("url {text:?} is not an http or https URI")),
+        }
+    }
 }
 
 /// The longest delay or latency the control API accepts, checked.
@@ -279,6 +324,8 @@ mod tests {
         let status = read(r#"{"fault": {"kind": "status", "status": 99}}"#).unwrap_err();
         assert!(status.contains("not an HTTP status"), "{status}");
         let extra = read(r#"{"fault": {"kind": "status", "status": 500, "colour": 1}}"#);
+        assert!(extra.unwrap_err().contains("colour"));
+        let extra = read(r#"{"fault": {"kind": "dropAfterProcessing", "colour": 1}}"#);
         assert!(extra.unwrap_err().contains("colour"));
         let long = read(r#"{"fault": {"kind": "delay", "milliseconds": 3600001}}"#);
         assert!(long.unwrap_err().contains("hour"));

@@ -40,8 +40,8 @@ pub struct Seed {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedCompany {
-    /// Its ID; a fresh one when absent.
-    #[serde(default)]
+    /// Its ID; a fresh one when absent (`null` is not an ID).
+    #[serde(default, deserialize_with = "present")]
     pub id: Option<CompanyId>,
     /// Its connections, in order.
     #[serde(default)]
@@ -52,13 +52,23 @@ pub struct SeedCompany {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SeedConnection {
-    /// Its ID; a fresh one when absent.
-    #[serde(default)]
+    /// Its ID; a fresh one when absent (`null` is not an ID).
+    #[serde(default, deserialize_with = "present")]
     pub id: Option<ConnectionId>,
     /// The platform it connects to, such as `gbol`.
     pub platform_key: PlatformKey,
     /// Its status, such as `Linked`.
     pub status: ConnectionStatus,
+}
+
+/// An optional field that, when present, holds a value: `null` is refused
+/// as the value's type refuses it.
+pub(super) fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 impl Seed {
@@ -71,6 +81,7 @@ impl Seed {
     /// assert_eq!(seed.companies[0].connections.len(), 1);
     /// let refused = Seed::from_json(r#"{"companys": []}"#).unwrap_err();
     /// assert!(refused.contains("companys"), "{refused}");
+    /// assert!(Seed::from_json(r#"{"companies": [{"id": null}]}"#).is_err());
     /// # Ok::<(), String>(())
     /// ```
     pub fn from_json(text: &str) -> Result<Seed, String> {
