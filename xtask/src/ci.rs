@@ -50,6 +50,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "clippy",
             "--workspace",
             "--all-targets",
+            // The mock and its program too; rustdoc then reuses what this
+            // checked of the dependencies (same features).
+            "--all-features",
             "--",
             "-D",
             "warnings",

@@ -26,9 +26,9 @@ use serde_json::Value;
 use crate::change_report::compare;
 use crate::normalise::to_pretty_string;
 use crate::sync_spec::{workspace_root, DOCUMENT};
-use changes::select;
+use changes::{select, Change};
 use scratch::{mirror_tracked_files, test_binaries, Scratch};
-use verdict::{class, decide, Verdict};
+use verdict::{class, decide, Outcome, Verdict};
 
 const USAGE: &str = "usage: cargo xtask spec-drill [--only TEXT]... [--list]";
 
@@ -71,46 +71,109 @@ pub fn run(args: &[String]) -> Result<(), String> {
         serde_json::from_str(&original_text).map_err(|e| format!("{}: {e}", document.display()))?;
     let tests = test_binaries(&scratch.work)?;
 
-    let mut verdicts = Vec::new();
-    let mut failure = None;
-    for change in selected {
-        let mut doc = original.clone();
-        if let Err(e) = (change.apply)(&mut doc) {
-            failure = Some(format!(
-                "spec-drill: cannot make the change `{}`: {e}",
-                change.description
-            ));
-            break;
-        }
-        eprintln!(
-            "spec-drill: building and testing with {}",
-            change.description
-        );
-        if let Err(e) = fs::write(&document, to_pretty_string(&doc)) {
-            failure = Some(format!("cannot write {}: {e}", document.display()));
-            break;
-        }
-        let reported = compare(&original, &doc).iter().any(|c| c.breaking);
-        match scratch.exercise(&tests) {
-            Ok(outcome) => {
-                let verdict = Verdict {
-                    change,
-                    reported,
-                    outcome,
-                };
-                println!("{}", verdict.line());
-                verdicts.push(verdict);
-            }
-            Err(e) => {
-                failure = Some(e);
-                break;
-            }
-        }
-    }
+    // Breaking changes one at a time; the non-breaking ones first all
+    // together (one build instead of one each), and one at a time only when
+    // together they fail, to say which. A non-breaking change can only fail
+    // alone if another undoes what it does, and none of them touches what
+    // another changes.
+    let (breaking, additions): (Vec<&Change>, Vec<&Change>) =
+        selected.into_iter().partition(|change| change.breaking);
+    let drill = Drill {
+        original: &original,
+        document: &document,
+        scratch: &scratch,
+        tests: &tests,
+    };
+    let result = drill.each(&breaking).and_then(|mut verdicts| {
+        verdicts.extend(drill.together(&additions)?);
+        Ok(verdicts)
+    });
     fs::write(&document, &original_text)
         .map_err(|e| format!("cannot restore {}: {e}", document.display()))?;
-    match failure {
-        Some(e) => Err(e),
-        None => decide(&verdicts),
+    decide(&result?)
+}
+
+/// What every change is tried against.
+struct Drill<'a> {
+    original: &'a Value,
+    document: &'a std::path::Path,
+    scratch: &'a Scratch,
+    tests: &'a [String],
+}
+
+impl<'a> Drill<'a> {
+    /// The document with `changes` made, or why one cannot be made.
+    fn changed(&self, changes: &[&Change]) -> Result<Value, String> {
+        let mut doc = self.original.clone();
+        for change in changes {
+            (change.apply)(&mut doc).map_err(|e| {
+                format!(
+                    "spec-drill: cannot make the change `{}`: {e}",
+                    change.description
+                )
+            })?;
+        }
+        Ok(doc)
+    }
+
+    /// Builds and tests the copy with `doc` as its document.
+    fn exercise(&self, doc: &Value, first_failure: bool) -> Result<Outcome, String> {
+        fs::write(self.document, to_pretty_string(doc))
+            .map_err(|e| format!("cannot write {}: {e}", self.document.display()))?;
+        self.scratch.exercise(self.tests, first_failure)
+    }
+
+    /// Whether the change report marks something of `change` breaking.
+    fn reported(&self, change: &Change) -> Result<bool, String> {
+        let doc = self.changed(&[change])?;
+        Ok(compare(self.original, &doc).iter().any(|c| c.breaking))
+    }
+
+    /// The verdict of each change, tried one at a time.
+    fn each(&self, changes: &[&'a Change]) -> Result<Vec<Verdict<'a>>, String> {
+        let mut verdicts = Vec::new();
+        for change in changes {
+            eprintln!(
+                "spec-drill: building and testing with {}",
+                change.description
+            );
+            let doc = self.changed(&[change])?;
+            let outcome = self.exercise(&doc, change.breaking)?;
+            let verdict = Verdict {
+                change,
+                reported: self.reported(change)?,
+                outcome,
+            };
+            println!("{}", verdict.line());
+            verdicts.push(verdict);
+        }
+        Ok(verdicts)
+    }
+
+    /// The verdict of each change, tried all together first.
+    fn together(&self, changes: &[&'a Change]) -> Result<Vec<Verdict<'a>>, String> {
+        if changes.len() < 2 {
+            return self.each(changes);
+        }
+        eprintln!(
+            "spec-drill: building and testing with the {} non-breaking changes together",
+            changes.len()
+        );
+        let doc = self.changed(changes)?;
+        if self.exercise(&doc, false)? != Outcome::Passes {
+            eprintln!("spec-drill: together they fail; trying each alone");
+            return self.each(changes);
+        }
+        let mut verdicts = Vec::new();
+        for change in changes {
+            let verdict = Verdict {
+                change,
+                reported: self.reported(change)?,
+                outcome: Outcome::Passes,
+            };
+            println!("{} (tried with the others)", verdict.line());
+            verdicts.push(verdict);
+        }
+        Ok(verdicts)
     }
 }

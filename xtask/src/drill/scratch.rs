@@ -9,8 +9,11 @@ use std::process::{Command, Output};
 use super::failures::{build_failure, first_compile_error, test_failure};
 use super::verdict::Outcome;
 
-/// Where the drill works: a copy of the workspace's tracked files, and one
-/// target directory shared by every change so each rebuild is incremental.
+/// Where the drill works: a copy of the workspace's tracked files, built in
+/// the workspace's own target directory, with the same profile and features
+/// as `cargo test`: the crates it depends on are the ones the tests already
+/// built (the copy is another package to cargo, so its own artifacts stay
+/// apart), and each change rebuilds only the copy, incrementally.
 pub struct Scratch {
     pub work: PathBuf,
     target: PathBuf,
@@ -26,7 +29,7 @@ impl Scratch {
             .or_else(|| Some(root.join("../shared/upstream")).filter(|d| d.is_dir()));
         Scratch {
             work: drill.join("work"),
-            target: drill.join("target"),
+            target: root.join("target"),
             cargo: std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()),
             upstream,
         }
@@ -38,8 +41,6 @@ impl Scratch {
             .args(args)
             .current_dir(&self.work)
             .env("CARGO_TARGET_DIR", &self.target)
-            // Nothing here is debugged: leave out debug info, link faster.
-            .env("CARGO_PROFILE_DEV_DEBUG", "0")
             // The property tests are asked whether they still hold, with a
             // few cases each, not how hard they can be tried.
             .env("PROPTEST_CASES", "16")
@@ -53,12 +54,16 @@ impl Scratch {
     /// Builds every target of the changed copy, and runs the tests when
     /// it compiles. A build, not a check: the tests then reuse what it
     /// compiled instead of compiling the crate a second time.
-    pub fn exercise(&self, tests: &[String]) -> Result<Outcome, String> {
+    ///
+    /// With `first_failure` (a breaking change, where one failure is enough
+    /// to say it is caught), the tests stop at the first binary that fails.
+    pub fn exercise(&self, tests: &[String], first_failure: bool) -> Result<Outcome, String> {
+        // Every target of the crate (the benchmarks' own programs are not
+        // what a user builds against the document).
         let check = output(self.cargo(&[
             "build",
-            "--workspace",
-            "--exclude",
-            "xtask",
+            "--package",
+            "codat-connections",
             "--all-targets",
             "--all-features",
             "--message-format=json",
@@ -69,14 +74,11 @@ impl Scratch {
                 .unwrap_or_else(|| "cargo build failed".to_owned());
             return Ok(Outcome::Caught(format!("does not compile: {how}")));
         }
-        let mut args = vec![
-            "test",
-            "--package",
-            "codat-connections",
-            "--all-features",
-            "--no-fail-fast",
-            "--lib",
-        ];
+        let mut args = vec!["test", "--package", "codat-connections", "--all-features"];
+        if !first_failure {
+            args.push("--no-fail-fast");
+        }
+        args.push("--lib");
         for test in tests {
             args.extend(["--test", test.as_str()]);
         }
