@@ -123,7 +123,10 @@ fn build_mock(root: &Path, cargo: &str) -> Result<PathBuf, String> {
     println!("==> building codat-mock");
     let output = Command::new(cargo)
         .current_dir(root)
-        .args(["build", "--features", "mock", "--bin", "codat-mock"])
+        // As the tests build it (with the test targets, whose dev-dependencies
+        // unify the features): after `cargo test`, nothing to build again.
+        .args(["build", "--package", "codat-connections", "--all-features"])
+        .args(["--bins", "--tests"])
         .args(["--message-format", "json-render-diagnostics"])
         .stderr(Stdio::inherit())
         .output()
@@ -134,7 +137,10 @@ fn build_mock(root: &Path, cargo: &str) -> Result<PathBuf, String> {
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|message| message["target"]["name"] == "codat-mock")
+        // The program, not the harness of its unit tests.
+        .filter(|message| {
+            message["target"]["name"] == "codat-mock" && message["profile"]["test"] == false
+        })
         .find_map(|message| message["executable"].as_str().map(PathBuf::from))
         .ok_or_else(|| "cargo built codat-mock but named no executable for it".to_owned())
 }
