@@ -1,5 +1,6 @@
 //! From Codat's whole Platform API document to ours: the six Connections
-//! operations, the connection webhooks (under [`WEBHOOKS_EXTENSION`]), every
+//! operations and the three company operations they belong to, the
+//! connection webhooks (under [`WEBHOOKS_EXTENSION`]), every
 //! schema they reach under a stable name, and provenance.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,17 +12,30 @@ use crate::json_pointer::{component, ref_segments, ref_string, refs_under, resol
 use crate::reachability::WEBHOOKS_EXTENSION;
 use crate::rewrite;
 
-/// The tag that marks Codat's Connections operations.
+/// The tag that marks Codat's Connections operations: every operation it
+/// marks is kept.
 pub const TAG: &str = "Connections";
 
+/// The tag of Codat's company operations, of which only
+/// [`COMPANY_OPERATIONS`] are kept.
+pub const COMPANIES_TAG: &str = "Companies";
+
+/// The company operations kept: a connection belongs to a company, and the
+/// listing embeds each company's connections. Deleting or changing a company
+/// stays out (a delete removes the company's data; nothing here needs it).
+pub const COMPANY_OPERATIONS: [&str; 3] = ["list-companies", "get-company", "create-company"];
+
 /// The operations this SDK wraps; the document holds exactly these.
-pub const OPERATIONS: [&str; 6] = [
+pub const OPERATIONS: [&str; 9] = [
     "list-connections",
     "create-connection",
     "get-connection",
     "delete-connection",
     "unlink-connection",
     "update-connection-authorization",
+    "list-companies",
+    "get-company",
+    "create-company",
 ];
 
 const METHODS: [&str; 8] = [
@@ -80,7 +94,10 @@ pub fn normalise(upstream: &Value, source_sha256: &str) -> Result<Value, String>
     if let Some(tags) = upstream.get("tags").and_then(Value::as_array) {
         let kept: Vec<Value> = tags
             .iter()
-            .filter(|t| t.get("name").and_then(Value::as_str) == Some(TAG))
+            .filter(|t| {
+                let name = t.get("name").and_then(Value::as_str);
+                name == Some(TAG) || name == Some(COMPANIES_TAG)
+            })
             .cloned()
             .collect();
         doc["tags"] = Value::Array(kept);
@@ -145,8 +162,9 @@ fn provenance_info(upstream: &Value, source_sha256: &str) -> Value {
     })
 }
 
-/// The path items holding the operations tagged [`TAG`], with their
-/// path-level parameters, and nothing else.
+/// The path items holding the operations tagged [`TAG`] and the
+/// [`COMPANY_OPERATIONS`], with their path-level parameters, and nothing
+/// else.
 fn select_operations(upstream: &Value) -> Result<Value, String> {
     let paths = upstream
         .get("paths")
@@ -164,7 +182,11 @@ fn select_operations(upstream: &Value) -> Result<Value, String> {
                 .get("tags")
                 .and_then(Value::as_array)
                 .is_some_and(|tags| tags.iter().any(|t| t == TAG));
-            if tagged {
+            let company = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .is_some_and(|id| COMPANY_OPERATIONS.contains(&id));
+            if tagged || company {
                 kept_item.insert(method.to_owned(), op.clone());
             }
         }
@@ -189,7 +211,7 @@ fn select_operations(upstream: &Value) -> Result<Value, String> {
         .collect();
     if !missing.is_empty() {
         return Err(format!(
-            "operations tagged `{TAG}` are missing from the document: {}",
+            "operations this SDK wraps are missing from the document: {}",
             missing.join(", ")
         ));
     }
@@ -421,7 +443,17 @@ mod tests {
                     "parameters": [{"$ref": "#/components/parameters/companyId"}],
                     "put": {"operationId": "update-connection-authorization", "tags": ["Connections"], "responses": {}}
                 },
-                "/companies": {"get": {"operationId": "list-companies", "tags": ["Companies"], "responses": {}}}
+                "/companies": {
+                    "get": {"operationId": "list-companies", "tags": ["Companies"], "responses": {}},
+                    "post": {"operationId": "create-company", "tags": ["Companies"], "responses": {}}
+                },
+                "/companies/{companyId}": {
+                    "get": {"operationId": "get-company", "tags": ["Companies"], "responses": {}},
+                    "delete": {"operationId": "delete-company", "tags": ["Companies"], "responses": {}}
+                },
+                "/companies/{companyId}/products": {
+                    "get": {"operationId": "list-company-products", "tags": ["Companies"], "responses": {}}
+                }
             },
             "components": {
                 "securitySchemes": {"auth_header": {"type": "apiKey", "in": "header", "name": "Authorization"},
@@ -445,8 +477,17 @@ mod tests {
             json!({"companyId": {"type": "string", "format": "uuid"}});
         let doc = normalise(&upstream, "abc").unwrap();
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 3);
-        assert!(doc["paths"].get("/companies").is_none());
+        // The Connections operations and three of the company operations:
+        // not deleting a company, not the rest of the Companies tag.
+        assert_eq!(paths.len(), 5);
+        let company: Vec<&String> = paths["/companies/{companyId}"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(company, ["get"]);
+        assert_eq!(paths["/companies"].as_object().unwrap().len(), 2);
+        assert!(doc["paths"].get("/companies/{companyId}/products").is_none());
         let schemas = doc["components"]["schemas"].as_object().unwrap();
         let names: Vec<&str> = schemas.keys().map(String::as_str).collect();
         assert_eq!(names, ["CompanyId", "Connection", "ConnectionStatus"]);
@@ -459,7 +500,7 @@ mod tests {
             "#/components/schemas/CompanyId"
         );
         assert!(doc["components"]["securitySchemes"].get("unused").is_none());
-        assert_eq!(doc["tags"], json!([{"name": "Connections"}]));
+        assert_eq!(doc["tags"], json!([{"name": "Companies"}, {"name": "Connections"}]));
         assert_eq!(doc["info"]["x-codat-source"]["sha256"], "abc");
         assert_eq!(doc["info"]["x-codat-source"]["info-version"], "3.0.0");
         assert_eq!(doc["openapi"], "3.0.3");

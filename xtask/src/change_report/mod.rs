@@ -56,10 +56,21 @@ pub fn compare(old: &Value, new: &Value) -> Vec<Change> {
             .as_deref()
             .is_some_and(|id| !(is_operation(&before, id) && is_operation(&after, id)))
     };
+    // Likewise the fields of a schema that was added or removed: the
+    // schema's own line says it.
+    let is_schema = |facts: &BTreeMap<String, Fact>, name: &str| {
+        facts.get(name).is_some_and(|f| f.kind == Kind::Schema)
+    };
+    let with_its_schema = |place: &str, fact: &Fact| {
+        let schema = place.split(['.', '[', '{']).next().unwrap_or(place);
+        fact.kind == Kind::Field && !(is_schema(&before, schema) && is_schema(&after, schema))
+    };
     let mut changes = Vec::new();
     for (place, fact) in &before {
         match after.get(place) {
-            None if fact.kind == Kind::ResponseBody || with_its_operation(fact) => {}
+            None if fact.kind == Kind::ResponseBody
+                || with_its_operation(fact)
+                || with_its_schema(place, fact) => {}
             None => changes.push(Change {
                 breaking: fact.kind != Kind::Response,
                 text: format!("{} `{place}` removed", fact.kind.noun()),
@@ -68,7 +79,10 @@ pub fn compare(old: &Value, new: &Value) -> Vec<Change> {
         }
     }
     for (place, fact) in &after {
-        if before.contains_key(place) || fact.kind == Kind::ResponseBody || with_its_operation(fact)
+        if before.contains_key(place)
+            || fact.kind == Kind::ResponseBody
+            || with_its_operation(fact)
+            || with_its_schema(place, fact)
         {
             continue;
         }
@@ -413,6 +427,37 @@ mod tests {
             report(&old, &new),
             ["non-breaking: operation `create-connection` added \
                  (POST /companies/{companyId}/connections)"]
+        );
+    }
+
+    #[test]
+    fn a_new_schema_is_one_non_breaking_line_with_its_fields() {
+        // A new operation whose body is a new schema with a required field:
+        // nothing written against the old document sends it.
+        let mut old = operations();
+        old["components"]["schemas"] = json!({});
+        let mut new = old.clone();
+        new["paths"]["/companies"] = json!({"post": {"operationId": "create-company",
+            "requestBody": {"content": {"application/json": {"schema":
+                {"$ref": "#/components/schemas/CompanyRequestBody"}}}},
+            "responses": {"200": {"description": "OK"}}}});
+        new["components"]["schemas"]["CompanyRequestBody"] = json!({"type": "object",
+            "required": ["name"], "properties": {"name": {"type": "string"},
+                "tags": {"type": "object", "additionalProperties": {"type": "string"}}}});
+        assert_eq!(
+            report(&old, &new),
+            [
+                "non-breaking: operation `create-company` added (POST /companies)",
+                "non-breaking: schema `CompanyRequestBody` added",
+            ]
+        );
+        // And gone, one line for each.
+        assert_eq!(
+            report(&new, &old),
+            [
+                "breaking: operation `create-company` removed",
+                "breaking: schema `CompanyRequestBody` removed",
+            ]
         );
     }
 }

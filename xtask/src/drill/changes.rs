@@ -297,7 +297,10 @@ mod tests {
         assert_eq!(
             report("pageSize"),
             [
+                // The parameter both listings share.
+                "breaking: parameter `list-companies parameter pageSize` removed",
                 "breaking: parameter `list-connections parameter pageSize` removed",
+                "non-breaking: parameter `list-companies parameter size` added",
                 "non-breaking: parameter `list-connections parameter size` added",
             ]
         );
