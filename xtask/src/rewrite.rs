@@ -27,6 +27,7 @@ pub fn apply_all(doc: &mut Value) {
     drop_property_names(doc);
     spell_additional_properties(doc);
     open_response_objects(doc);
+    copy_limited_schemas_into_requests(doc);
     drop_limits_on_received_values(doc);
     strip_byte_order_marks(doc);
 }
@@ -204,6 +205,56 @@ pub fn open_response_objects(doc: &mut Value) {
     }
 }
 
+/// A schema with limits that is both sent and received (a company's tags:
+/// in the create-company body, and in every company and webhook Codat sends)
+/// cannot keep its limits for what is sent and drop them for what is
+/// received ([`drop_limits_on_received_values`]) while it is one type. So
+/// each request-only schema that references it gets its own copy instead
+/// (typify names it after the property, `CompanyRequestBodyTags`), with the
+/// limits, and the shared schema is left to what is received.
+pub fn copy_limited_schemas_into_requests(doc: &mut Value) {
+    let received = component_schemas_reachable_from_responses(doc);
+    let mut sent_roots = operation_parts(doc).sent;
+    sent_roots.extend(doc.pointer("/components/parameters"));
+    sent_roots.extend(doc.pointer("/components/requestBodies"));
+    let sent = component_schemas_reachable(doc, sent_roots);
+    let Some(Value::Object(schemas)) = doc.pointer("/components/schemas") else {
+        return;
+    };
+    let limited = |schema: &Value| {
+        let mut found = false;
+        for_each_subschema(&mut schema.clone(), &mut |sub| {
+            found |= sub.get("maxLength").is_some() || sub.get("maxProperties").is_some();
+        });
+        found
+    };
+    let copies: Vec<(String, Value)> = schemas
+        .iter()
+        .filter(|(name, schema)| {
+            sent.contains(*name) && received.contains(*name) && limited(schema)
+        })
+        .map(|(name, schema)| (ref_string(&["components", "schemas", name]), schema.clone()))
+        .collect();
+    let request_only: Vec<String> = schemas
+        .keys()
+        .filter(|name| sent.contains(*name) && !received.contains(*name))
+        .cloned()
+        .collect();
+    let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") else {
+        return;
+    };
+    for name in request_only {
+        if let Some(schema) = schemas.get_mut(&name) {
+            for_each_subschema(schema, &mut |sub| {
+                let target = sub.get("$ref").and_then(Value::as_str);
+                if let Some((_, copy)) = copies.iter().find(|(r, _)| Some(r.as_str()) == target) {
+                    *sub = copy.clone();
+                }
+            });
+        }
+    }
+}
+
 /// typify turns `maxLength` and `maxProperties` into checks made while
 /// decoding, so a company tag one character longer than Codat documents
 /// today would make a whole webhook undecodable (and Codat would retry it
@@ -307,6 +358,35 @@ mod tests {
         assert!(schemas["Tags"]["additionalProperties"]
             .get("maxLength")
             .is_none());
+    }
+
+    #[test]
+    fn a_limited_schema_sent_and_received_is_copied_into_the_request_that_sends_it() {
+        let tags = json!({"type": "object", "maxProperties": 10,
+            "additionalProperties": {"type": "string", "maxLength": 100}});
+        let mut doc = json!({
+            "paths": {"/companies": {"post": {
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Body"}}}},
+                "responses": {"200": {"description": "OK", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Company"}}}}}
+            }}},
+            "components": {"schemas": {
+                "Body": {"type": "object", "properties": {"tags": {"$ref": "#/components/schemas/Tags"}}},
+                "Company": {"type": "object", "properties": {"tags": {"$ref": "#/components/schemas/Tags"}}},
+                "Tags": tags.clone()
+            }}
+        });
+        copy_limited_schemas_into_requests(&mut doc);
+        drop_limits_on_received_values(&mut doc);
+        let schemas = &doc["components"]["schemas"];
+        // The request keeps the limits, in a copy of its own ...
+        assert_eq!(schemas["Body"]["properties"]["tags"], tags);
+        // ... and what is received drops them.
+        assert_eq!(
+            schemas["Company"]["properties"]["tags"]["$ref"],
+            "#/components/schemas/Tags"
+        );
+        assert!(schemas["Tags"].get("maxProperties").is_none());
     }
 
     #[test]
