@@ -102,6 +102,7 @@ mod http;
 mod json_pointer;
 #[cfg(all(test, feature = "mock"))]
 mod json_pointer_tests;
+mod list_query;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod paging;
@@ -124,7 +125,9 @@ pub use http::rate_limit::{RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
 pub use http::response::Response;
 pub use http::retry::RetryPolicy;
 pub use http::transport::RequestSettings;
+pub use list_query::{MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
 pub use paging::Page;
+pub use portfolio::{PortfolioSweep, DEFAULT_PORTFOLIO_READ_AHEAD};
 pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
 pub use sweep::{CompanyReauthorizations, Sweep, SweptCompany, DEFAULT_SWEEP_CONCURRENCY};
 pub use types::{

@@ -7,8 +7,7 @@ mod reauthorization;
 mod salvage;
 
 pub use list::{ConnectionStream, ListConnections, PageStream};
-pub use query::{MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
-pub(crate) use reauthorization::{collect, Unusable};
+pub(crate) use reauthorization::{collect, Collected, Unusable};
 pub use reauthorization::{NeedsReauthorization, Reauthorization};
 
 use std::collections::HashMap;
