@@ -159,6 +159,9 @@ pub struct UndecodedConnection {
     pub message: String,
     /// The listing page it came on (`None` from `get`).
     pub page: Option<u64>,
+    /// The company it came embedded in (a company's `dataConnections`), or
+    /// that a sweep was looking at.
+    pub company: Option<crate::CompanyId>,
     /// The status of the answer that carried it.
     pub http_status: StatusCode,
     /// How many attempts were made for the answer that carried it.
@@ -178,10 +181,17 @@ impl UndecodedConnection {
             status: text("status"),
             message: error.to_string(),
             page,
+            company: None,
             http_status,
             attempts: 1,
             raw,
         }
+    }
+
+    /// This connection, as one of `company`'s.
+    pub(crate) fn of_company(mut self, company: crate::CompanyId) -> Self {
+        self.company = Some(company);
+        self
     }
 }
 
@@ -197,6 +207,7 @@ impl UndecodedConnection {
             status: Some(connection.status.to_string()),
             message: error.to_string(),
             page: None,
+            company: None,
             http_status: StatusCode::OK,
             attempts: 1,
         }

@@ -94,6 +94,7 @@
 
 mod call;
 mod client;
+mod companies;
 mod connections;
 mod error;
 mod http;
@@ -106,6 +107,7 @@ mod list_query;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod paging;
+mod portfolio;
 pub mod raw;
 mod sweep;
 mod types;
@@ -116,9 +118,12 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
 };
+pub use companies::{
+    Companies, Company, CompanyPageStream, CompanyStream, CreateCompany, ListCompanies,
+};
 pub use connections::{
     ConnectionStream, Connections, ListConnections, NeedsReauthorization, PageStream,
-    Reauthorization, MAX_PAGE_SIZE, MAX_QUERY_LENGTH,
+    Reauthorization,
 };
 pub use error::{ApiError, Error, UndecodedConnection, BODY_SNIPPET_LIMIT};
 pub use http::rate_limit::{RateLimit, DEFAULT_REQUESTS_PER_MINUTE};

@@ -165,30 +165,38 @@ pub(crate) async fn collect(
         .connections();
     let mut found = Collected::default();
     while let Some(item) = all.next().await {
-        let connection = match item {
-            Ok(connection) => connection,
+        match item {
+            Ok(connection) => found.add(connection, unusable)?,
             Err(Error::ConnectionDecode(item)) if unusable == Unusable::Keep => {
                 found.undecoded.push(*item);
-                continue;
             }
             Err(other) => return Err(other),
-        };
-        found.connections += 1;
+        }
+    }
+    Ok(found)
+}
+
+impl Collected {
+    /// Counts `connection`, and keeps it when it needs the customer again;
+    /// one that does but has no usable link URL is kept as undecoded, or
+    /// fails the walk, as `unusable` says.
+    pub(crate) fn add(&mut self, connection: Connection, unusable: Unusable) -> Result<(), Error> {
+        self.connections += 1;
         if !connection.status.needs_reauthorization() {
-            continue;
+            return Ok(());
         }
         match link_url(&connection) {
-            Ok(link_url) => found.needing_reauthorization.push(NeedsReauthorization {
+            Ok(link_url) => self.needing_reauthorization.push(NeedsReauthorization {
                 link_url,
                 connection,
             }),
-            Err(error) if unusable == Unusable::Keep => found
+            Err(error) if unusable == Unusable::Keep => self
                 .undecoded
                 .push(UndecodedConnection::without_link_url(&connection, &error)),
             Err(error) => return Err(error),
         }
+        Ok(())
     }
-    Ok(found)
 }
 
 /// `connection`'s `linkUrl`, parsed.

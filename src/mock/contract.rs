@@ -193,11 +193,18 @@ impl Contract {
             .unwrap_or(&empty)
             .iter()
             .map(|(name, schema)| {
+                // Its own properties, and those of each part of an allOf
+                // (a company is its details and its connections).
                 let schema = json_pointer::follow_all(&doc, schema);
-                let fields = schema["properties"].as_object().unwrap_or(&empty).iter();
-                let fields = fields.map(|(field, node)| {
-                    let node = json_pointer::follow_all(&doc, node);
-                    (field.clone(), node["type"] == "object")
+                let parts = schema["allOf"].as_array().into_iter().flatten();
+                let parts = std::iter::once(schema)
+                    .chain(parts.map(|part| json_pointer::follow_all(&doc, part)));
+                let fields = parts.flat_map(|part| {
+                    let fields = part["properties"].as_object().unwrap_or(&empty).iter();
+                    fields.map(|(field, node)| {
+                        let node = json_pointer::follow_all(&doc, node);
+                        (field.clone(), node["type"] == "object")
+                    })
                 });
                 (name.clone(), fields.collect())
             })

@@ -487,7 +487,9 @@ mod tests {
             .collect();
         assert_eq!(company, ["get"]);
         assert_eq!(paths["/companies"].as_object().unwrap().len(), 2);
-        assert!(doc["paths"].get("/companies/{companyId}/products").is_none());
+        assert!(doc["paths"]
+            .get("/companies/{companyId}/products")
+            .is_none());
         let schemas = doc["components"]["schemas"].as_object().unwrap();
         let names: Vec<&str> = schemas.keys().map(String::as_str).collect();
         assert_eq!(names, ["CompanyId", "Connection", "ConnectionStatus"]);
@@ -500,7 +502,10 @@ mod tests {
             "#/components/schemas/CompanyId"
         );
         assert!(doc["components"]["securitySchemes"].get("unused").is_none());
-        assert_eq!(doc["tags"], json!([{"name": "Companies"}, {"name": "Connections"}]));
+        assert_eq!(
+            doc["tags"],
+            json!([{"name": "Companies"}, {"name": "Connections"}])
+        );
         assert_eq!(doc["info"]["x-codat-source"]["sha256"], "abc");
         assert_eq!(doc["info"]["x-codat-source"]["info-version"], "3.0.0");
         assert_eq!(doc["openapi"], "3.0.3");

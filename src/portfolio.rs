@@ -1,0 +1,207 @@
+//! The portfolio sweep: "which connections, across all my companies, need
+//! the customer again?", answered from `list-companies`, whose pages of up to
+//! 5,000 companies carry each company's connections: a portfolio of N
+//! companies in ceil(N / 5,000) requests instead of N.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures::stream::Stream;
+
+use crate::companies::{Company, CompanyPageStream};
+use crate::connections::{Collected, Unusable};
+use crate::{Client, CompanyReauthorizations, Error, MAX_PAGE_SIZE};
+
+/// How many pages a portfolio sweep fetches ahead of the caller unless told
+/// otherwise: the next page arrives while this one is gone through.
+pub const DEFAULT_PORTFOLIO_READ_AHEAD: usize = 1;
+
+impl Client {
+    /// Every company of the account (or those [`PortfolioSweep::query`] and
+    /// [`PortfolioSweep::tags`] select), each with its connections that need
+    /// the customer again ([`Deauthorized`](crate::ConnectionStatus::Deauthorized)
+    /// or [`Unlinked`](crate::ConnectionStatus::Unlinked)) and their link
+    /// URLs, read from `list-companies` pages of 5,000 companies.
+    ///
+    /// Use it to look at all your companies (or a tagged set of them): a
+    /// portfolio of 100,000 companies is 20 requests. Use
+    /// [`Client::sweep`] for a list of company IDs you already hold (a few
+    /// companies out of many, or IDs from your own database): one request per
+    /// company, however many Codat has.
+    ///
+    /// Each company is one item, in listing order, at most once. A connection
+    /// that does not decode, or needs the customer but has no usable link
+    /// URL, is in that company's
+    /// [`undecoded`](CompanyReauthorizations::undecoded); a page that cannot
+    /// be read (after the client's retries) ends the stream with its error,
+    /// after every company before it. Memory holds the page being gone
+    /// through and the pages read ahead.
+    ///
+    /// ```no_run
+    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut sweep = client.sweep_portfolio().tags("region=uk");
+    /// while let Some(company) = sweep.try_next().await? {
+    ///     for needed in &company.needing_reauthorization {
+    ///         println!("{}: send the customer to {}", company.company_id, needed.link_url);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn sweep_portfolio(&self) -> PortfolioSweep {
+        PortfolioSweep {
+            client: self.clone(),
+            settings: Settings {
+                query: None,
+                tags: None,
+                page_size: MAX_PAGE_SIZE,
+                read_ahead: DEFAULT_PORTFOLIO_READ_AHEAD,
+                concurrent_pages: 1,
+            },
+            pages: None,
+            finished: false,
+            current: Vec::new().into_iter(),
+        }
+    }
+}
+
+/// How the listing is asked for.
+#[derive(Debug, Clone)]
+struct Settings {
+    query: Option<String>,
+    tags: Option<String>,
+    page_size: u32,
+    read_ahead: usize,
+    concurrent_pages: usize,
+}
+
+/// A stream of [`CompanyReauthorizations`], one per company, in listing
+/// order; see [`Client::sweep_portfolio`]. Its settings apply until it is
+/// first polled.
+#[must_use = "streams do nothing unless polled"]
+pub struct PortfolioSweep {
+    client: Client,
+    settings: Settings,
+    /// The pages, once the sweep is first polled.
+    pages: Option<CompanyPageStream>,
+    /// Whether the pages are over (the stream is not polled again).
+    finished: bool,
+    /// The companies of the page being gone through.
+    current: std::vec::IntoIter<Company>,
+}
+
+impl PortfolioSweep {
+    /// Only companies matching this filter in Codat's query language.
+    pub fn query(mut self, query: impl Into<String>) -> Self {
+        self.settings.query = Some(query.into());
+        self
+    }
+
+    /// Only companies whose tags match, such as `region=uk`.
+    pub fn tags(mut self, tags: impl Into<String>) -> Self {
+        self.settings.tags = Some(tags.into());
+        self
+    }
+
+    /// Companies per request (default and most: 5,000).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.settings.page_size = page_size;
+        self
+    }
+
+    /// Pages fetched ahead of the caller (default
+    /// [`DEFAULT_PORTFOLIO_READ_AHEAD`]; 0: only when asked for).
+    pub fn read_ahead(mut self, pages: usize) -> Self {
+        self.settings.read_ahead = pages;
+        self
+    }
+
+    /// Pages fetched at once once the first tells how many there are
+    /// (default 1), as
+    /// [`ListConnections::concurrent_pages`](crate::ListConnections::concurrent_pages).
+    pub fn concurrent_pages(mut self, pages: usize) -> Self {
+        self.settings.concurrent_pages = pages.max(1);
+        self
+    }
+
+    fn start(&self) -> CompanyPageStream {
+        let settings = &self.settings;
+        let mut list = self
+            .client
+            .companies()
+            .list()
+            .page_size(settings.page_size)
+            .read_ahead(settings.read_ahead)
+            .concurrent_pages(settings.concurrent_pages);
+        if let Some(query) = &settings.query {
+            list = list.query(query.clone());
+        }
+        if let Some(tags) = &settings.tags {
+            list = list.tags(tags.clone());
+        }
+        list.pages()
+    }
+}
+
+/// What one company of the listing needs.
+fn reauthorizations(company: Company) -> CompanyReauthorizations {
+    let company_id = company.details.id;
+    let mut found = Collected {
+        undecoded: company.undecoded_connections,
+        ..Collected::default()
+    };
+    for connection in company.data_connections {
+        // Kept, not failed: `Keep` never refuses a connection.
+        let _ = found.add(connection, Unusable::Keep);
+    }
+    for undecoded in &mut found.undecoded {
+        undecoded.company = Some(company_id);
+    }
+    CompanyReauthorizations {
+        company_id,
+        needing_reauthorization: found.needing_reauthorization,
+        undecoded: found.undecoded,
+        connections: found.connections,
+    }
+}
+
+impl Stream for PortfolioSweep {
+    type Item = Result<CompanyReauthorizations, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(company) = this.current.next() {
+                return Poll::Ready(Some(Ok(reauthorizations(company))));
+            }
+            if this.finished {
+                return Poll::Ready(None);
+            }
+            if this.pages.is_none() {
+                this.pages = Some(this.start());
+            }
+            let Some(pages) = this.pages.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match std::task::ready!(Pin::new(pages).poll_next(cx)) {
+                Some(Ok(page)) => this.current = page.results.into_iter(),
+                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
+                None => {
+                    this.finished = true;
+                    this.pages = None;
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Debug for PortfolioSweep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PortfolioSweep")
+            .field("settings", &self.settings)
+            .field("started", &self.pages.is_some())
+            .finish_non_exhaustive()
+    }
+}
