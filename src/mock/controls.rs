@@ -2,21 +2,39 @@
 //! statuses, faults, a rate limit, latency, a webhook endpoint) and reads
 //! back what reached it.
 
-use std::collections::BTreeMap;
-
 use super::seed::Seed;
-use super::state::State;
+use super::state::{MockCompany, State};
 use super::webhooks::{self, WebhookDelivery, WebhookFault};
 use super::{Fault, MockCodat, ReceivedRequest};
 use crate::raw::types::Connection;
 use crate::{CompanyId, ConnectionId, ConnectionStatus, PlatformKey};
 
 impl MockCodat {
-    /// Adds a company and returns its ID.
+    /// Adds a company (named `Mock company N`) and returns its ID.
     pub fn add_company(&self) -> CompanyId {
         let id = CompanyId::from_uuid(uuid::Uuid::new_v4());
-        self.state().companies.insert(id, BTreeMap::new());
+        let mut state = self.state();
+        let name = format!("Mock company {}", state.companies.len() + 1);
+        state.companies.insert(id, MockCompany::named(name));
         id
+    }
+
+    /// How many companies `create-company` made (the controls' companies
+    /// are not counted): a test of code that must never create a company
+    /// (Codat charges for each) asserts it stays 0.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let codat = codat_connections::mock::MockCodat::start().await?;
+    /// codat.add_company();
+    /// assert_eq!(codat.companies_created(), 0);
+    /// codat.client()?.companies().create("Technicalium").await?;
+    /// assert_eq!(codat.companies_created(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn companies_created(&self) -> u64 {
+        self.state().companies_created
     }
 
     /// Adds `count` companies, each with the connections `connections`
@@ -78,11 +96,11 @@ impl MockCodat {
                 if let Some(id) = company.id.filter(|id| state.companies.contains_key(id)) {
                     return Err(format!("the mock already has the company {id}"));
                 }
-                let taken = company
-                    .connections
-                    .iter()
-                    .filter_map(|c| c.id)
-                    .find(|id| state.companies.values().any(|held| held.contains_key(id)));
+                let taken = company.connections.iter().filter_map(|c| c.id).find(|id| {
+                    let held = state.companies.values();
+                    held.into_iter()
+                        .any(|held| held.connections.contains_key(id))
+                });
                 if let Some(id) = taken {
                     return Err(format!("the mock already has the connection {id}"));
                 }
@@ -93,7 +111,19 @@ impl MockCodat {
             let id = company
                 .id
                 .unwrap_or_else(|| CompanyId::from_uuid(uuid::Uuid::new_v4()));
-            self.state().companies.entry(id).or_default();
+            {
+                let mut state = self.state();
+                let name = company
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("Mock company {}", state.companies.len() + 1));
+                let held = state
+                    .companies
+                    .entry(id)
+                    .or_insert_with(|| MockCompany::named(name));
+                held.description = company.description.clone();
+                held.tags = company.tags.clone();
+            }
             for connection in &company.connections {
                 self.insert_connection(
                     id,
@@ -141,6 +171,7 @@ impl MockCodat {
             .companies
             .get_mut(&company)
             .ok_or_else(|| format!("mock Codat has no company {company}"))?
+            .connections
             .insert(id, connection);
         Ok(id)
     }
@@ -376,6 +407,6 @@ fn existing(
     state
         .companies
         .get_mut(&company)
-        .and_then(|connections| connections.get_mut(&connection))
+        .and_then(|held| held.connections.get_mut(&connection))
         .ok_or_else(|| format!("mock Codat has no connection {connection} in {company}"))
 }

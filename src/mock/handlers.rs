@@ -8,11 +8,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::answers::{error, json_response, malformed_query};
+use super::answers::{error, json_response};
+use super::company_handlers::{self as companies, company_id, no_company};
 use super::contract::Call;
-use super::query::Query;
+use super::listing;
+use super::parameters as parameter;
 use super::state::State;
 use crate::raw::types::Connection;
 use crate::{CompanyId, ConnectionId, ConnectionStatus, PlatformKey};
@@ -24,7 +26,10 @@ type Handler = fn(&mut State, &Call<'_>, &[u8]) -> Result<Response, Response>;
 /// The operations the mock implements, by the document's `operationId`.
 /// Their paths, methods and parameter names are read from the document, so
 /// the mock answers where the document says Codat does.
-const HANDLERS: [(&str, Handler); 6] = [
+const HANDLERS: [(&str, Handler); 9] = [
+    ("list-companies", companies::list_companies),
+    ("create-company", companies::create_company),
+    ("get-company", companies::get_company),
     ("list-connections", list_connections),
     ("create-connection", create_connection),
     ("get-connection", get_connection),
@@ -32,17 +37,6 @@ const HANDLERS: [(&str, Handler); 6] = [
     ("unlink-connection", unlink_connection),
     ("update-connection-authorization", update_authorization),
 ];
-
-/// The parameters the handlers read, by their key under the document's
-/// `components/parameters` (a rename of the parameter keeps its key).
-mod parameter {
-    pub(super) const COMPANY: &str = "companyId";
-    pub(super) const CONNECTION: &str = "connectionId";
-    pub(super) const PAGE: &str = "page";
-    pub(super) const PAGE_SIZE: &str = "pageSize";
-    pub(super) const QUERY: &str = "query";
-    pub(super) const ORDER_BY: &str = "orderBy";
-}
 
 /// The answer of the operation `call` calls, or 501 for one the document
 /// has and the mock does not implement.
@@ -56,16 +50,6 @@ pub(super) fn answer(state: &mut State, call: &Call<'_>, body: &[u8]) -> Respons
     }
 }
 
-fn company_id(text: &str) -> Result<CompanyId, Response> {
-    text.parse().map_err(|_| no_company(text))
-}
-
-/// Codat's answer for a company ID it does not know.
-fn no_company(id: &str) -> Response {
-    let message = format!("No company was found with ID {id}");
-    error(StatusCode::NOT_FOUND, &message)
-}
-
 /// The company a call names, and its connections.
 fn connections_of<'s>(
     state: &'s mut State,
@@ -76,7 +60,7 @@ fn connections_of<'s>(
     state
         .companies
         .get_mut(&id)
-        .map(|c| (id, c))
+        .map(|c| (id, &mut c.connections))
         .ok_or_else(|| no_company(company))
 }
 
@@ -100,33 +84,13 @@ fn connection_of<'s>(
 }
 
 fn list_connections(state: &mut State, call: &Call<'_>, _: &[u8]) -> Result<Response, Response> {
-    // The contract has checked the values; a document without the
-    // parameter, or without its default, leaves Codat's own.
-    let number = |key: &str, default: u64| {
-        call.value(key)
-            .and_then(|text| text.parse::<u64>().ok())
-            .unwrap_or(default)
-            .max(1)
-    };
-    let (page, page_size) = (
-        number(parameter::PAGE, 1),
-        number(parameter::PAGE_SIZE, 100),
-    );
-    // Codat's 400 for a query it cannot read, or that names a property a
-    // connection does not have (the document's `Malformed-Query` examples).
+    let (page, page_size) = listing::page_of(call);
     let fields = state.contract.properties(CONNECTION_SCHEMA);
-    let filter = match call.value(parameter::QUERY).map(Query::parse) {
-        None => None,
-        Some(Ok(query)) => match query.unresolved(fields) {
-            None => Some(query),
-            Some(property) => return Err(unresolved(&property, "query")),
-        },
-        Some(Err(why)) => return Err(malformed_query("Malformed query.", &why)),
-    };
+    let filter = listing::filter(call, parameter::QUERY, fields, CONNECTION_SCHEMA)?;
     let (key, descending) = match call.value(parameter::ORDER_BY).map(order_by) {
         None => (sort_key_created as SortKey, false),
         Some(Ok(order)) => order,
-        Some(Err(field)) => return Err(unresolved(&field, "orderBy")),
+        Some(Err(field)) => return Err(listing::unresolved(&field, "orderBy", CONNECTION_SCHEMA)),
     };
     let (_, connections) = connections_of(state, call)?;
     let mut matching: Vec<&Connection> = connections
@@ -142,50 +106,11 @@ fn list_connections(state: &mut State, call: &Call<'_>, _: &[u8]) -> Result<Resp
     if descending {
         matching.reverse();
     }
-    let total = matching.len() as u64;
-    let start = ((page - 1).saturating_mul(page_size)).min(total) as usize;
-    let end = page.saturating_mul(page_size).min(total) as usize;
-    let results: Vec<&Connection> = matching[start..end].to_vec();
-    // Links name the page parameters as the document does.
-    let href = |p: u64| {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        if let Some(name) = call.name(parameter::PAGE) {
-            query.append_pair(name, &p.to_string());
-        }
-        if let Some(name) = call.name(parameter::PAGE_SIZE) {
-            query.append_pair(name, &page_size.to_string());
-        }
-        json!({"href": format!("{}?{}", call.path, query.finish())})
-    };
-    let mut links = json!({
-        "self": {"href": call.path},
-        "current": href(page),
-    });
-    if page.saturating_mul(page_size) < total {
-        links["next"] = href(page + 1);
-    }
-    if page > 1 {
-        links["previous"] = href(page - 1);
-    }
-    Ok(json_response(&json!({
-        "results": results,
-        "pageNumber": page,
-        "pageSize": page_size,
-        "totalResults": total,
-        "_links": links,
-    })))
+    Ok(listing::page_answer(call, &matching, page, page_size))
 }
 
 /// The document's schema of a connection, whose properties a query names.
 const CONNECTION_SCHEMA: &str = "Connection";
-
-/// Codat's 400 for a property it cannot find on a connection.
-fn unresolved(property: &str, parameter: &str) -> Response {
-    malformed_query(
-        &format!("Could not resolve property {property} on Connection"),
-        &format!("{parameter}: a connection has no property {property:?}"),
-    )
-}
 
 /// What a connection is ordered by.
 type SortKey = fn(&Connection) -> String;
@@ -255,8 +180,8 @@ fn create_connection(
         .map_err(|message| error(StatusCode::INTERNAL_SERVER_ERROR, &message))?;
     let answer = json_response(&connection);
     state.announce("connection.created", company_id, &connection);
-    if let Some(connections) = state.companies.get_mut(&company_id) {
-        connections.insert(connection.id, connection);
+    if let Some(company) = state.companies.get_mut(&company_id) {
+        company.connections.insert(connection.id, connection);
     }
     Ok(answer)
 }

@@ -1,7 +1,9 @@
 //! A stateful, in-process mock of Codat's Connections endpoints, for tests
 //! and for trying the SDK without an API key (feature `mock`).
 //!
-//! It behaves like Codat where the SDK and its users can tell: companies that
+//! It behaves like Codat where the SDK and its users can tell: companies
+//! (created, got and listed with Codat's paging, `query`, `orderBy` and
+//! `tags` filter, each with its connections and its `redirect` link) that
 //! exist or not, the API-key check, `PendingAuth` connections with a link URL,
 //! 1-based paging with `_links`, Codat's query language on the listing
 //! (`=`, `!=`, `~`, `>`, `<`, `>=`, `<=`, `&&`, `||` and `{ }`, such as
@@ -117,6 +119,7 @@
 //! recorded, and no fault or rate limit applies to them.
 
 mod answers;
+mod company_handlers;
 mod contract;
 mod control_api;
 mod control_wire;
@@ -124,6 +127,8 @@ mod controls;
 mod faults;
 mod handlers;
 mod idempotency;
+mod listing;
+mod parameters;
 mod query;
 mod rate_limit;
 mod seed;

@@ -15,6 +15,8 @@ use crate::{CompanyId, ConnectionId, ConnectionStatus, PlatformKey};
 ///   "companies": [
 ///     {
 ///       "id": "8a210b68-6988-11ed-a1eb-0242ac120002",
+///       "name": "Technicalium",
+///       "tags": {"region": "uk"},
 ///       "connections": [
 ///         {"platformKey": "gbol", "status": "Linked"},
 ///         {"id": "2e9d2c44-f675-40ba-8049-353bfcb5e171", "platformKey": "qhyg", "status": "Deauthorized"}
@@ -43,6 +45,15 @@ pub struct SeedCompany {
     /// Its ID; a fresh one when absent (`null` is not an ID).
     #[serde(default, deserialize_with = "present")]
     pub id: Option<CompanyId>,
+    /// Its name; `Mock company N` when absent.
+    #[serde(default, deserialize_with = "present")]
+    pub name: Option<String>,
+    /// Its description, when it has one.
+    #[serde(default, deserialize_with = "present")]
+    pub description: Option<String>,
+    /// Its tags (as `list-companies`'s `tags` filter reads them).
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
     /// Its connections, in order.
     #[serde(default)]
     pub connections: Vec<SeedConnection>,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::http::header;
 use base64::Engine as _;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::contract::Contract;
 use super::faults::Fault;
@@ -53,11 +53,36 @@ impl ReceivedRequest {
     }
 }
 
+/// A company the mock holds, and its connections.
+#[derive(Debug, Clone)]
+pub(super) struct MockCompany {
+    pub(super) name: String,
+    pub(super) description: Option<String>,
+    pub(super) tags: BTreeMap<String, String>,
+    pub(super) created: chrono::DateTime<chrono::Utc>,
+    pub(super) connections: BTreeMap<ConnectionId, Connection>,
+}
+
+impl MockCompany {
+    /// A company named `name`, created now, with no tags or connections.
+    pub(super) fn named(name: String) -> Self {
+        Self {
+            name,
+            description: None,
+            tags: BTreeMap::new(),
+            created: chrono::Utc::now(),
+            connections: BTreeMap::new(),
+        }
+    }
+}
+
 /// Everything the mock knows.
 #[derive(Debug)]
 pub(super) struct State {
     base_url: String,
-    pub(super) companies: BTreeMap<CompanyId, BTreeMap<ConnectionId, Connection>>,
+    pub(super) companies: BTreeMap<CompanyId, MockCompany>,
+    /// How many companies `create-company` made.
+    pub(super) companies_created: u64,
     pub(super) received: Vec<ReceivedRequest>,
     pub(super) faults: VecDeque<Fault>,
     pub(super) latency: Duration,
@@ -77,6 +102,7 @@ impl State {
         Self {
             base_url,
             companies: BTreeMap::new(),
+            companies_created: 0,
             received: Vec::new(),
             faults: VecDeque::new(),
             latency: Duration::ZERO,
@@ -96,8 +122,29 @@ impl State {
         company: CompanyId,
         connection: &Connection,
     ) {
+        let name = self.companies.get(&company).map_or("", |c| c.name.as_str());
         self.webhooks
-            .connection_event(event_type, company, connection, &self.base_url);
+            .connection_event(event_type, company, name, connection, &self.base_url);
+    }
+
+    /// A company as Codat answers with it (`get-company`, and each item of
+    /// `list-companies`): its details, its `redirect` link and its
+    /// connections.
+    pub(super) fn company_json(&self, id: CompanyId, company: &MockCompany) -> Value {
+        let mut json = json!({
+            "id": id,
+            "name": company.name,
+            "redirect": format!("{}/link/company/{id}", self.base_url),
+            "created": DateTime::Utc(company.created),
+            "products": [],
+            "tags": company.tags,
+            "referenceSubsidiaryCompanies": [],
+            "dataConnections": company.connections.values().collect::<Vec<_>>(),
+        });
+        if let Some(description) = &company.description {
+            json["description"] = json!(description);
+        }
+        json
     }
 
     /// A new connection as Codat makes one, or what keeps the document's

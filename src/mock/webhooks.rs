@@ -162,6 +162,7 @@ impl Outbox {
         &self,
         event_type: &'static str,
         company: CompanyId,
+        name: &str,
         connection: &Connection,
         base_url: &str,
     ) {
@@ -177,7 +178,7 @@ impl Outbox {
             "payload": {
                 "referenceCompany": {
                     "id": company,
-                    "name": format!("Mock company {company}"),
+                    "name": name,
                     "links": {"portal": format!("{base_url}/portal/companies/{company}/summary")},
                 },
                 "connection": connection,
