@@ -13,8 +13,8 @@ mod support;
 
 use std::path::PathBuf;
 
-use codat_connections::raw::types::Connections;
-use codat_connections::{Connection, DateTime, ErrorMessage};
+use codat_connections::raw::types::{Companies, Company as RawCompany, Connections};
+use codat_connections::{Company, Connection, DateTime, ErrorMessage};
 use serde_json::{json, Value};
 use support::json_pointer;
 use support::operations::Operation;
@@ -29,8 +29,12 @@ fn connections_operations() -> Vec<&'static str> {
     Operation::ALL
         .iter()
         .map(|operation| operation.id())
+        .chain(COMPANY_OPERATIONS)
         .collect()
 }
+
+/// The company operations the client wraps, by `operationId`.
+const COMPANY_OPERATIONS: [&str; 3] = ["list-companies", "get-company", "create-company"];
 
 // ---------------------------------------------------------------------------
 // The upstream documents
@@ -176,10 +180,17 @@ fn examples(doc: &Value) -> Vec<Example> {
 /// Drops nulls at every depth: the client does not write absent optionals
 /// back, so round-trips are compared without them.
 fn without_nulls(value: &Value) -> Value {
+    // An empty list or map is written as none (the generated types skip
+    // them), which means the same.
+    let empty = |v: &Value| {
+        v.is_null()
+            || v.as_array().is_some_and(Vec::is_empty)
+            || v.as_object().is_some_and(serde_json::Map::is_empty)
+    };
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
-                .filter(|(_, v)| !v.is_null())
+                .filter(|(_, v)| !empty(v))
                 .map(|(k, v)| (k.clone(), without_nulls(v)))
                 .collect(),
         ),
@@ -219,11 +230,7 @@ where
 {
     let decoded: T = serde_json::from_value(value.clone()).map_err(|e| format!("{e}"))?;
     let mut expected = without_nulls(value);
-    if let Value::Object(map) = &mut expected {
-        for key in ignored {
-            map.remove(*key);
-        }
-    }
+    remove_keys(&mut expected, ignored);
     let again = without_nulls(&serde_json::to_value(&decoded).map_err(|e| format!("{e}"))?);
     if !equivalent(&again, &expected) {
         return Err(format!(
@@ -233,15 +240,59 @@ where
     Ok(decoded)
 }
 
+/// `value` without the keys `ignored`, at every depth.
+fn remove_keys(value: &mut Value, ignored: &[&str]) {
+    match value {
+        Value::Object(map) => {
+            for key in ignored {
+                map.remove(*key);
+            }
+            map.values_mut().for_each(|v| remove_keys(v, ignored));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| remove_keys(v, ignored)),
+        _ => {}
+    }
+}
+
+/// What a company of an older version has that the current document does
+/// not, and the client ignores: its `platform` (dropped from `Company` in
+/// 5a17935) and its `groups` (dropped in bd76b58).
+const FORMER_COMPANY_FIELDS: [&str; 2] = ["platform", "groups"];
+
 /// Decodes one example into the type its status calls for.
 fn check_example(example: &Example) -> Result<(), String> {
     match (example.status, example.operation.as_str()) {
         (200..=299, "list-connections") => {
             decode_exactly::<Connections>(&example.value, &[]).map(drop)
         }
+        (200..=299, "list-companies") => {
+            decode_exactly::<Companies>(&example.value, &FORMER_COMPANY_FIELDS)?;
+            let page: Vec<Value> = example.value["results"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            page.iter().try_for_each(whole_company)
+        }
+        (200..=299, "get-company" | "create-company") => {
+            decode_exactly::<RawCompany>(&example.value, &FORMER_COMPANY_FIELDS)?;
+            whole_company(&example.value)
+        }
         (200..=299, _) => decode_exactly::<Connection>(&example.value, &[]).map(drop),
         (400..=599, _) => decode_exactly::<ErrorMessage>(&example.value, &[]).map(drop),
         (status, _) => Err(format!("unexpected status {status}")),
+    }
+}
+
+/// Decodes `value` as the SDK's [`Company`], whose connections must all
+/// decode.
+fn whole_company(value: &Value) -> Result<(), String> {
+    let company: Company = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+    match company.undecoded_connections.first() {
+        None => Ok(()),
+        Some(undecoded) => Err(format!(
+            "a connection of the company: {}",
+            undecoded.message
+        )),
     }
 }
 
@@ -273,6 +324,23 @@ fn check_generated(version: &Version) -> Result<usize, String> {
         let _ = check_shape(doc, page_schema, &page, mode, "Connections");
         if let Err(e) = decode_exactly::<Connections>(&page, &[]) {
             failures.push(format!("{mode:?} Connections page {page}: {e}"));
+        }
+    }
+    // A company and a page of companies, each with its connections.
+    let company_schema = response_schema(doc, "get-company", "200");
+    let companies_schema = response_schema(doc, "list-companies", "200");
+    for mode in [Mode::Full, Mode::Minimal, Mode::Nulls] {
+        let company = generate(doc, company_schema, mode, 0);
+        let _ = check_shape(doc, company_schema, &company, mode, "Company");
+        let decoded = decode_exactly::<RawCompany>(&company, &FORMER_COMPANY_FIELDS)
+            .and_then(|_| whole_company(&company));
+        if let Err(e) = decoded {
+            failures.push(format!("{mode:?} Company {company}: {e}"));
+        }
+        let page = generate(doc, companies_schema, mode, 0);
+        let _ = check_shape(doc, companies_schema, &page, mode, "Companies");
+        if let Err(e) = decode_exactly::<Companies>(&page, &FORMER_COMPANY_FIELDS) {
+            failures.push(format!("{mode:?} Companies page {page}: {e}"));
         }
     }
     // The full instances set what the schema lists, at the top level too.
@@ -341,8 +409,8 @@ fn every_published_version_decodes() {
                 ),
                 &format!(
                     "examples: {successes} success and {errors} error decode; \
-                     generated Connection and page full/minimal/nulls \
-                     ({nullable} nullable properties null): decode"
+                     generated Connection and page, Company and page, full/minimal/nulls \
+                     ({nullable} nullable properties of a Connection null): decode"
                 ),
             );
         } else {

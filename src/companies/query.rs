@@ -99,8 +99,10 @@ mod tests {
 
     #[test]
     fn tags_are_checked_and_followed() {
-        let mut parameters = CompaniesParameters::default();
-        parameters.tags = Some(String::new());
+        let mut parameters = CompaniesParameters {
+            tags: Some(String::new()),
+            ..CompaniesParameters::default()
+        };
         assert_eq!(
             parameters.check().unwrap_err().invalid_field(),
             Some("tags")

@@ -1,6 +1,8 @@
 //! What Codat's listings share (connections, companies): the page asked
 //! for, a filter in Codat's query language, and the page answered with
 //! Codat's paging numbers and `_links`.
+// Handlers return the error response itself, as in `handlers.rs`.
+#![allow(clippy::result_large_err)]
 
 use axum::response::Response;
 use serde::Serialize;

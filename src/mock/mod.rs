@@ -34,7 +34,8 @@
 //! it relaxes, each for its operation, in `xtask/schemathesis.toml`, which
 //! cites the same evidence:
 //!
-//! - **A listing whose `query` or `orderBy` Codat cannot use** (a query that
+//! - **A listing (of connections or companies) whose `query` or `orderBy`
+//!   Codat cannot use** (a query that
 //!   does not parse, or a property a connection lacks) is answered with the
 //!   400 the document lists for the listing (`Malformed-Query`: "Error
 //!   parsing query - Malformed query.", "... Could not resolve property X on
@@ -48,6 +49,14 @@
 //!   answered 400: unlinking is the one change the operation makes (its
 //!   summary and example), and the schema's `status` is optional only in
 //!   form.
+//! - **A company create without a body** (the document does not require
+//!   one) is answered with the 400 the document lists: a company needs its
+//!   `name`, the body schema's one required property.
+//!
+//! - **A method a path does not have** (TRACE on `/companies`) is answered
+//!   404, as Codat answers a route it does not have: the document lists a
+//!   404 for every operation and a 405 for none.
+//!
 //! - **A create without a `platformKey`** is answered 400: a connection is
 //!   to a platform, and the schema's `platformKey` is optional only in form
 //!   (every example and Codat's "Create a connection" guide give one).

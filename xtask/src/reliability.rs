@@ -17,12 +17,13 @@ pub const DOCUMENT: &str = "RELIABILITY.md";
 pub const ROWS: &str = "target/reliability";
 
 /// Sections in this order; any other area follows, by name.
-const AREAS: [(&str, &str); 14] = [
+const AREAS: [(&str, &str); 15] = [
     ("Faults", "tests/faults.rs: every fault the shipped mock can inject, against a client with the default retry policy (tokio's paused clock)."),
     ("Idempotency", "tests/idempotency.rs: creates and unlinks carry an Idempotency-Key, the same on each attempt, against the mock's model of Codat's idempotency (tokio's paused clock)."),
     ("Per-call options", "tests/idempotency.rs: a timeout and headers for one call, and the answer's status, headers and attempts on success (tokio's paused clock)."),
     ("Rate limit", "tests/rate_limit.rs: one rate limit per client, against the mock's X-Rate-Limit-* headers and per-minute limit (tokio's paused clock)."),
     ("Sweep", "tests/sweep.rs: the sweep across companies, against the mock with latency and a per-minute limit (tokio's paused clock)."),
+    ("Companies", "tests/companies.rs: the company operations and the portfolio sweep against the mock: onboarding, what is refused before sending, filters, a malformed embedded connection, a 429 storm (tokio's paused clock), and no company created by re-linking."),
     ("Paging", "tests/concurrent_pages.rs: concurrent pages, in order and consistent; tests/paging_and_retries.rs: pages that misbehave or whose paging numbers make no sense (tokio's paused clock)."),
     ("Decoding", "tests/item_decode.rs: a connection that does not decode costs only itself."),
     ("Generated answers", "tests/generated_answers.rs and tests/contract_prism.rs: answers generated from Codat's published document, by a walker of its schemas (a fixed seed) and by Prism's dynamic mode, through the client."),

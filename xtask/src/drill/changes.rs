@@ -15,7 +15,7 @@ pub struct Change {
 }
 
 /// Every change the drill makes, breaking ones first.
-pub const CHANGES: [Change; 12] = [
+pub const CHANGES: [Change; 14] = [
     Change {
         description: "path /companies/{companyId}/connections renamed to \
                       /companies/{companyId}/data-connections",
@@ -58,6 +58,11 @@ pub const CHANGES: [Change; 12] = [
         apply: platform_name_becomes_integer,
     },
     Change {
+        description: "required response field CompanyDetails.redirect renamed to redirectUrl",
+        breaking: true,
+        apply: rename_company_redirect,
+    },
+    Change {
         description: "optional query parameter region added to list-connections",
         breaking: false,
         apply: |doc| add_region_parameter(doc, false),
@@ -71,6 +76,11 @@ pub const CHANGES: [Change; 12] = [
         description: "optional response field Connection.region added",
         breaking: false,
         apply: add_optional_connection_field,
+    },
+    Change {
+        description: "optional response field CompanyDetails.region added",
+        breaking: false,
+        apply: add_optional_company_field,
     },
     Change {
         description: "operation get-connection-history added \
@@ -159,6 +169,21 @@ fn add_optional_connection_field(doc: &mut Value) -> Result<(), String> {
     object_in(connection, "properties")?.insert(
         "region".to_owned(),
         json!({"type": "string", "description": "Where the connection's data is held."}),
+    );
+    Ok(())
+}
+
+/// A company's `redirect` (its Link URL) under another name: every company
+/// Codat sends has it, and this SDK decodes it.
+fn rename_company_redirect(doc: &mut Value) -> Result<(), String> {
+    rename_field(doc, "CompanyDetails", "redirect", "redirectUrl")
+}
+
+fn add_optional_company_field(doc: &mut Value) -> Result<(), String> {
+    let company = object_at(doc, "/components/schemas/CompanyDetails")?;
+    object_in(company, "properties")?.insert(
+        "region".to_owned(),
+        json!({"type": "string", "description": "Where the company's data is held."}),
     );
     Ok(())
 }
@@ -325,6 +350,18 @@ mod tests {
             report("Payroll"),
             ["non-breaking: `SourceType` enum value `Payroll` added"]
         );
+        assert_eq!(
+            report("redirect"),
+            [
+                "breaking: field `CompanyDetails.redirect` removed",
+                // Received, not sent: a new field of a response breaks nobody.
+                "non-breaking: field `CompanyDetails.redirectUrl` added",
+            ]
+        );
+        assert_eq!(
+            report("CompanyDetails.region"),
+            ["non-breaking: field `CompanyDetails.region` added"]
+        );
     }
 
     #[test]
@@ -348,7 +385,7 @@ mod tests {
             page_size[0].description,
             "query parameter pageSize renamed to size"
         );
-        assert_eq!(select(&["region".to_owned()]).len(), 3);
+        assert_eq!(select(&["region".to_owned()]).len(), 4);
         assert!(select(&["nothing like this".to_owned()]).is_empty());
     }
 }

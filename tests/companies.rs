@@ -1,0 +1,406 @@
+//! The companies connections belong to: onboarding (create a company, then
+//! its connection, then the link URL), the companies listing with its
+//! filters and streams, a company whose embedded connection does not decode,
+//! and the portfolio sweep (every company once, in ceil(N / 5,000) requests,
+//! through a 429 storm). Re-linking never creates a company. Against the
+//! shipped mock, on tokio's paused clock where time matters.
+#![cfg(feature = "mock")]
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use codat_connections::mock::{MockCodat, Seed};
+use codat_connections::{CompanyId, ConnectionId, ConnectionStatus, RetryPolicy};
+use futures::{StreamExt, TryStreamExt};
+use serde_json::{json, Value};
+use support::gbol;
+use support::mock_setup::{json_answer, mock_authorization, status_answer};
+
+const AREA: &str = "Companies";
+
+/// The connections that need the customer, by company.
+type Needing = BTreeMap<CompanyId, BTreeSet<ConnectionId>>;
+
+/// `count` companies of 1 to 3 connections, every third `Deauthorized` and
+/// every seventh `Unlinked`; the even ones tagged `region=uk`.
+async fn portfolio(codat: &MockCodat, count: usize) -> Needing {
+    let mut needing = BTreeMap::new();
+    let mut companies = Vec::new();
+    let mut n = 0;
+    for c in 0..count {
+        let company = CompanyId::from_uuid(uuid::Uuid::new_v4());
+        let mut expected = BTreeSet::new();
+        let mut connections = Vec::new();
+        for _ in 0..(c % 3 + 1) {
+            n += 1;
+            let status = match n {
+                n if n % 3 == 0 => ConnectionStatus::Deauthorized,
+                n if n % 7 == 0 => ConnectionStatus::Unlinked,
+                _ => ConnectionStatus::Linked,
+            };
+            let id = ConnectionId::from_uuid(uuid::Uuid::new_v4());
+            if status != ConnectionStatus::Linked {
+                expected.insert(id);
+            }
+            connections.push(json!({"id": id, "platformKey": "gbol", "status": status}));
+        }
+        let mut seeded = json!({"id": company, "connections": connections});
+        if c % 2 == 0 {
+            seeded["tags"] = json!({"region": "uk"});
+        }
+        companies.push(seeded);
+        needing.insert(company, expected);
+    }
+    let seed = json!({ "companies": companies }).to_string();
+    codat.seed(&Seed::from_json(&seed).unwrap()).unwrap();
+    needing
+}
+
+/// The companies requests the mock received.
+fn company_listings(codat: &MockCodat) -> usize {
+    let requests = codat.requests();
+    requests
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/companies")
+        .count()
+}
+
+#[tokio::test]
+async fn onboarding_creates_a_company_then_its_connection_and_hands_out_the_link() {
+    let codat = MockCodat::start().await.unwrap();
+    let client = codat.client().unwrap();
+    let company = client
+        .companies()
+        .create("Technicalium")
+        .description("Web and app design")
+        .tag("region", "uk")
+        .await
+        .unwrap();
+    assert_eq!(company.name, "Technicalium");
+    assert_eq!(company.tags["region"], "uk");
+    assert!(
+        company.redirect.contains(&company.id.to_string()),
+        "{}",
+        company.redirect
+    );
+    assert_eq!(codat.companies_created(), 1);
+    let create = codat.requests().pop().unwrap();
+    assert!(create.idempotency_key().is_some(), "a create is keyed");
+
+    let connection = client
+        .connections()
+        .create(company.id, "gbol")
+        .await
+        .unwrap();
+    assert_eq!(connection.status, ConnectionStatus::PendingAuth);
+    // The same connection, embedded in the company, got and listed.
+    let got = client.companies().get(company.id).await.unwrap();
+    assert_eq!(got.data_connections, std::slice::from_ref(&connection));
+    let listed = client.companies().list().await.unwrap();
+    assert_eq!(listed.results.len(), 1);
+    assert_eq!(
+        listed.results[0].data_connections[0].link_url,
+        connection.link_url
+    );
+    let missing = client
+        .companies()
+        .retry(RetryPolicy::none())
+        .get("2e9d2c44-f675-40ba-8049-353bfcb5e171")
+        .await
+        .unwrap_err();
+    assert_eq!(missing.status().map(|s| s.as_u16()), Some(404));
+    support::record(
+        AREA,
+        "onboarding: create a company, create its connection, get and list the company",
+        "the company (name, tags, redirect) with the PendingAuth connection embedded; a create carries an Idempotency-Key; an unknown company is a 404",
+    );
+}
+
+#[tokio::test]
+async fn a_name_or_tags_codat_would_refuse_are_refused_before_anything_is_sent() {
+    let codat = MockCodat::start().await.unwrap();
+    let client = codat.client().unwrap();
+    let companies = client.companies();
+    let eleven = (0..11).fold(companies.create("Eleven"), |c, i| {
+        c.tag(format!("k{i}"), "v")
+    });
+    for (case, request, field) in [
+        ("a name with a slash", companies.create("a/b"), "name"),
+        ("an empty name", companies.create(""), "name"),
+        ("a name with an accent", companies.create("Café"), "name"),
+        ("eleven tags", eleven, "tags"),
+        (
+            "a 28-character tag key",
+            companies.create("X").tag("k".repeat(28), "v"),
+            "tags",
+        ),
+        (
+            "a 101-character tag value",
+            companies.create("X").tag("k", "v".repeat(101)),
+            "tags",
+        ),
+    ] {
+        let err = request.await.unwrap_err();
+        assert_eq!(err.invalid_field(), Some(field), "{case}: {err:?}");
+        support::record(
+            AREA,
+            &format!("create-company with {case}"),
+            &format!("Error::InvalidInput for `{field}`, nothing sent"),
+        );
+    }
+    assert_eq!(codat.request_count(), 0, "nothing was sent");
+    assert_eq!(codat.companies_created(), 0);
+}
+
+#[tokio::test]
+async fn the_listing_filters_by_tags_and_query_orders_and_refuses_what_codat_refuses() {
+    let codat = MockCodat::start().await.unwrap();
+    let client = codat.client().unwrap();
+    for (name, region) in [("Alpha", "uk"), ("Beta", "us"), ("Gamma", "uk")] {
+        client
+            .companies()
+            .create(name)
+            .tag("region", region)
+            .await
+            .unwrap();
+    }
+    let names = |page: codat_connections::Page<codat_connections::Company>| {
+        page.results
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+    };
+    let list = || client.companies().list().order_by("name");
+    assert_eq!(
+        names(list().tags("region=uk").await.unwrap()),
+        ["Alpha", "Gamma"]
+    );
+    assert_eq!(names(list().tags("region!=uk").await.unwrap()), ["Beta"]);
+    assert_eq!(
+        names(list().tags("region~u").await.unwrap()),
+        ["Alpha", "Beta", "Gamma"]
+    );
+    assert_eq!(names(list().query("name~mm").await.unwrap()), ["Gamma"]);
+    assert_eq!(
+        names(client.companies().list().order_by("-name").await.unwrap()),
+        ["Gamma", "Beta", "Alpha"]
+    );
+    let once = client.companies().retry(RetryPolicy::none());
+    for (case, request) in [
+        ("a tags filter with >", once.list().tags("region>uk")),
+        (
+            "a query naming a property companies lack",
+            once.list().query("colour=blue"),
+        ),
+        (
+            "an orderBy naming a property companies lack",
+            once.list().order_by("colour"),
+        ),
+    ] {
+        let err = request.await.unwrap_err();
+        assert_eq!(
+            err.status().map(|s| s.as_u16()),
+            Some(400),
+            "{case}: {err:?}"
+        );
+        assert!(
+            err.to_string().contains("Error parsing query"),
+            "{case}: {err}"
+        );
+        support::record(
+            AREA,
+            &format!("list-companies with {case}"),
+            "Codat's 400 Malformed-Query, as an Error::Api",
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_company_is_listed_once_in_order_however_the_pages_are_fetched() {
+    let codat = MockCodat::start().await.unwrap();
+    let expected = portfolio(&codat, 2_500).await;
+    let client = codat.client().unwrap();
+    for (read_ahead, concurrent) in [(0, 1), (2, 1), (1, 3)] {
+        let companies = client
+            .companies()
+            .list()
+            .page_size(1_000)
+            .read_ahead(read_ahead)
+            .concurrent_pages(concurrent)
+            .collect_all()
+            .await
+            .unwrap();
+        let ids: Vec<CompanyId> = companies.iter().map(|c| c.id).collect();
+        let unique: BTreeSet<CompanyId> = ids.iter().copied().collect();
+        assert_eq!(
+            ids.len(),
+            expected.len(),
+            "read ahead {read_ahead}, {concurrent} at once"
+        );
+        assert_eq!(unique.len(), ids.len(), "none twice");
+    }
+    assert_eq!(company_listings(&codat), 3 * 3, "three pages, three times");
+}
+
+/// A page of companies whose second company holds a connection that does not
+/// decode (its `platformName` a number), answered instead of the mock's own.
+async fn page_with_a_malformed_connection(codat: &MockCodat) -> (Value, CompanyId) {
+    let http = support::net::plain_http();
+    let answer = http
+        .get(format!(
+            "{}/companies?page=1&pageSize=100",
+            codat.base_url()
+        ))
+        .header("Authorization", mock_authorization())
+        .send()
+        .await
+        .unwrap();
+    let mut page: Value = answer.json().await.unwrap();
+    let broken = &mut page["results"][1];
+    broken["dataConnections"][0]["platformName"] = serde_json::json!(42);
+    let id = broken["id"].as_str().unwrap().parse().unwrap();
+    codat.clear_requests();
+    (page, id)
+}
+
+#[tokio::test]
+async fn a_company_whose_connection_does_not_decode_keeps_the_others_and_says_so() {
+    let codat = MockCodat::start().await.unwrap();
+    portfolio(&codat, 3).await;
+    let (page, broken) = page_with_a_malformed_connection(&codat).await;
+    let client = codat.client().unwrap();
+
+    codat.inject(json_answer(&page), 1);
+    let listed = client.companies().list().await.unwrap();
+    let company = listed.results.iter().find(|c| c.id == broken).unwrap();
+    assert_eq!(company.undecoded_connections.len(), 1);
+    assert_eq!(company.undecoded_connections[0].company, Some(broken));
+    assert_eq!(company.undecoded_connections[0].page, Some(1));
+    assert_eq!(
+        company.data_connections.len(),
+        expected_len(&page, broken) - 1,
+        "every other connection of the company"
+    );
+    assert_eq!(listed.results.len(), 3, "the other companies are whole");
+
+    codat.inject(json_answer(&page), 1);
+    let swept: Vec<_> = client.sweep_portfolio().try_collect().await.unwrap();
+    assert_eq!(swept.len(), 3);
+    let item = swept.iter().find(|s| s.company_id == broken).unwrap();
+    assert_eq!(
+        item.undecoded.len(),
+        1,
+        "the sweep says so for that company"
+    );
+    assert_eq!(item.undecoded[0].company, Some(broken));
+    support::record(
+        AREA,
+        "a company of a listing whose embedded connection does not decode",
+        "the company keeps its other connections and the undecoded one, with its raw JSON and the company's ID; the portfolio sweep's item for it lists it in `undecoded`",
+    );
+}
+
+/// How many connections the company `id` holds in `page`.
+fn expected_len(page: &Value, id: CompanyId) -> usize {
+    let companies = page["results"].as_array().unwrap();
+    let company = companies
+        .iter()
+        .find(|c| c["id"] == id.to_string())
+        .unwrap();
+    company["dataConnections"].as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn the_portfolio_sweep_reads_5000_companies_a_request_and_finds_every_one_needing_the_customer(
+) {
+    let codat = MockCodat::start().await.unwrap();
+    let expected = portfolio(&codat, 12_000).await;
+    let client = codat.client().unwrap();
+    let swept: Vec<_> = client.sweep_portfolio().try_collect().await.unwrap();
+    assert_eq!(company_listings(&codat), 3, "ceil(12,000 / 5,000) requests");
+    let found: Needing = swept
+        .iter()
+        .map(|s| {
+            let ids = s
+                .needing_reauthorization
+                .iter()
+                .map(|n| n.connection.id)
+                .collect();
+            (s.company_id, ids)
+        })
+        .collect();
+    assert_eq!(found.len(), swept.len(), "each company once");
+    assert_eq!(found, expected);
+    assert!(swept.iter().all(|s| s.undecoded.is_empty()));
+
+    codat.clear_requests();
+    let uk: Vec<_> = client
+        .sweep_portfolio()
+        .tags("region=uk")
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(uk.len(), 6_000, "the even companies");
+    assert_eq!(company_listings(&codat), 2);
+    support::record(
+        AREA,
+        "the portfolio sweep of 12,000 companies (1-3 connections each), and of those tagged region=uk",
+        "3 requests (2 for the tagged half); every company once, with exactly its Deauthorized and Unlinked connections and their link URLs",
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_storm_cuts_the_portfolio_listing_and_no_company_is_lost_or_yielded_twice() {
+    let codat = MockCodat::start().await.unwrap();
+    let expected = portfolio(&codat, 2_500).await;
+    let client = codat
+        .client_builder()
+        .requests_per_minute(None)
+        .retry(RetryPolicy::default().max_attempts(10))
+        .build()
+        .unwrap();
+    let mut sweep = client.sweep_portfolio().page_size(1_000).read_ahead(0);
+    let mut seen = Vec::new();
+    seen.push(sweep.next().await.unwrap().unwrap().company_id);
+    // The first page is in; a storm answers the next requests.
+    codat.inject(status_answer(429, Some("2")), 6);
+    while let Some(item) = sweep.next().await {
+        seen.push(item.unwrap().company_id);
+    }
+    let unique: BTreeSet<CompanyId> = seen.iter().copied().collect();
+    assert_eq!(unique.len(), seen.len(), "none twice");
+    assert_eq!(unique, expected.keys().copied().collect(), "none lost");
+    assert_eq!(company_listings(&codat), 3 + 6, "three pages, six refused");
+    support::record(
+        AREA,
+        "the portfolio sweep's listing cut by a storm of six 429s (Retry-After: 2) after its first page",
+        "retried until served; every company yielded exactly once",
+    );
+}
+
+#[tokio::test]
+async fn re_linking_never_creates_a_company() {
+    let codat = MockCodat::start().await.unwrap();
+    let company = codat.add_company();
+    let expired = codat.add_connection(company, gbol(), ConnectionStatus::Deauthorized);
+    let client = codat.client().unwrap();
+    let connections = client.connections();
+    connections.reauthorization(company, expired).await.unwrap();
+    connections.needing_reauthorization(company).await.unwrap();
+    let swept: Vec<_> = client.sweep([company]).collect().await;
+    assert!(swept[0].result.is_ok());
+    let portfolio: Vec<_> = client.sweep_portfolio().try_collect().await.unwrap();
+    assert_eq!(portfolio[0].needing_reauthorization.len(), 1);
+    let posts = codat
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .count();
+    assert_eq!((codat.companies_created(), posts), (0, 0));
+    support::record(
+        AREA,
+        "re-authorization, needing_reauthorization, the sweep and the portfolio sweep of a Deauthorized connection",
+        "each hands out the connection's link URL; the mock counts no company created and no POST",
+    );
+}
