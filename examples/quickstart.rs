@@ -1,10 +1,11 @@
-//! The connection lifecycle a Codat integration walks through: create a
-//! connection, list and get it, find the ones that need the customer again,
-//! unlink, delete.
+//! The onboarding and connection lifecycle a Codat integration walks
+//! through: a company for the customer, a connection for it, list and get
+//! it, find the ones that need the customer again, unlink, delete.
 //!
-//! With `CODAT_API_KEY` set it talks to Codat (and needs `CODAT_COMPANY_ID`,
-//! an existing company: this example never creates companies, which cost
-//! money). Without it, it runs against the mock Codat embedded in this crate.
+//! With `CODAT_API_KEY` set it talks to Codat: to the company
+//! `CODAT_COMPANY_ID` when set, and otherwise it creates one company (saying
+//! so first: Codat counts each company). Without it, it runs against the mock
+//! Codat embedded in this crate, and creates its company through the API.
 //!
 //! ```sh
 //! cargo run --example quickstart --features mock
@@ -13,35 +14,52 @@
 use codat_connections::mock::MockCodat;
 use codat_connections::{Client, CompanyId, ConnectionStatus, PlatformKey, Reauthorization};
 
+/// The name of the company this example creates when it has none.
+const COMPANY_NAME: &str = "Quickstart company";
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Keep the mock alive for the whole run when it is used.
-    let (client, company, mock) = match std::env::var("CODAT_API_KEY") {
+    let (client, mock) = match std::env::var("CODAT_API_KEY") {
         Ok(_) => {
-            let company: CompanyId = std::env::var("CODAT_COMPANY_ID")
-                .map_err(|_| "set CODAT_COMPANY_ID to one of your Codat companies")?
-                .parse()?;
             println!(
                 "Using Codat at {}",
                 std::env::var("CODAT_BASE_URL")
                     .unwrap_or_else(|_| codat_connections::DEFAULT_BASE_URL.into())
             );
-            (Client::from_env()?, company, None)
+            (Client::from_env()?, None)
         }
         Err(_) => {
             let mock = MockCodat::start().await?;
-            let company = mock.add_company();
-            // A connection whose platform revoked access, as happens when a
-            // customer's credentials expire.
-            let sandbox: PlatformKey = "gbol".parse()?;
-            mock.add_connection(company, sandbox, ConnectionStatus::Deauthorized);
             println!(
                 "CODAT_API_KEY is not set: using the embedded mock Codat at {}",
                 mock.base_url()
             );
-            (mock.client()?, company, Some(mock))
+            (mock.client()?, Some(mock))
         }
     };
+
+    // 0. The company: the customer whose platforms its connections link.
+    let company: CompanyId = match std::env::var("CODAT_COMPANY_ID") {
+        Ok(id) if mock.is_none() => id.parse()?,
+        _ => {
+            if mock.is_none() {
+                println!("CODAT_COMPANY_ID is not set: creating one company, {COMPANY_NAME:?}");
+            }
+            let created = client.companies().create(COMPANY_NAME).await?;
+            println!(
+                "created the company {} ({}); its Link URL is {}",
+                created.id, created.name, created.redirect
+            );
+            created.id
+        }
+    };
+    if let Some(mock) = &mock {
+        // A connection whose platform revoked access, as happens when a
+        // customer's credentials expire.
+        let sandbox: PlatformKey = "gbol".parse()?;
+        mock.add_connection(company, sandbox, ConnectionStatus::Deauthorized);
+    }
     let connections = client.connections();
 
     // 1. Create a connection: it starts PendingAuth, and the customer
