@@ -123,10 +123,10 @@ fn build_mock(root: &Path, cargo: &str) -> Result<PathBuf, String> {
     println!("==> building codat-mock");
     let output = Command::new(cargo)
         .current_dir(root)
-        // As the tests build it (with the test targets, whose dev-dependencies
-        // unify the features): after `cargo test`, nothing to build again.
-        .args(["build", "--package", "codat-connections", "--all-features"])
-        .args(["--bins", "--tests"])
+        // What `cargo xtask ci`'s tests build (the same targets of the same
+        // packages, so the same features): after them, nothing to build.
+        .args(["build", "--workspace", "--lib", "--bins", "--tests", "--examples"])
+        .arg("--all-features")
         .args(["--message-format", "json-render-diagnostics"])
         .stderr(Stdio::inherit())
         .output()
