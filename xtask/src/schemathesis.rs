@@ -125,7 +125,14 @@ fn build_mock(root: &Path, cargo: &str) -> Result<PathBuf, String> {
         .current_dir(root)
         // What `cargo xtask ci`'s tests build (the same targets of the same
         // packages, so the same features): after them, nothing to build.
-        .args(["build", "--workspace", "--lib", "--bins", "--tests", "--examples"])
+        .args([
+            "build",
+            "--workspace",
+            "--lib",
+            "--bins",
+            "--tests",
+            "--examples",
+        ])
         .arg("--all-features")
         .args(["--message-format", "json-render-diagnostics"])
         .stderr(Stdio::inherit())
