@@ -44,8 +44,9 @@ impl Client {
     ///
     /// let mut sweep = client.sweep_portfolio().tags("region=uk");
     /// while let Some(company) = sweep.try_next().await? {
+    ///     let name = company.company_name.as_deref().unwrap_or_default();
     ///     for needed in &company.needing_reauthorization {
-    ///         println!("{}: send the customer to {}", company.company_id, needed.link_url);
+    ///         println!("{name}: send the customer to {}", needed.link_url);
     ///     }
     /// }
     /// # Ok(()) }
@@ -146,13 +147,13 @@ impl PortfolioSweep {
 }
 
 /// What one company of the listing needs.
-fn reauthorizations(company: Company) -> CompanyReauthorizations {
+fn reauthorizations(mut company: Company) -> CompanyReauthorizations {
     let company_id = company.details.id;
     let mut found = Collected {
-        undecoded: company.undecoded_connections,
+        undecoded: std::mem::take(&mut company.undecoded_connections),
         ..Collected::default()
     };
-    for connection in company.data_connections {
+    for connection in std::mem::take(&mut company.data_connections) {
         // Kept, not failed: `Keep` never refuses a connection.
         let _ = found.add(connection, Unusable::Keep);
     }
@@ -161,6 +162,7 @@ fn reauthorizations(company: Company) -> CompanyReauthorizations {
     }
     CompanyReauthorizations {
         company_id,
+        company_name: Some(company.details.name),
         needing_reauthorization: found.needing_reauthorization,
         undecoded: found.undecoded,
         connections: found.connections,

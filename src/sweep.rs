@@ -103,6 +103,10 @@ pub struct SweptCompany {
 pub struct CompanyReauthorizations {
     /// The company.
     pub company_id: CompanyId,
+    /// Its name, when the sweep read it: the portfolio sweep does (the
+    /// listing carries it), [`Client::sweep`] does not (it lists only the
+    /// company's connections).
+    pub company_name: Option<String>,
     /// Every `Deauthorized` or `Unlinked` connection, with its link URL.
     pub needing_reauthorization: Vec<NeedsReauthorization>,
     /// Connections that did not decode, with their raw JSON (look at their
@@ -176,6 +180,7 @@ async fn reauthorizations(
     let found = collect(&client.connections(), company_id, Unusable::Keep).await?;
     Ok(CompanyReauthorizations {
         company_id,
+        company_name: None,
         needing_reauthorization: found.needing_reauthorization,
         undecoded: found.undecoded,
         connections: found.connections,

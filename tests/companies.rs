@@ -392,6 +392,9 @@ async fn re_linking_never_creates_a_company() {
     assert!(swept[0].result.is_ok());
     let portfolio: Vec<_> = client.sweep_portfolio().try_collect().await.unwrap();
     assert_eq!(portfolio[0].needing_reauthorization.len(), 1);
+    // The portfolio sweep names the company; the per-company sweep cannot.
+    assert_eq!(portfolio[0].company_name.as_deref(), Some("Mock company 1"));
+    assert_eq!(swept[0].result.as_ref().unwrap().company_name, None);
     let posts = codat
         .requests()
         .into_iter()
