@@ -5,6 +5,8 @@
 //! [`apply_all`] runs them in a fixed order. Rules run after the Connections
 //! operations were selected and every foreign `$ref` was hoisted.
 
+use std::collections::BTreeSet;
+
 use serde_json::{Map, Value};
 
 use crate::json_pointer::ref_string;
@@ -205,6 +207,17 @@ pub fn open_response_objects(doc: &mut Value) {
     }
 }
 
+/// The component schemas this SDK sends (reached from a request, a
+/// parameter or a request body), and those it receives (reached from a
+/// response or a webhook).
+fn sent_and_received(doc: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
+    let received = component_schemas_reachable_from_responses(doc);
+    let mut sent_roots = operation_parts(doc).sent;
+    sent_roots.extend(doc.pointer("/components/parameters"));
+    sent_roots.extend(doc.pointer("/components/requestBodies"));
+    (component_schemas_reachable(doc, sent_roots), received)
+}
+
 /// A schema with limits that is both sent and received (a company's tags:
 /// in the create-company body, and in every company and webhook Codat sends)
 /// cannot keep its limits for what is sent and drop them for what is
@@ -213,11 +226,7 @@ pub fn open_response_objects(doc: &mut Value) {
 /// (typify names it after the property, `CompanyRequestBodyTags`), with the
 /// limits, and the shared schema is left to what is received.
 pub fn copy_limited_schemas_into_requests(doc: &mut Value) {
-    let received = component_schemas_reachable_from_responses(doc);
-    let mut sent_roots = operation_parts(doc).sent;
-    sent_roots.extend(doc.pointer("/components/parameters"));
-    sent_roots.extend(doc.pointer("/components/requestBodies"));
-    let sent = component_schemas_reachable(doc, sent_roots);
+    let (sent, received) = sent_and_received(doc);
     let Some(Value::Object(schemas)) = doc.pointer("/components/schemas") else {
         return;
     };
@@ -262,11 +271,7 @@ pub fn copy_limited_schemas_into_requests(doc: &mut Value) {
 /// dropped from schemas that are only received (reached from a response or
 /// a webhook, never from a request), and kept where this SDK sends data.
 pub fn drop_limits_on_received_values(doc: &mut Value) {
-    let received = component_schemas_reachable_from_responses(doc);
-    let mut sent_roots = operation_parts(doc).sent;
-    sent_roots.extend(doc.pointer("/components/parameters"));
-    sent_roots.extend(doc.pointer("/components/requestBodies"));
-    let sent = component_schemas_reachable(doc, sent_roots);
+    let (sent, received) = sent_and_received(doc);
     let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") else {
         return;
     };
