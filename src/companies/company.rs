@@ -4,8 +4,8 @@
 use std::ops::Deref;
 
 use serde::{Deserialize, Deserializer};
-use serde_json::value::RawValue;
 
+use super::wire::{self, ConnectionText};
 use crate::paging::Keyed;
 use crate::raw::types::{CompanyDetails, Connection};
 use crate::{CompanyId, UndecodedConnection};
@@ -62,24 +62,29 @@ impl Keyed for Company {
     }
 }
 
-/// A company as it comes on the wire: its details, and its connections as
-/// JSON text, each decoded apart.
-#[derive(Deserialize)]
-struct Wire {
-    #[serde(flatten)]
-    details: CompanyDetails,
-    #[serde(rename = "dataConnections", default)]
-    data_connections: Option<Vec<Box<RawValue>>>,
-}
-
 impl<'de> Deserialize<'de> for Company {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let wire = Wire::deserialize(deserializer)?;
-        let connections = wire.data_connections.unwrap_or_default();
+        let (details, connections) = wire::read::<D, ConnectionText>(deserializer)?;
         Ok(Company::new(
-            wire.details,
+            details,
             connections.iter().map(|raw| raw.get()),
         ))
+    }
+}
+
+/// A company whose connections are decoded as they come, in one pass: any
+/// that does not decode fails it (a page's first try; see
+/// `salvage::page`).
+pub(super) struct WholeCompany(pub(super) Company);
+
+impl<'de> Deserialize<'de> for WholeCompany {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (details, data_connections) = wire::read::<D, Connection>(deserializer)?;
+        Ok(WholeCompany(Company {
+            details,
+            data_connections,
+            undecoded_connections: Vec::new(),
+        }))
     }
 }
 

@@ -7,6 +7,7 @@ mod company;
 mod list;
 mod query;
 mod salvage;
+mod wire;
 
 pub use company::Company;
 pub use list::{CompanyPageStream, CompanyStream, ListCompanies};

@@ -1,9 +1,12 @@
 //! Decoding an answer that holds companies: each company's connections are
 //! decoded one by one ([`Company`]), so a connection that does not decode
-//! costs only itself; a company that does not decode fails its answer.
+//! costs only itself; a company that does not decode fails its answer. A
+//! page is first decoded in one pass, connections and all, and only when
+//! that fails company by company, connection by connection.
 
 use serde::Deserialize;
 
+use super::company::WholeCompany;
 use crate::companies::Company;
 use crate::http::intercept::Success;
 use crate::raw::types::PagingInfo;
@@ -24,9 +27,28 @@ struct CompaniesPage {
     paging: PagingInfo,
 }
 
+/// A page whose every connection decodes, decoded in one pass.
+#[derive(Deserialize)]
+struct WholePage {
+    #[serde(default)]
+    results: Vec<WholeCompany>,
+    #[serde(flatten)]
+    paging: PagingInfo,
+}
+
 /// The page of companies a success answer holds; each company's undecoded
 /// connections carry the page's number and the answer's status.
 pub(crate) fn page(answer: Success) -> Result<Page<Company>, Error> {
+    if let Ok(whole) = answer.decode::<WholePage>() {
+        return Ok(Page {
+            results: whole.results.into_iter().map(|c| c.0).collect(),
+            page_number: whole.paging.page_number,
+            page_size: whole.paging.page_size,
+            total_results: whole.paging.total_results,
+            links: whole.paging.links,
+            undecoded: Vec::new(),
+        });
+    }
     let page: CompaniesPage = answer
         .decode()
         .map_err(|error| answer.decode_error(&error))?;
@@ -55,4 +77,86 @@ pub(crate) fn page(answer: Success) -> Result<Page<Company>, Error> {
         links: page.paging.links,
         undecoded: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(body: &str) -> Success {
+        Success {
+            status: reqwest::StatusCode::OK,
+            headers: Default::default(),
+            body: bytes::Bytes::copy_from_slice(body.as_bytes()),
+        }
+    }
+
+    fn connection(id: u8, status: &str) -> String {
+        format!(
+            r#"{{"id": "2e9d2c44-f675-40ba-8049-353bfcb5e1{id:02}", "integrationId": "bf083d72-62c7-493e-aec9-81b4dbba7e2c",
+                "integrationKey": "gbol", "sourceId": "bdd831ce-eebd-4896-89a7-20e5ee8989ee",
+                "platformName": "Basiq", "linkUrl": "https://link-api.codat.io/x",
+                "status": {status}, "created": "2022-10-27T09:53:29Z", "sourceType": "Banking"}}"#
+        )
+    }
+
+    fn company(n: u8, connections: &str) -> String {
+        format!(
+            r#"{{"id": "8a210b68-6988-11ed-a1eb-0242ac1200{n:02}", "name": "Company {n}",
+                "redirect": "https://link.codat.io/company/{n}", "dataConnections": {connections}}}"#
+        )
+    }
+
+    fn listing(companies: &[String]) -> String {
+        format!(
+            r#"{{"results": [{}], "pageNumber": 3, "pageSize": 2, "totalResults": 9,
+                "_links": {{"self": {{"href": "/companies"}}, "current": {{"href": "/companies?page=3"}}}}}}"#,
+            companies.join(",")
+        )
+    }
+
+    #[test]
+    fn a_page_decodes_in_one_pass_as_it_would_company_by_company() {
+        let two = format!(
+            "[{}, {}]",
+            connection(1, r#""Linked""#),
+            connection(2, r#""Deauthorized""#)
+        );
+        let text = listing(&[company(1, &two), company(2, "[]"), company(3, "null")]);
+        let whole = page(answer(&text)).unwrap();
+        let by_company: CompaniesPage = answer(&text).decode().unwrap();
+        assert_eq!(whole.results, by_company.results);
+        assert_eq!(whole.results[0].data_connections.len(), 2);
+        assert!(whole
+            .results
+            .iter()
+            .all(|c| c.undecoded_connections.is_empty()));
+        assert_eq!(
+            (whole.page_number, whole.page_size, whole.total_results),
+            (3, 2, 9)
+        );
+    }
+
+    #[test]
+    fn a_connection_that_does_not_decode_costs_only_itself_and_says_where_it_was() {
+        let mixed = format!("[{}, {}]", connection(1, r#""Linked""#), connection(2, "5"));
+        let text = listing(&[
+            company(1, &format!("[{}]", connection(3, r#""Unlinked""#))),
+            company(2, &mixed),
+        ]);
+        let page = page(answer(&text)).unwrap();
+        assert_eq!(page.results.len(), 2);
+        assert_eq!(page.results[0].data_connections.len(), 1);
+        assert_eq!(page.results[1].data_connections.len(), 1);
+        let undecoded = &page.results[1].undecoded_connections;
+        assert_eq!(undecoded.len(), 1);
+        assert_eq!(undecoded[0].page, Some(3));
+        assert_eq!(undecoded[0].company, Some(page.results[1].id));
+    }
+
+    #[test]
+    fn a_company_that_does_not_decode_fails_the_page() {
+        let text = listing(&[company(1, "[]"), r#"{"name": "no id"}"#.to_owned()]);
+        assert!(matches!(page(answer(&text)), Err(Error::Decode { .. })));
+    }
 }
