@@ -58,6 +58,36 @@ pub fn connection(n: u64) -> serde_json::Value {
     })
 }
 
+/// The `n`th company of the sweep portfolio as `list-companies` returns it
+/// (`Company` of Codat's document), with `connections` (JSON text of each)
+/// embedded as its `dataConnections`: JSON text, so that a server can
+/// serve pages of companies without serialising them again. It has no
+/// parent, and says so by leaving `referenceParentCompany` out: Codat's
+/// document allows `null` too, but Codat's TypeScript SDK rejects a page
+/// holding one.
+pub fn company(n: u64, connections: &[String]) -> String {
+    let id = sweep_company(n);
+    let region = ["uk", "us", "eu"][(n % 3) as usize];
+    let mut details = serde_json::json!({
+        "id": id,
+        "name": format!("Company {n}"),
+        "description": "A customer of the sweep benchmark",
+        "redirect": format!("https://link.codat.io/company/{id}"),
+        "lastSync": "2022-10-27T10:22:43.6464237Z",
+        "created": "2022-01-01T12:00:00.000Z",
+        "createdByUserName": "Onboarding",
+        "products": ["spend-insights", "lending"],
+        "tags": {"region": region, "uid": format!("customer-{n}")},
+        "referenceSubsidiaryCompanies": [],
+    })
+    .to_string();
+    details.pop(); // the closing brace: the connections follow
+    format!(
+        r#"{details},"dataConnections":[{}]}}"#,
+        connections.join(",")
+    )
+}
+
 /// CPU time (user + system) this process has used, in milliseconds, to
 /// the microsecond (`getrusage`; `/proc/self/stat` only counts 10 ms ticks).
 pub fn cpu_ms() -> f64 {

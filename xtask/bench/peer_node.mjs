@@ -11,6 +11,11 @@
 //              workers taking the next company), and keep those Deauthorized or
 //              Unlinked with their linkUrl; <company_id> is unused (pass -).
 //              "items" is how many were found.
+//   mode companies: the portfolio sweep: list every company (pageSize 5000) from
+//              page 1, following _links.next, and keep each company's
+//              dataConnections that are Deauthorized or Unlinked with their
+//              linkUrl; <arg> is how many companies there must be; <company_id>
+//              is unused (pass -). "items" is how many connections were found.
 // Prints one JSON line:
 //   {"items", "wall_ms", "cpu_ms", "max_rss_kb", "latencies_us", "expected"}
 // wall_ms and cpu_ms cover the work only (after imports and client construction).
@@ -81,6 +86,27 @@ async function runSweep(sdk, companies) {
   return items;
 }
 
+async function runCompanies(sdk, companies) {
+  const found = [];
+  let seen = 0;
+  let page = 1;
+  for (;;) {
+    const res = await sdk.companies.list({ page, pageSize: PAGE_SIZE });
+    for (const company of res.results ?? []) {
+      seen += 1;
+      for (const connection of company.dataConnections ?? []) {
+        if (NEEDING_CUSTOMER.includes(connection.status)) {
+          found.push({ company: company.id, id: connection.id, linkUrl: connection.linkUrl });
+        }
+      }
+    }
+    if (res.links.next == null) break;
+    page += 1;
+  }
+  if (seen !== companies) throw new Error(`listed ${seen} companies, not ${companies}`);
+  return found.length;
+}
+
 async function runGet(sdk, companyId, calls, latencies) {
   for (let i = 0; i < calls; i++) {
     const t0 = process.hrtime.bigint();
@@ -94,9 +120,9 @@ async function runGet(sdk, companyId, calls, latencies) {
 }
 
 async function main(argv) {
-  if (argv.length !== 5 || !["list", "get", "sweep"].includes(argv[0])) {
+  if (argv.length !== 5 || !["list", "get", "sweep", "companies"].includes(argv[0])) {
     process.stderr.write(
-      "usage: peer_node.mjs <list|get|sweep> <base_url> <company_id> <api_key> <arg>\n",
+      "usage: peer_node.mjs <list|get|sweep|companies> <base_url> <company_id> <api_key> <arg>\n",
     );
     return 2;
   }
@@ -118,6 +144,8 @@ async function main(argv) {
     ? await runList(sdk, companyId)
     : mode === "sweep"
     ? await runSweep(sdk, n)
+    : mode === "companies"
+    ? await runCompanies(sdk, n)
     : await runGet(sdk, companyId, n, latencies);
   const wall1 = process.hrtime.bigint();
   const cpu1 = cpuUs();

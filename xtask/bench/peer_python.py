@@ -12,6 +12,11 @@ usage: peer_python.py <mode> <base_url> <company_id> <api_key> <arg>
              `bench-server sweep` portfolio, 16 companies at a time on a thread
              pool, and keep those Deauthorized or Unlinked with their linkUrl;
              <company_id> is unused (pass -). "items" is how many were found.
+  mode companies: the portfolio sweep: list every company (pageSize 5000) from
+             page 1, following _links.next, and keep each company's
+             data_connections that are Deauthorized or Unlinked with their
+             linkUrl; <arg> is how many companies there must be; <company_id>
+             is unused (pass -). "items" is how many connections were found.
 Prints one JSON line:
   {"items", "wall_ms", "cpu_ms", "max_rss_kb", "latencies_us", "expected"}
 wall_ms and cpu_ms cover the work only (after imports and client construction).
@@ -88,6 +93,26 @@ def run_sweep(sdk: CodatPlatform, companies: int) -> int:
         return sum(len(found) for found in pool.map(lambda c: needing_customer(sdk, c), ids))
 
 
+def run_companies(sdk: CodatPlatform, companies: int) -> int:
+    seen, found = 0, []
+    page = 1
+    while True:
+        res = sdk.companies.list(request={"page": page, "page_size": PAGE_SIZE})
+        for company in res.results or []:
+            seen += 1
+            found.extend(
+                (company.id, connection.id, connection.link_url)
+                for connection in company.data_connections or []
+                if connection.status in NEEDING_CUSTOMER
+            )
+        if res.links.next is None:
+            break
+        page += 1
+    if seen != companies:
+        raise RuntimeError(f"listed {seen} companies, not {companies}")
+    return len(found)
+
+
 def run_get(sdk: CodatPlatform, company_id: str, calls: int, latencies: list) -> int:
     for _ in range(calls):
         t0 = time.perf_counter()
@@ -102,7 +127,7 @@ def run_get(sdk: CodatPlatform, company_id: str, calls: int, latencies: list) ->
 
 
 def main(argv) -> int:
-    if len(argv) != 6 or argv[1] not in ("list", "get", "sweep"):
+    if len(argv) != 6 or argv[1] not in ("list", "get", "sweep", "companies"):
         sys.stderr.write(__doc__)
         return 2
     mode, base_url, company_id, api_key, arg = argv[1:]
@@ -126,6 +151,8 @@ def main(argv) -> int:
         items = run_list(sdk, company_id)
     elif mode == "sweep":
         items = run_sweep(sdk, n)
+    elif mode == "companies":
+        items = run_companies(sdk, n)
     else:
         items = run_get(sdk, company_id, n, latencies)
     wall1 = time.perf_counter()

@@ -1,15 +1,19 @@
 //! Serves Codat-shaped pages of connections from memory, pre-serialised, so
 //! that the server is never what a benchmark measures.
 //!
-//! `bench-server <total connections> <page size>` prints its base URL on the
-//! first line of stdout and serves until killed.
+//! `bench-server <total connections> <page size> [latency ms]` prints its
+//! base URL on the first line of stdout and serves until killed; with a
+//! latency, every listing is answered after it (a timer).
 //!
 //! `bench-server sweep <companies> <latency ms>` serves a portfolio instead:
 //! `companies` companies (IDs from `benchmarks::sweep_company`) with 1 to 3
 //! connections each, every listing answered after `latency ms` (a timer,
-//! not a blocked thread), any page size. `GET /bench/stats` answers how
-//! many listings it has served and how many connections need the customer
-//! again, so that a benchmark can check every client found them all.
+//! not a blocked thread), any page size; `GET /companies` lists the same
+//! companies with their connections embedded, as `list-companies` does
+//! (pages of 5,000 are ready made). `GET /bench/stats` answers how many
+//! listings it has served and how many connections need the customer
+//! again (`?companies=N`: among the first N), so that a benchmark can check
+//! every client found them all.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +31,7 @@ use benchmarks::{connection, COMPANY};
 
 struct Pages {
     size: u64,
+    latency: Duration,
     pages: Vec<Bytes>,
     one: Bytes,
 }
@@ -41,6 +46,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let total: u64 = args.first().map_or(Ok(100_000), |a| a.parse())?;
     let size: u64 = args.get(1).map_or(Ok(5_000), |a| a.parse())?;
+    let latency = Duration::from_millis(args.get(2).map_or(Ok(0), |a| a.parse())?);
     let count = total.div_ceil(size);
     let pages = (1..=count)
         .map(|page| {
@@ -69,6 +75,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     one["id"] = benchmarks::CONNECTION.into();
     let state = Arc::new(Pages {
         size,
+        latency,
         pages,
         one: Bytes::from(one.to_string()),
     });
@@ -107,6 +114,9 @@ async fn list(
     Path(_company): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
+    if !pages.latency.is_zero() {
+        tokio::time::sleep(pages.latency).await;
+    }
     let (page, size) = page_and_size(query);
     if size != pages.size {
         return (
@@ -128,42 +138,139 @@ async fn one_connection(
     json(pages.one.clone())
 }
 
-/// The sweep benchmark's portfolio and what the server has served of it.
+/// The sweep benchmark's portfolio and what the server has served of it,
+/// as JSON text: every company's connections, every company with its
+/// connections embedded, and the pages of 5,000 companies of
+/// `list-companies`, so that serving them costs no serialising.
 struct Portfolio {
-    companies: HashMap<String, Vec<serde_json::Value>>,
+    index: HashMap<String, usize>,
+    connections: Vec<Vec<String>>,
+    companies: Vec<String>,
+    company_pages: Vec<Bytes>,
+    /// How many connections need the customer among the first `n` companies.
+    needing_before: Vec<u64>,
     latency: Duration,
-    needing_customer: u64,
     requests: AtomicU64,
 }
 
+/// The page size `list-companies` pages are kept ready for.
+const COMPANY_PAGE: usize = 5_000;
+
 fn sweep_app(companies: u64, latency: Duration) -> Router {
     let mut next = 0;
-    let companies: HashMap<String, Vec<serde_json::Value>> = (0..companies)
-        .map(|company| {
-            let connections = (0..benchmarks::sweep_connections(company))
-                .map(|_| {
-                    next += 1;
-                    connection(next)
-                })
-                .collect();
-            (benchmarks::sweep_company(company), connections)
-        })
+    let (mut connections, mut needing_before) = (Vec::new(), vec![0]);
+    for company in 0..companies {
+        let own: Vec<serde_json::Value> = (0..benchmarks::sweep_connections(company))
+            .map(|_| {
+                next += 1;
+                connection(next)
+            })
+            .collect();
+        let needing = own
+            .iter()
+            .filter(|c| matches!(c["status"].as_str(), Some("Deauthorized" | "Unlinked")))
+            .count() as u64;
+        needing_before.push(needing_before.last().copied().unwrap_or(0) + needing);
+        connections.push(own.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+    }
+    let companies: Vec<String> = connections
+        .iter()
+        .enumerate()
+        .map(|(n, own)| benchmarks::company(n as u64, own))
         .collect();
-    let needing_customer = companies
-        .values()
-        .flatten()
-        .filter(|c| matches!(c["status"].as_str(), Some("Deauthorized" | "Unlinked")))
-        .count() as u64;
-    let portfolio = Arc::new(Portfolio {
+    let index = (0..companies.len())
+        .map(|n| (benchmarks::sweep_company(n as u64), n))
+        .collect();
+    let mut portfolio = Portfolio {
+        index,
+        connections,
         companies,
+        company_pages: Vec::new(),
+        needing_before,
         latency,
-        needing_customer,
         requests: AtomicU64::new(0),
-    });
+    };
+    portfolio.company_pages = (1..=portfolio.companies.len().div_ceil(COMPANY_PAGE))
+        .map(|page| portfolio.company_page(page, COMPANY_PAGE))
+        .collect();
     Router::new()
+        .route("/companies", get(companies_list))
         .route("/companies/{company}/connections", get(sweep_list))
         .route("/bench/stats", get(sweep_stats))
-        .with_state(portfolio)
+        .with_state(Arc::new(portfolio))
+}
+
+impl Portfolio {
+    /// Page `page` (from 1) of `list-companies` in pages of `size`.
+    fn company_page(&self, page: usize, size: usize) -> Bytes {
+        let first = ((page - 1) * size).min(self.companies.len());
+        let last = (first + size).min(self.companies.len());
+        let body = paged_body(
+            &self.companies[first..last],
+            (page, size, self.companies.len()),
+            "/companies",
+        );
+        Bytes::from(body)
+    }
+}
+
+/// A Codat page: `results` (JSON text of each), its paging fields and links.
+fn paged_body(
+    results: &[String],
+    (page, size, total): (usize, usize, usize),
+    path: &str,
+) -> String {
+    let href = |p: usize| format!("{path}?page={p}&pageSize={size}");
+    let mut links = serde_json::json!({
+        "self": {"href": path},
+        "current": {"href": href(page)},
+    });
+    if page * size < total {
+        links["next"] = serde_json::json!({"href": href(page + 1)});
+    }
+    if page > 1 {
+        links["previous"] = serde_json::json!({"href": href(page - 1)});
+    }
+    let length = results.iter().map(|r| r.len() + 1).sum::<usize>();
+    let mut body = String::with_capacity(length + 512);
+    body.push_str(r#"{"results":["#);
+    for (n, result) in results.iter().enumerate() {
+        if n > 0 {
+            body.push(',');
+        }
+        body.push_str(result);
+    }
+    body.push_str(&format!(
+        r#"],"pageNumber":{page},"pageSize":{size},"totalResults":{total},"_links":{links}}}"#
+    ));
+    body
+}
+
+/// `page` and `pageSize` within Codat's range, if they are.
+fn checked_paging(query: Option<String>) -> Option<(usize, usize)> {
+    let (page, size) = page_and_size(query);
+    let (page, size) = (page as usize, size as usize);
+    (page > 0 && size > 0 && size <= 5_000).then_some((page, size))
+}
+
+/// The 400 for paging out of Codat's range.
+fn out_of_range() -> Response {
+    (StatusCode::BAD_REQUEST, "page or pageSize out of range").into_response()
+}
+
+async fn companies_list(
+    State(portfolio): State<Arc<Portfolio>>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    portfolio.requests.fetch_add(1, Ordering::Relaxed);
+    tokio::time::sleep(portfolio.latency).await;
+    let Some((page, size)) = checked_paging(query) else {
+        return out_of_range();
+    };
+    match portfolio.company_pages.get(page - 1) {
+        Some(ready) if size == COMPANY_PAGE => json(ready.clone()),
+        _ => json(portfolio.company_page(page, size)),
+    }
 }
 
 async fn sweep_list(
@@ -173,42 +280,44 @@ async fn sweep_list(
 ) -> Response {
     portfolio.requests.fetch_add(1, Ordering::Relaxed);
     tokio::time::sleep(portfolio.latency).await;
-    let Some(connections) = portfolio.companies.get(&company) else {
+    let Some(&n) = portfolio.index.get(&company) else {
         return (StatusCode::NOT_FOUND, "no such company").into_response();
     };
-    let (page, size) = page_and_size(query);
-    let (page, size) = (page as usize, size as usize);
-    if page == 0 || size == 0 || size > 5_000 {
-        return (StatusCode::BAD_REQUEST, "page or pageSize out of range").into_response();
-    }
-    let results: Vec<_> = connections
-        .iter()
-        .skip((page - 1) * size)
-        .take(size)
-        .collect();
-    let href = |p: usize| format!("/companies/{company}/connections?page={p}&pageSize={size}");
-    let mut links = serde_json::json!({
-        "self": {"href": format!("/companies/{company}/connections")},
-        "current": {"href": href(page)},
-    });
-    if page * size < connections.len() {
-        links["next"] = serde_json::json!({"href": href(page + 1)});
-    }
-    if page > 1 {
-        links["previous"] = serde_json::json!({"href": href(page - 1)});
-    }
-    let body = serde_json::json!({
-        "results": results, "pageNumber": page, "pageSize": size,
-        "totalResults": connections.len(), "_links": links,
-    });
-    json(Bytes::from(body.to_string()))
+    let Some((page, size)) = checked_paging(query) else {
+        return out_of_range();
+    };
+    let connections = &portfolio.connections[n];
+    let first = ((page - 1) * size).min(connections.len());
+    let last = (first + size).min(connections.len());
+    let path = format!("/companies/{company}/connections");
+    let body = paged_body(
+        &connections[first..last],
+        (page, size, connections.len()),
+        &path,
+    );
+    json(Bytes::from(body))
 }
 
-async fn sweep_stats(State(portfolio): State<Arc<Portfolio>>) -> Response {
+/// What the server has served; `?companies=N` counts the connections
+/// needing the customer among the first N companies (default: all).
+async fn sweep_stats(
+    State(portfolio): State<Arc<Portfolio>>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let all = portfolio.companies.len();
+    let first = query
+        .as_deref()
+        .and_then(|q| q.strip_prefix("companies="))
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(all)
+        .min(all);
+    let page_bytes = portfolio.company_pages.first().map_or(0, Bytes::len);
     let stats = serde_json::json!({
         "requests": portfolio.requests.load(Ordering::Relaxed),
-        "companies": portfolio.companies.len(),
-        "needing_customer": portfolio.needing_customer,
+        "companies": all,
+        "needing_customer": portfolio.needing_before[first],
+        "company_page_bytes": page_bytes,
+        "portfolio_bytes": portfolio.company_pages.iter().map(Bytes::len).sum::<usize>(),
     });
     json(Bytes::from(stats.to_string()))
 }

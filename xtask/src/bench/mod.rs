@@ -5,12 +5,15 @@
 //! (`benchmarks/src/bin/bench-sweep.rs`: a sweep, a rate-limited sweep,
 //! a paged listing with latency), sweeps a portfolio of 2,000 companies
 //! answering after 20 ms with our client and Codat's two SDKs (one process
-//! each, against `bench-server sweep`), and writes `BENCHMARKS.md` and
-//! `BENCHMARKS.svg`. `--only sweep` runs the last alone and replaces only
-//! its section of `BENCHMARKS.md`.
+//! each, against `bench-server sweep`), sweeps a portfolio of 100,000
+//! companies through `list-companies` (`portfolio.rs`), and writes
+//! `BENCHMARKS.md` and `BENCHMARKS.svg`. `--only sweep` or
+//! `--only portfolio` runs that section alone and replaces only it in
+//! `BENCHMARKS.md`.
 
 mod measure;
 mod peers;
+mod portfolio;
 mod report;
 mod scenarios;
 mod server;
@@ -21,18 +24,19 @@ use std::process::Command;
 use crate::sync_spec::workspace_root;
 use crate::tools;
 use peers::{install_node_peer, install_python_peer, Peers};
+use portfolio::run_portfolio;
 use report::render_svg;
 use scenarios::{run_listing, run_sweep};
-use workload::SWEEP_HEADING;
+use workload::{PORTFOLIO_HEADING, SWEEP_HEADING};
 
 pub fn run(args: &[String]) -> Result<(), String> {
-    const USAGE: &str = "usage: cargo xtask bench [--runs N] [--only sweep]";
-    let (mut runs, mut only_sweep) = (5, false);
+    const USAGE: &str = "usage: cargo xtask bench [--runs N] [--only sweep|portfolio]";
+    let (mut runs, mut only) = (5, None);
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next().map(String::as_str)) {
             ("--runs", Some(n)) => runs = n.parse().map_err(|_| "bench: --runs takes a number")?,
-            ("--only", Some("sweep")) => only_sweep = true,
+            ("--only", Some(section @ ("sweep" | "portfolio"))) => only = Some(section),
             _ => return Err(USAGE.to_owned()),
         }
     }
@@ -64,30 +68,55 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ],
     };
 
-    let sweep = run_sweep(&bin, &peers, runs)?;
-    let markdown = if only_sweep {
-        let old = std::fs::read_to_string(root.join("BENCHMARKS.md")).unwrap_or_default();
-        let kept = old
-            .find(SWEEP_HEADING)
-            .map_or(old.as_str(), |at| &old[..at]);
-        format!("{}\n\n{sweep}", kept.trim_end())
-    } else {
-        let (listing, figures) = run_listing(&bin, &peers, runs)?;
-        std::fs::write(root.join("BENCHMARKS.svg"), render_svg(&figures))
-            .map_err(|e| e.to_string())?;
-        format!("{listing}\n{sweep}")
+    let old = std::fs::read_to_string(root.join("BENCHMARKS.md")).unwrap_or_default();
+    let markdown = match only {
+        Some("sweep") => {
+            let sweep = run_sweep(&bin, &peers, runs)?;
+            replace_section(&old, SWEEP_HEADING, Some(PORTFOLIO_HEADING), &sweep)
+        }
+        Some(_) => {
+            let portfolio = run_portfolio(&bin, &peers, runs)?;
+            replace_section(&old, PORTFOLIO_HEADING, None, &portfolio)
+        }
+        None => {
+            let (listing, figures) = run_listing(&bin, &peers, runs)?;
+            let sweep = run_sweep(&bin, &peers, runs)?;
+            let portfolio = run_portfolio(&bin, &peers, runs)?;
+            std::fs::write(root.join("BENCHMARKS.svg"), render_svg(&figures))
+                .map_err(|e| e.to_string())?;
+            format!("{listing}\n{sweep}\n{portfolio}")
+        }
     };
     std::fs::write(root.join("BENCHMARKS.md"), &markdown).map_err(|e| e.to_string())?;
     println!("\n{markdown}");
     println!(
         "wrote BENCHMARKS.md{}",
-        if only_sweep {
+        if only.is_some() {
             ""
         } else {
             " and BENCHMARKS.svg"
         }
     );
     Ok(())
+}
+
+/// `old` with the section from `heading` to `next` (or to the end)
+/// replaced by `new`; `new` is added at the end when `old` has no such
+/// section.
+fn replace_section(old: &str, heading: &str, next: Option<&str>, new: &str) -> String {
+    let Some(start) = old.find(heading) else {
+        return format!("{}\n\n{}", old.trim_end(), new.trim_end()) + "\n";
+    };
+    let end = next
+        .and_then(|next| old[start..].find(next).map(|at| start + at))
+        .unwrap_or(old.len());
+    let rest = old[end..].trim_start();
+    let joined = format!("{}\n\n{}", old[..start].trim_end(), new.trim_end());
+    if rest.is_empty() {
+        joined + "\n"
+    } else {
+        format!("{joined}\n\n{rest}")
+    }
 }
 
 /// `cargo xtask soak`: builds and runs the soak (`benchmarks/src/bin/soak.rs`).
@@ -109,4 +138,26 @@ pub fn soak(args: &[String]) -> Result<(), String> {
         ]),
         "soak: 10,000 requests, 5 % faults",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_section;
+
+    #[test]
+    fn a_section_is_replaced_up_to_the_next_and_added_when_missing() {
+        let old = "# B\n\n## S\nold s\n\n## P\nold p\n";
+        assert_eq!(
+            replace_section(old, "## S", Some("## P"), "## S\nnew s\n"),
+            "# B\n\n## S\nnew s\n\n## P\nold p\n"
+        );
+        assert_eq!(
+            replace_section(old, "## P", None, "## P\nnew p\n"),
+            "# B\n\n## S\nold s\n\n## P\nnew p\n"
+        );
+        assert_eq!(
+            replace_section("# B\n\n## S\nold s\n", "## P", None, "## P\nnew p"),
+            "# B\n\n## S\nold s\n\n## P\nnew p\n"
+        );
+    }
 }

@@ -36,6 +36,11 @@ impl Server {
 
     /// `GET /bench/stats` of a sweep server.
     pub fn stats(&self) -> Result<Value, String> {
+        self.stats_of("")
+    }
+
+    /// `GET /bench/stats?{query}` of a sweep server.
+    pub fn stats_of(&self, query: &str) -> Result<Value, String> {
         let address = self.url.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(address).map_err(|e| e.to_string())?;
         stream
@@ -43,7 +48,7 @@ impl Server {
             .map_err(|e| e.to_string())?;
         write!(
             stream,
-            "GET /bench/stats HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+            "GET /bench/stats?{query} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
         )
         .map_err(|e| e.to_string())?;
         let mut answer = String::new();

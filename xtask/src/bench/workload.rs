@@ -10,3 +10,20 @@ pub const SWEEP_COMPANIES: u64 = 2_000;
 pub const SWEEP_LATENCY_MS: u64 = 20;
 pub const SWEEP_CONCURRENCY: u64 = 16;
 pub const SWEEP_HEADING: &str = "## Sweep of 2,000 companies against Codat's SDKs";
+
+pub const PORTFOLIO_COMPANIES: u64 = 100_000;
+pub const PORTFOLIO_PAGE: u64 = 5_000;
+pub const PORTFOLIO_LATENCY_MS: u64 = 20;
+/// Companies of the per-company sweep's measured run (then extrapolated).
+pub const PER_COMPANY_SAMPLE: u64 = 2_000;
+/// The client's default pace (`DEFAULT_REQUESTS_PER_MINUTE`): evenly
+/// spaced, one second's worth of the minute left unused.
+pub const DEFAULT_PACE_PER_MINUTE: u64 = 1_000;
+pub const LISTING_LATENCY_MS: u64 = 50;
+pub const LISTING_CONCURRENT_PAGES: u64 = 4;
+pub const PORTFOLIO_HEADING: &str = "## Portfolio sweep of 100,000 companies";
+
+/// The time between two requests at the default pace, in ms.
+pub fn pace_spacing_ms() -> f64 {
+    60_000.0 / (DEFAULT_PACE_PER_MINUTE - DEFAULT_PACE_PER_MINUTE / 60) as f64
+}

@@ -1,0 +1,159 @@
+//! The portfolio clients `cargo xtask bench` measures against
+//! `bench-server sweep` (and the latency listing of `bench-server`), one per
+//! mode:
+//!
+//! `bench-portfolio <mode> <base url> <count>`, with mode
+//! - `portfolio`: `Client::sweep_portfolio()` with every default of the
+//!   client (its pace of 1,000 requests a minute, pages of 5,000, one page
+//!   read ahead) over a portfolio of `count` companies; the items are the
+//!   connections found needing the customer again;
+//! - `portfolio-unpaced`: the same with no pace;
+//! - `sweep-paced`: `Client::sweep` over the first `count` companies, 16 at
+//!   a time, at the client's default pace; the same items;
+//! - `listing-concurrent`: the connections listing of `count` connections
+//!   in pages of 5,000, 4 pages at once, no pace; the items are connections;
+//! - `company-bounds` and `listing-bounds`: what the ideal of the two is
+//!   made of. Fetches the `count` pages one after the other (bytes only,
+//!   each answer's time from sending to its last byte in `latencies_us`),
+//!   then decodes each as the client first does (in one pass, into the
+//!   generated types; a page that fails that is decoded again company by
+//!   company, which these pages never need), on this thread, and reports the
+//!   CPU time of the decoding (`decode_cpu_ms`), the pages' mean size
+//!   (`page_bytes`) and, of companies, about how much memory one decoded
+//!   page holds (`decoded_page_kb`); the items are pages.
+//!
+//! Prints one JSON line (see `benchmarks::Measure`).
+
+use codat_connections::raw::types::{Company, Connections, PagingInfo};
+use codat_connections::Client;
+use futures::{StreamExt, TryStreamExt};
+
+use benchmarks::{cpu_ms, rss_kb, Measure, API_KEY, COMPANY};
+
+type Failure = Box<dyn std::error::Error>;
+
+/// Companies at once in `sweep-paced` (as the in-process sweep benchmark).
+const SWEEP_CONCURRENCY: usize = 16;
+
+/// A `list-companies` page as the client first decodes it, in one pass:
+/// each company with its connections, and Codat's paging fields.
+#[derive(serde::Deserialize)]
+struct CompaniesPage {
+    #[serde(default, rename = "results")]
+    _results: Vec<Company>,
+    #[serde(flatten)]
+    _paging: PagingInfo,
+}
+
+/// The client decodes a page as text once it is valid UTF-8.
+fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
+    Ok(serde_json::from_str(std::str::from_utf8(body)?)?)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Failure> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [mode, base, count] = args.as_slice() else {
+        return Err("usage: bench-portfolio <mode> <base url> <count>".into());
+    };
+    let count: u64 = count.parse()?;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let paced = Client::builder(API_KEY).base_url(base).build()?;
+    let unpaced = Client::builder(API_KEY)
+        .base_url(base)
+        .requests_per_minute(None)
+        .build()?;
+
+    let measure = Measure::start();
+    let mut extra = serde_json::Map::new();
+    let mut latencies = Vec::new();
+    let items = match mode.as_str() {
+        "portfolio" | "portfolio-unpaced" => {
+            let client = if mode == "portfolio" {
+                &paced
+            } else {
+                &unpaced
+            };
+            let mut sweep = client.sweep_portfolio();
+            let (mut companies, mut found) = (0, 0);
+            while let Some(company) = sweep.try_next().await? {
+                companies += 1;
+                found += company.needing_reauthorization.len() as u64;
+                std::hint::black_box(&company);
+            }
+            if companies != count {
+                return Err(format!("swept {companies} companies, not {count}").into());
+            }
+            found
+        }
+        "sweep-paced" => {
+            let companies = (0..count).map(benchmarks::sweep_company);
+            let mut sweep = paced.sweep(companies).concurrency(SWEEP_CONCURRENCY);
+            let mut found = 0;
+            while let Some(company) = sweep.next().await {
+                found += company.result?.needing_reauthorization.len() as u64;
+            }
+            found
+        }
+        "listing-concurrent" => {
+            let list = unpaced.connections().list(COMPANY).page_size(5000);
+            let mut stream = list.concurrent_pages(4).connections();
+            let mut items = 0;
+            while let Some(connection) = stream.try_next().await? {
+                std::hint::black_box(&connection);
+                items += 1;
+            }
+            items
+        }
+        "company-bounds" | "listing-bounds" => {
+            let http = reqwest::Client::new();
+            let mut pages = Vec::new();
+            for page in 1..=count {
+                let url = if mode == "company-bounds" {
+                    format!("{base}/companies?page={page}&pageSize=5000")
+                } else {
+                    format!("{base}/companies/{COMPANY}/connections?page={page}&pageSize=5000")
+                };
+                let started = std::time::Instant::now();
+                let answer = http
+                    .get(url)
+                    .header("Authorization", "Basic YmVuY2htYXJrLWtleQ==")
+                    .send()
+                    .await?;
+                let body = answer.error_for_status()?.bytes().await?;
+                latencies.push(started.elapsed().as_secs_f64() * 1e6);
+                pages.push(body);
+            }
+            if mode == "company-bounds" {
+                // About what one decoded page takes, held while nothing else
+                // is decoded.
+                let before = rss_kb();
+                let held = decode::<CompaniesPage>(&pages[0])?;
+                extra.insert(
+                    "decoded_page_kb".into(),
+                    rss_kb().saturating_sub(before).into(),
+                );
+                drop(held);
+            }
+            let decoding = cpu_ms();
+            for page in &pages {
+                if mode == "company-bounds" {
+                    std::hint::black_box(decode::<CompaniesPage>(page)?);
+                } else {
+                    std::hint::black_box(decode::<Connections>(page)?);
+                }
+            }
+            extra.insert("decode_cpu_ms".into(), (cpu_ms() - decoding).into());
+            let bytes: usize = pages.iter().map(|p| p.len()).sum();
+            extra.insert("page_bytes".into(), (bytes / pages.len().max(1)).into());
+            count
+        }
+        other => return Err(format!("unknown mode {other}").into()),
+    };
+    let mut report: serde_json::Value = serde_json::from_str(&measure.report(items, &latencies))?;
+    if let Some(fields) = report.as_object_mut() {
+        fields.extend(extra);
+    }
+    println!("{report}");
+    Ok(())
+}
