@@ -12,6 +12,9 @@ pub const CONNECTION: &str = "2e9d2c44-f675-40ba-8049-353bfcb5e171";
 /// The API key the benchmark server expects (any value works; it is sent).
 pub const API_KEY: &str = "benchmark-key";
 
+/// The `Authorization` header of [`API_KEY`], as the hand-written clients send it.
+pub const AUTH: &str = "Basic YmVuY2htYXJrLWtleQ==";
+
 /// The `n`th company of the sweep benchmark's portfolio. The Python and
 /// TypeScript peers (`xtask/bench/`) build the same IDs.
 pub fn sweep_company(n: u64) -> String {

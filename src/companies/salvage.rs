@@ -18,44 +18,47 @@ pub(crate) fn company(answer: Success) -> Result<Company, Error> {
 }
 
 /// A page of companies as it comes on the wire: `list-companies`'s
-/// `Companies` is its results and Codat's `PagingInfo`.
+/// `Companies` is its results and Codat's `PagingInfo`. Its companies are
+/// [`Company`] (each connection decoded on its own) or, on a page's first
+/// try, [`WholeCompany`] (in one pass).
 #[derive(Deserialize)]
-struct CompaniesPage {
-    #[serde(default)]
-    results: Vec<Company>,
+struct CompaniesPage<C> {
+    #[serde(default = "Vec::new")]
+    results: Vec<C>,
     #[serde(flatten)]
     paging: PagingInfo,
 }
 
-/// A page whose every connection decodes, decoded in one pass.
-#[derive(Deserialize)]
-struct WholePage {
-    #[serde(default)]
-    results: Vec<WholeCompany>,
-    #[serde(flatten)]
-    paging: PagingInfo,
+impl CompaniesPage<Company> {
+    fn into_page(self) -> Page<Company> {
+        Page {
+            results: self.results,
+            page_number: self.paging.page_number,
+            page_size: self.paging.page_size,
+            total_results: self.paging.total_results,
+            links: self.paging.links,
+            undecoded: Vec::new(),
+        }
+    }
 }
 
 /// The page of companies a success answer holds; each company's undecoded
 /// connections carry the page's number and the answer's status.
 pub(crate) fn page(answer: Success) -> Result<Page<Company>, Error> {
-    if let Ok(whole) = answer.decode::<WholePage>() {
-        return Ok(Page {
-            results: whole.results.into_iter().map(|c| c.0).collect(),
-            page_number: whole.paging.page_number,
-            page_size: whole.paging.page_size,
-            total_results: whole.paging.total_results,
-            links: whole.paging.links,
-            undecoded: Vec::new(),
-        });
+    if let Ok(whole) = answer.decode::<CompaniesPage<WholeCompany>>() {
+        let results = whole.results.into_iter().map(|c| c.0).collect();
+        return Ok(CompaniesPage {
+            results,
+            paging: whole.paging,
+        }
+        .into_page());
     }
-    let page: CompaniesPage = answer
+    let mut page: CompaniesPage<Company> = answer
         .decode()
         .map_err(|error| answer.decode_error(&error))?;
     let number = u64::try_from(page.paging.page_number).ok();
-    let mut results = page.results;
     let mut undecoded = 0;
-    for company in &mut results {
+    for company in &mut page.results {
         for connection in &mut company.undecoded_connections {
             connection.page = number;
             connection.http_status = answer.status;
@@ -69,14 +72,7 @@ pub(crate) fn page(answer: Success) -> Result<Page<Company>, Error> {
             "codat's companies hold connections that do not decode; the others are kept"
         );
     }
-    Ok(Page {
-        results,
-        page_number: page.paging.page_number,
-        page_size: page.paging.page_size,
-        total_results: page.paging.total_results,
-        links: page.paging.links,
-        undecoded: Vec::new(),
-    })
+    Ok(page.into_page())
 }
 
 #[cfg(test)]
@@ -124,7 +120,7 @@ mod tests {
         );
         let text = listing(&[company(1, &two), company(2, "[]"), company(3, "null")]);
         let whole = page(answer(&text)).unwrap();
-        let by_company: CompaniesPage = answer(&text).decode().unwrap();
+        let by_company: CompaniesPage<Company> = answer(&text).decode().unwrap();
         assert_eq!(whole.results, by_company.results);
         assert_eq!(whole.results[0].data_connections.len(), 2);
         assert!(whole

@@ -3,7 +3,8 @@
 //! `bench-client <mode> <base url> <expected total | calls>`, with mode
 //! `raw` (reqwest, bytes only: the limit), `serde` (reqwest + serde_json into
 //! the generated types), `sdk` (the SDK's connection stream), `sdk-read-ahead`
-//! (the same with read-ahead 2), `get-raw` and `get-sdk` (single
+//! (the same with read-ahead 2), `sdk-concurrent` (the same with 4 pages at
+//! once), `get-raw` and `get-sdk` (single
 //! get-connection latency), `sweep` (`Client::sweep` over `count`
 //! companies of `bench-server sweep`, 16 at a time; the items are the
 //! connections found needing the customer again) and `sweep-raw` (the same
@@ -16,15 +17,12 @@ use codat_connections::raw::types::{Connection, Connections};
 use codat_connections::{Client, RetryPolicy};
 use futures::{StreamExt, TryStreamExt};
 
-use benchmarks::{Measure, API_KEY, COMPANY, CONNECTION};
+use benchmarks::{Measure, API_KEY, AUTH, COMPANY, CONNECTION};
 
 const PAGE_SIZE: u32 = 5000;
 
 /// Companies listed at once in `sweep` mode (the peers use as many).
 const SWEEP_CONCURRENCY: usize = 16;
-
-/// The `Authorization` header of [`API_KEY`], as the hand-written clients send it.
-const AUTH: &str = "Basic YmVuY2htYXJrLWtleQ==";
 
 type Failure = Box<dyn std::error::Error>;
 
@@ -93,10 +91,15 @@ async fn main() -> Result<(), Failure> {
                 page += 1;
             }
         }
-        "sdk" | "sdk-read-ahead" => {
-            let ahead = if mode == "sdk" { 0 } else { 2 };
-            let list = sdk.connections().list(COMPANY);
-            let mut stream = list.page_size(PAGE_SIZE).read_ahead(ahead).connections();
+        "sdk" | "sdk-read-ahead" | "sdk-concurrent" => {
+            let (ahead, concurrent) = match mode.as_str() {
+                "sdk" => (0, 1),
+                "sdk-read-ahead" => (2, 1),
+                _ => (0, 4),
+            };
+            let list = sdk.connections().list(COMPANY).page_size(PAGE_SIZE);
+            let list = list.read_ahead(ahead).concurrent_pages(concurrent);
+            let mut stream = list.connections();
             let mut items = 0;
             while let Some(connection) = stream.try_next().await? {
                 std::hint::black_box(&connection);

@@ -10,8 +10,6 @@
 //! - `portfolio-unpaced`: the same with no pace;
 //! - `sweep-paced`: `Client::sweep` over the first `count` companies, 16 at
 //!   a time, at the client's default pace; the same items;
-//! - `listing-concurrent`: the connections listing of `count` connections
-//!   in pages of 5,000, 4 pages at once, no pace; the items are connections;
 //! - `company-bounds` and `listing-bounds`: what the ideal of the two is
 //!   made of. Fetches the `count` pages one after the other (bytes only,
 //!   each answer's time from sending to its last byte in `latencies_us`),
@@ -28,7 +26,7 @@ use codat_connections::raw::types::{Company, Connections, PagingInfo};
 use codat_connections::Client;
 use futures::{StreamExt, TryStreamExt};
 
-use benchmarks::{cpu_ms, rss_kb, Measure, API_KEY, COMPANY};
+use benchmarks::{cpu_ms, rss_kb, Measure, API_KEY, AUTH, COMPANY};
 
 type Failure = Box<dyn std::error::Error>;
 
@@ -95,16 +93,6 @@ async fn main() -> Result<(), Failure> {
             }
             found
         }
-        "listing-concurrent" => {
-            let list = unpaced.connections().list(COMPANY).page_size(5000);
-            let mut stream = list.concurrent_pages(4).connections();
-            let mut items = 0;
-            while let Some(connection) = stream.try_next().await? {
-                std::hint::black_box(&connection);
-                items += 1;
-            }
-            items
-        }
         "company-bounds" | "listing-bounds" => {
             let http = reqwest::Client::new();
             let mut pages = Vec::new();
@@ -115,11 +103,7 @@ async fn main() -> Result<(), Failure> {
                     format!("{base}/companies/{COMPANY}/connections?page={page}&pageSize=5000")
                 };
                 let started = std::time::Instant::now();
-                let answer = http
-                    .get(url)
-                    .header("Authorization", "Basic YmVuY2htYXJrLWtleQ==")
-                    .send()
-                    .await?;
+                let answer = http.get(url).header("Authorization", AUTH).send().await?;
                 let body = answer.error_for_status()?.bytes().await?;
                 latencies.push(started.elapsed().as_secs_f64() * 1e6);
                 pages.push(body);

@@ -1,6 +1,7 @@
 //! Running one client process, reading its JSON report, and the medians
 //! and percentiles of several runs.
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
@@ -9,6 +10,17 @@ use serde_json::Value;
 pub struct Client {
     pub name: &'static str,
     pub command: Vec<String>,
+}
+
+/// The command that runs one of the benchmark binaries (`bench-client`,
+/// `bench-portfolio`) in `mode` against `url` with its count.
+pub fn rust_client(bin: &Path, program: &str, mode: &str, url: &str, count: u64) -> Vec<String> {
+    vec![
+        bin.join(program).display().to_string(),
+        mode.to_owned(),
+        url.to_owned(),
+        count.to_string(),
+    ]
 }
 
 /// The medians of several runs of one client.
@@ -80,7 +92,8 @@ pub fn measure(command: &[String]) -> Result<Value, String> {
         .map_err(|e| format!("{}: not a report ({e}): {line:?}", command.join(" ")))
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
+/// The median of `values` (NaN when there are none).
+pub fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
@@ -91,4 +104,9 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     }
     let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
     sorted[index]
+}
+
+/// The machine's cores, as the decode bounds spread work over them.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }

@@ -3,12 +3,30 @@
 
 use std::path::{Path, PathBuf};
 
+use super::workload::API_KEY;
 use crate::tools;
 
 /// The commands that run Codat's SDKs (the mode and its arguments follow).
 pub struct Peers {
     pub python: Vec<String>,
     pub node: Vec<String>,
+}
+
+impl Peers {
+    /// `peer` (one of the commands above) in `mode` against `url`, for
+    /// `company` (`-` when the mode takes none) and its count.
+    pub fn command(
+        peer: &[String],
+        mode: &str,
+        url: &str,
+        company: &str,
+        count: u64,
+    ) -> Vec<String> {
+        let mut command = peer.to_vec();
+        let count = count.to_string();
+        command.extend([mode, url, company, API_KEY, &count].map(str::to_owned));
+        command
+    }
 }
 
 /// Installs Codat's Python SDK, pinned, into a venv under `target/bench/`.

@@ -11,13 +11,16 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::measure::{measure, median_of, round_robin, Client, Figures};
+use super::measure::{
+    cores, measure, median, median_of, round_robin, rust_client, Client, Figures,
+};
 use super::peers::Peers;
+use super::report::verdict;
 use super::server::Server;
 use super::workload::{
-    pace_spacing_ms, API_KEY, DEFAULT_PACE_PER_MINUTE, LISTING_CONCURRENT_PAGES,
-    LISTING_LATENCY_MS, PAGE_SIZE, PER_COMPANY_SAMPLE, PORTFOLIO_COMPANIES, PORTFOLIO_HEADING,
-    PORTFOLIO_LATENCY_MS, PORTFOLIO_PAGE, TOTAL,
+    pace_spacing_ms, DEFAULT_PACE_PER_MINUTE, LISTING_CONCURRENT_PAGES, LISTING_LATENCY_MS,
+    PAGE_SIZE, PER_COMPANY_SAMPLE, PORTFOLIO_COMPANIES, PORTFOLIO_HEADING, PORTFOLIO_LATENCY_MS,
+    PORTFOLIO_PAGE, TOTAL,
 };
 
 /// What the ideal of a paged job is made of, from `runs` runs of a
@@ -74,30 +77,8 @@ impl Bounds {
     }
 }
 
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
 fn portfolio_client(bin: &Path, mode: &str, url: &str, count: u64) -> Vec<String> {
-    vec![
-        bin.join("bench-portfolio").display().to_string(),
-        mode.to_owned(),
-        url.to_owned(),
-        count.to_string(),
-    ]
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met {
-        "met"
-    } else {
-        "MISSED"
-    }
+    rust_client(bin, "bench-portfolio", mode, url, count)
 }
 
 /// One row of the section's table.
@@ -108,35 +89,18 @@ struct Row {
 
 /// Runs the portfolio scenarios; returns the Markdown section.
 pub fn run_portfolio(bin: &Path, peers: &Peers, runs: usize) -> Result<String, String> {
-    let mut server = Server::start(
-        &bin.join("bench-server"),
-        &[
-            "sweep".to_owned(),
-            PORTFOLIO_COMPANIES.to_string(),
-            PORTFOLIO_LATENCY_MS.to_string(),
-        ],
-    )?;
+    let mut server = Server::start_sweep(bin, PORTFOLIO_COMPANIES, PORTFOLIO_LATENCY_MS)?;
     let url = server.url.clone();
-    let stats = server.stats()?;
-    let count = |key: &str, stats: &Value| {
-        stats[key]
-            .as_u64()
-            .ok_or_else(|| format!("the sweep server did not say {key}"))
-    };
-    let needing = count("needing_customer", &stats)?;
-    let portfolio_bytes = count("portfolio_bytes", &stats)?;
+    let needing = server.stat("", "needing_customer")?;
+    let portfolio_bytes = server.stat("", "portfolio_bytes")?;
     let pages = PORTFOLIO_COMPANIES.div_ceil(PORTFOLIO_PAGE);
     println!(
         "portfolio sweep of {PORTFOLIO_COMPANIES} companies: measuring the bounds ({pages} pages)"
     );
     let bounds = Bounds::measure(bin, "company-bounds", &url, pages, runs)?;
 
-    let companies = PORTFOLIO_COMPANIES.to_string();
-    let peer = |command: &[String]| -> Vec<String> {
-        let mut command = command.to_vec();
-        command.extend(["companies", &url, "-", API_KEY, &companies].map(str::to_owned));
-        command
-    };
+    let peer =
+        |command: &[String]| Peers::command(command, "companies", &url, "-", PORTFOLIO_COMPANIES);
     let clients = [
         Client {
             name: "codat-connections `sweep_portfolio()`, default pace (1,000/min)",
@@ -178,9 +142,9 @@ pub fn run_portfolio(bin: &Path, peers: &Peers, runs: usize) -> Result<String, S
 
     // The per-company sweep at the same pace takes a minute per 1,000
     // companies: measured once, on 2,000, then extrapolated.
-    let sample_needing = count(
+    let sample_needing = server.stat(
+        &format!("companies={PER_COMPANY_SAMPLE}"),
         "needing_customer",
-        &server.stats_of(&format!("companies={PER_COMPANY_SAMPLE}"))?,
     )?;
     println!("  the per-company sweep of {PER_COMPANY_SAMPLE} companies at the default pace (about 2 minutes)");
     let before = server.requests()?;
@@ -241,7 +205,7 @@ fn run_concurrent_listing(bin: &Path, runs: usize) -> Result<Listing, String> {
     let bounds = Bounds::measure(bin, "listing-bounds", &server.url, pages, runs)?;
     let client = Client {
         name: "codat-connections listing, concurrent pages 4",
-        command: portfolio_client(bin, "listing-concurrent", &server.url, TOTAL),
+        command: rust_client(bin, "bench-client", "sdk-concurrent", &server.url, TOTAL),
     };
     let samples = round_robin(
         std::slice::from_ref(&client),

@@ -3,11 +3,20 @@
 
 use std::process::Command;
 
-use super::measure::Figures;
+use super::measure::{cores, Figures};
 use super::workload::{
     GET_CALLS, PAGE_SIZE, SWEEP_COMPANIES, SWEEP_CONCURRENCY, SWEEP_HEADING, SWEEP_LATENCY_MS,
     TOTAL,
 };
+
+/// How a target line of `BENCHMARKS.md` begins.
+pub fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "MISSED"
+    }
+}
 
 pub fn render_sweep(rows: &[(Figures, f64)], found: u64, runs: usize) -> String {
     let ideal_ms = (SWEEP_COMPANIES * SWEEP_LATENCY_MS) as f64 / SWEEP_CONCURRENCY as f64;
@@ -36,7 +45,6 @@ pub fn render_sweep(rows: &[(Figures, f64)], found: u64, runs: usize) -> String 
         ));
     }
     out.push_str("\n### Targets\n\n");
-    let verdict = |met: bool| if met { "met" } else { "MISSED" };
     if let Some((ours, _)) = rows.first() {
         let ratio = ours.wall_ms / ideal_ms;
         out.push_str(&format!(
@@ -68,7 +76,7 @@ pub fn render_sweep(rows: &[(Figures, f64)], found: u64, runs: usize) -> String 
 pub fn render_markdown(figures: &[Figures], latencies: &[(&str, f64, f64)], runs: usize) -> String {
     let limit = &figures[0];
     let by_name = |prefix: &str| figures.iter().find(|f| f.name.starts_with(prefix));
-    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let cores = cores();
     let date = Command::new("date")
         .arg("-u")
         .arg("+%Y-%m-%d")
@@ -112,8 +120,7 @@ pub fn render_markdown(figures: &[Figures], latencies: &[(&str, f64, f64)], runs
     out.push_str(&format!(
         "\n{GET_CALLS} sequential calls each, over one kept-alive connection.\n\n## Targets\n\n"
     ));
-    let target =
-        |text: String, met: bool| format!("- {} {text}\n", if met { "met:" } else { "MISSED:" });
+    let target = |text: String, met: bool| format!("- {}: {text}\n", verdict(met));
     if let (Some(sdk), Some(serde)) = (
         by_name("codat-connections stream"),
         by_name("raw reqwest + serde_json"),

@@ -6,13 +6,12 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use super::measure::{measure, median_of, percentile, round_robin, Client, Figures};
+use super::measure::{measure, median_of, percentile, round_robin, rust_client, Client, Figures};
 use super::peers::Peers;
 use super::report::{render_markdown, render_sweep};
 use super::server::Server;
 use super::workload::{
-    API_KEY, COMPANY, GET_CALLS, PAGE_SIZE, SWEEP_COMPANIES, SWEEP_CONCURRENCY, SWEEP_LATENCY_MS,
-    TOTAL,
+    COMPANY, GET_CALLS, PAGE_SIZE, SWEEP_COMPANIES, SWEEP_CONCURRENCY, SWEEP_LATENCY_MS, TOTAL,
 };
 
 /// The listing, latency and in-process portfolio sections of
@@ -27,28 +26,9 @@ pub fn run_listing(
         &[TOTAL.to_string(), PAGE_SIZE.to_string()],
     )?;
     let url = server.url.clone();
-    let rust = |mode: &str, count: u64| -> Vec<String> {
-        vec![
-            bin.join("bench-client").display().to_string(),
-            mode.to_owned(),
-            url.clone(),
-            count.to_string(),
-        ]
-    };
-    let total = TOTAL.to_string();
-    let peer_args = |mode: &str, count: &str| -> Vec<String> {
-        vec![
-            mode.to_owned(),
-            url.clone(),
-            COMPANY.to_owned(),
-            API_KEY.to_owned(),
-            count.to_owned(),
-        ]
-    };
-    let mut python_list = peers.python.clone();
-    python_list.extend(peer_args("list", &total));
-    let mut node_list = peers.node.clone();
-    node_list.extend(peer_args("list", &total));
+    let rust = |mode: &str, count: u64| rust_client(bin, "bench-client", mode, &url, count);
+    let python_list = Peers::command(&peers.python, "list", &url, COMPANY, TOTAL);
+    let node_list = Peers::command(&peers.node, "list", &url, COMPANY, TOTAL);
 
     let clients = [
         Client {
@@ -134,30 +114,13 @@ pub fn run_listing(
 /// peer, `runs` times each, one process per run; returns the Markdown
 /// section.
 pub fn run_sweep(bin: &Path, peers: &Peers, runs: usize) -> Result<String, String> {
-    let mut server = Server::start(
-        &bin.join("bench-server"),
-        &[
-            "sweep".to_owned(),
-            SWEEP_COMPANIES.to_string(),
-            SWEEP_LATENCY_MS.to_string(),
-        ],
-    )?;
+    let mut server = Server::start_sweep(bin, SWEEP_COMPANIES, SWEEP_LATENCY_MS)?;
     let url = server.url.clone();
-    let companies = SWEEP_COMPANIES.to_string();
-    let peer = |command: &[String]| -> Vec<String> {
-        let mut command = command.to_vec();
-        command.extend(["sweep", &url, "-", API_KEY, &companies].map(str::to_owned));
-        command
-    };
+    let peer = |command: &[String]| Peers::command(command, "sweep", &url, "-", SWEEP_COMPANIES);
     let clients = [
         Client {
             name: "codat-connections sweep, concurrency 16",
-            command: vec![
-                bin.join("bench-client").display().to_string(),
-                "sweep".to_owned(),
-                url.clone(),
-                companies.clone(),
-            ],
+            command: rust_client(bin, "bench-client", "sweep", &url, SWEEP_COMPANIES),
         },
         Client {
             name: "Codat Python SDK, 16 threads",
@@ -169,17 +132,10 @@ pub fn run_sweep(bin: &Path, peers: &Peers, runs: usize) -> Result<String, Strin
         },
         Client {
             name: "raw reqwest + serde_json, 16 at a time (the floor)",
-            command: vec![
-                bin.join("bench-client").display().to_string(),
-                "sweep-raw".to_owned(),
-                url.clone(),
-                companies.clone(),
-            ],
+            command: rust_client(bin, "bench-client", "sweep-raw", &url, SWEEP_COMPANIES),
         },
     ];
-    let expected = server.stats()?["needing_customer"]
-        .as_u64()
-        .ok_or("the sweep server did not say how many connections need the customer")?;
+    let expected = server.stat("", "needing_customer")?;
     println!(
         "sweeping {SWEEP_COMPANIES} companies ({SWEEP_LATENCY_MS} ms a request, {SWEEP_CONCURRENCY} at a time), median of {runs} rounds (each client once a round)"
     );

@@ -34,13 +34,28 @@ impl Server {
         })
     }
 
-    /// `GET /bench/stats` of a sweep server.
-    pub fn stats(&self) -> Result<Value, String> {
-        self.stats_of("")
+    /// `bench-server sweep`: a portfolio of `companies`, every listing
+    /// answered after `latency_ms`.
+    pub fn start_sweep(bin: &Path, companies: u64, latency_ms: u64) -> Result<Self, String> {
+        Self::start(
+            &bin.join("bench-server"),
+            &[
+                "sweep".to_owned(),
+                companies.to_string(),
+                latency_ms.to_string(),
+            ],
+        )
+    }
+
+    /// The count `key` of a sweep server's `GET /bench/stats?{query}`.
+    pub fn stat(&self, query: &str, key: &str) -> Result<u64, String> {
+        self.stats(query)?[key]
+            .as_u64()
+            .ok_or_else(|| format!("the sweep server's stats have no count {key}"))
     }
 
     /// `GET /bench/stats?{query}` of a sweep server.
-    pub fn stats_of(&self, query: &str) -> Result<Value, String> {
+    fn stats(&self, query: &str) -> Result<Value, String> {
         let address = self.url.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(address).map_err(|e| e.to_string())?;
         stream
@@ -62,9 +77,7 @@ impl Server {
 
     /// How many listings a sweep server has answered so far.
     pub fn requests(&self) -> Result<u64, String> {
-        self.stats()?["requests"]
-            .as_u64()
-            .ok_or_else(|| "the sweep server did not count its requests".to_owned())
+        self.stat("", "requests")
     }
 
     pub fn stop(&mut self) {
