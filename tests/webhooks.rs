@@ -66,18 +66,9 @@ fn every_documented_example_verifies_and_decodes_as_its_event_type() {
     );
 }
 
-/// Codat's published documents: `CODAT_UPSTREAM_DIR`, or `../shared/upstream`
-/// beside the crate (as tests/drift.rs finds them).
+/// Codat's published documents (as tests/drift.rs finds them).
 fn upstream_documents() -> Vec<(String, Value)> {
-    let dir = match std::env::var_os("CODAT_UPSTREAM_DIR") {
-        Some(dir) => std::path::PathBuf::from(dir),
-        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/upstream"),
-    };
-    assert!(
-        dir.join("history").is_dir(),
-        "Codat's documents are not at {}: set CODAT_UPSTREAM_DIR",
-        dir.display()
-    );
+    let dir = support::upstream::dir();
     let mut paths: Vec<_> = std::fs::read_dir(dir.join("history"))
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -1,5 +1,5 @@
-//! Codat's own published OpenAPI documents (`../shared/upstream`, or
-//! `CODAT_UPSTREAM_DIR`): the newest, `Codat-Platform.json`, and every
+//! Codat's own published OpenAPI documents (the repository's `upstream/`,
+//! or `CODAT_UPSTREAM_DIR`): the newest, `Codat-Platform.json`, and every
 //! earlier version under `history/`.
 
 use std::path::PathBuf;
@@ -12,14 +12,14 @@ use serde_json::Value;
 pub fn dir() -> PathBuf {
     let dir = match std::env::var_os("CODAT_UPSTREAM_DIR") {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/upstream"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("upstream"),
     };
     assert!(
         dir.join("Codat-Platform.json").is_file() && dir.join("history").is_dir(),
         "Codat's upstream OpenAPI documents are not at {}: set CODAT_UPSTREAM_DIR to the folder \
          holding Codat-Platform.json and history/*.json (json/Codat-Platform.json in the public \
-         repository codatio/oas; e.g. CODAT_UPSTREAM_DIR=/path/to/shared/upstream cargo test \
-         --all-features)",
+         repository codatio/oas, and earlier versions of it; the repository keeps them in \
+         upstream/)",
         dir.display()
     );
     dir

@@ -12,9 +12,14 @@ use crate::normalise::{normalise, sha256_hex, to_pretty_string};
 /// Where the checked-in document lives, relative to the workspace root.
 pub const DOCUMENT: &str = "openapi/connections.json";
 
+/// The folder of Codat's published documents in the repository (the newest,
+/// `history/`, and `source.json` saying where the newest came from),
+/// relative to the workspace root.
+pub const UPSTREAM_DIR: &str = "upstream";
+
 /// Where Codat's document is looked for when no path is given, relative to
 /// the workspace root.
-pub const DEFAULT_UPSTREAM: &str = "../shared/upstream/Codat-Platform.json";
+pub const DEFAULT_UPSTREAM: &str = "upstream/Codat-Platform.json";
 
 const HOW_TO_GET_UPSTREAM: &str = "Download Codat's Platform API document \
 (json/Codat-Platform.json in the public repository codatio/oas) and pass its path: \
@@ -29,14 +34,26 @@ pub fn workspace_root() -> PathBuf {
 }
 
 pub fn run(args: &[String]) -> Result<(), String> {
-    let check = args.iter().any(|a| a == "--check");
-    let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
-    if let Some(unknown) = args.iter().find(|a| a.starts_with("--") && *a != "--check") {
-        return Err(format!("sync-spec: unknown option `{unknown}`"));
+    let mut check = false;
+    let mut commit = None;
+    let mut paths = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--check" => check = true,
+            "--commit" => match args.next() {
+                Some(sha) if is_commit(sha) => commit = Some(sha.as_str()),
+                _ => return Err("sync-spec: --commit takes a git commit (40 hex digits)".to_owned()),
+            },
+            unknown if unknown.starts_with("--") => {
+                return Err(format!("sync-spec: unknown option `{unknown}`"))
+            }
+            _ => paths.push(arg),
+        }
     }
     let root = workspace_root();
     let upstream_path = upstream_path(&root, &paths)?;
-    let generated = render_from_file(&upstream_path)?;
+    let generated = render(&upstream_path, commit)?;
     let target = root.join(DOCUMENT);
     let existing = fs::read_to_string(&target).ok();
 
@@ -113,12 +130,62 @@ pub fn run_diff(args: &[String]) -> Result<(), String> {
 
 /// Normalises the upstream document at `path` into the text we check in.
 pub fn render_from_file(path: &Path) -> Result<String, String> {
+    render(path, None)
+}
+
+/// Normalises the upstream document at `path`, recording in
+/// `info.x-codat-source` the codatio/oas commit it came from: `commit`
+/// where given, else the one `upstream/source.json` lists for its SHA-256,
+/// else none.
+fn render(path: &Path, commit: Option<&str>) -> Result<String, String> {
     let bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let upstream: Value = serde_json::from_slice(&bytes)
         .map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
-    let doc = normalise(&upstream, &sha256_hex(&bytes))
+    let sha256 = sha256_hex(&bytes);
+    let mut doc = normalise(&upstream, &sha256)
         .map_err(|e| format!("cannot normalise {}: {e}", path.display()))?;
+    let commit = match commit {
+        Some(commit) => Some(commit.to_owned()),
+        None => listed_commit(&workspace_root().join(SOURCES), &sha256)?,
+    };
+    if let Some(commit) = commit {
+        doc["info"]["x-codat-source"]["commit"] = Value::String(commit);
+    }
     Ok(to_pretty_string(&doc))
+}
+
+/// Where the commits of Codat's documents are listed, by SHA-256.
+const SOURCES: &str = "upstream/source.json";
+
+/// The commit `sources` (a `source.json`) lists for the document whose
+/// bytes hash to `sha256`; `None` when it lists none or there is no such
+/// file.
+fn listed_commit(sources: &Path, sha256: &str) -> Result<Option<String>, String> {
+    let text = match fs::read_to_string(sources) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read {}: {e}", sources.display())),
+    };
+    let bad = |why: &str| format!("{}: {why}", sources.display());
+    let listed: Value = serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
+    let documents = listed["documents"]
+        .as_array()
+        .ok_or_else(|| bad("`documents` is not a list"))?;
+    for document in documents {
+        if document["sha256"] != sha256 {
+            continue;
+        }
+        return match document["commit"].as_str() {
+            Some(commit) if is_commit(commit) => Ok(Some(commit.to_owned())),
+            _ => Err(bad(&format!("the document {sha256} has no 40-digit commit"))),
+        };
+    }
+    Ok(None)
+}
+
+/// Whether `text` is a full git commit: 40 hex digits.
+fn is_commit(text: &str) -> bool {
+    text.len() == 40 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The change report between two rendered documents, one line per change.
@@ -197,6 +264,34 @@ mod tests {
             err.contains("cannot read /nonexistent/Codat-Platform.json"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_commit_of_a_listed_document_is_recorded_and_others_get_none() {
+        let newest = workspace_root().join(DEFAULT_UPSTREAM);
+        let rendered: Value = serde_json::from_str(&render_from_file(&newest).unwrap()).unwrap();
+        let source = &rendered["info"]["x-codat-source"];
+        assert_eq!(source["commit"], "1d1fab12d2d20a2b5e5f09a9d18401face690e90");
+        let older = workspace_root().join("upstream/history/2026-04-15_2255d88.json");
+        let rendered: Value = serde_json::from_str(&render_from_file(&older).unwrap()).unwrap();
+        assert!(rendered["info"]["x-codat-source"].get("commit").is_none());
+        let given = "2255d88000000000000000000000000000000000";
+        let rendered: Value = serde_json::from_str(&render(&older, Some(given)).unwrap()).unwrap();
+        assert_eq!(rendered["info"]["x-codat-source"]["commit"], given);
+    }
+
+    #[test]
+    fn a_sources_file_that_is_wrong_is_an_error_naming_it() {
+        let dir = workspace_root().join("target/tmp/sources");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("source.json");
+        std::fs::write(&path, r#"{"documents": [{"sha256": "ab", "commit": "short"}]}"#).unwrap();
+        let err = listed_commit(&path, "ab").unwrap_err();
+        assert!(err.contains("source.json") && err.contains("40-digit"), "{err}");
+        assert_eq!(listed_commit(&path, "cd").unwrap(), None);
+        assert_eq!(listed_commit(&dir.join("none.json"), "ab").unwrap(), None);
+        let err = run(&["--commit".to_owned(), "xyz".to_owned()]).unwrap_err();
+        assert!(err.contains("--commit takes a git commit"), "{err}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Tests over Codat's real published documents: every version in
-//! `../shared/upstream/history/` normalises, passes a real OpenAPI 3.0.3
+//! `upstream/history/` normalises, passes a real OpenAPI 3.0.3
 //! validator and progenitor, and the change report between consecutive
 //! versions says what the history's README says changed.
 
@@ -36,12 +36,12 @@ const HISTORY: [&str; 14] = [
     "2026-04-15_2255d88.json",
 ];
 
-/// Codat's documents: `CODAT_UPSTREAM_DIR`, or `../shared/upstream` beside
-/// the workspace.
+/// Codat's documents: `CODAT_UPSTREAM_DIR`, or the repository's own
+/// `upstream/`.
 fn upstream_dir() -> PathBuf {
     let dir = std::env::var_os("CODAT_UPSTREAM_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("../shared/upstream"));
+        .unwrap_or_else(|| workspace_root().join(crate::sync_spec::UPSTREAM_DIR));
     assert!(
         dir.join("history").is_dir(),
         "Codat's published documents are not at {} (expected Codat-Platform.json and history/). \

@@ -24,9 +24,11 @@ pub struct Scratch {
 impl Scratch {
     pub fn new(root: &Path) -> Scratch {
         let drill = root.join("target/spec-drill");
+        // The copy holds no documents of Codat's: its tests read the
+        // workspace's own.
         let upstream = std::env::var_os("CODAT_UPSTREAM_DIR")
             .map(PathBuf::from)
-            .or_else(|| Some(root.join("../shared/upstream")).filter(|d| d.is_dir()));
+            .or_else(|| Some(root.join(crate::sync_spec::UPSTREAM_DIR)));
         Scratch {
             work: drill.join("work"),
             target: root.join("target"),
