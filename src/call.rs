@@ -77,9 +77,11 @@ impl<'a, T: Send + 'static> Call<'a, T> {
     }
 
     /// The longest each attempt of this call may take, instead of the
-    /// client's [`timeout`](crate::ClientBuilder::timeout).
+    /// client's [`timeout`](crate::ClientBuilder::timeout); clamped to
+    /// [`ClientBuilder::MAX_TIMEOUT`](crate::ClientBuilder::MAX_TIMEOUT)
+    /// (one day).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = Some(timeout);
+        self.options.timeout = Some(timeout.min(crate::ClientBuilder::MAX_TIMEOUT));
         self
     }
 

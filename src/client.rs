@@ -224,6 +224,12 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// The longest timeout a client or a call keeps: one day. A longer
+    /// [`timeout`](Self::timeout), [`connect_timeout`](Self::connect_timeout)
+    /// or per-call timeout ([`Call::timeout`](crate::Call::timeout)), up to
+    /// [`Duration::MAX`], counts as this.
+    pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
     /// The most requests this client sends a minute (default
     /// [`DEFAULT_REQUESTS_PER_MINUTE`], 1,000), spread evenly; `None`
     /// disables the pace. `0` counts as `None`.
@@ -275,9 +281,13 @@ impl ClientBuilder {
     }
 
     /// The longest a request may take, from sending to the last byte of the
-    /// answer (default [`DEFAULT_TIMEOUT`]).
+    /// answer (default [`DEFAULT_TIMEOUT`]), clamped to
+    /// [`MAX_TIMEOUT`](Self::MAX_TIMEOUT) (one day).
     pub fn timeout(self, timeout: Duration) -> Self {
-        Self { timeout, ..self }
+        Self {
+            timeout: timeout.min(Self::MAX_TIMEOUT),
+            ..self
+        }
     }
 
     /// The largest answer body accepted (default
@@ -290,11 +300,12 @@ impl ClientBuilder {
         }
     }
 
-    /// The longest connecting may take (default [`DEFAULT_CONNECT_TIMEOUT`]).
-    /// Not applied to a client given with [`ClientBuilder::http_client`].
+    /// The longest connecting may take (default [`DEFAULT_CONNECT_TIMEOUT`]),
+    /// clamped to [`MAX_TIMEOUT`](Self::MAX_TIMEOUT) (one day). Not applied
+    /// to a client given with [`ClientBuilder::http_client`].
     pub fn connect_timeout(self, timeout: Duration) -> Self {
         Self {
-            connect_timeout: timeout,
+            connect_timeout: timeout.min(Self::MAX_TIMEOUT),
             ..self
         }
     }

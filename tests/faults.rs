@@ -9,7 +9,7 @@ mod support;
 use std::time::Duration;
 
 use codat_connections::mock::{Fault, MockCodat};
-use codat_connections::ConnectionStatus;
+use codat_connections::{ConnectionStatus, RetryPolicy};
 use futures::TryStreamExt;
 use support::faults::{rows, run, status, waited_out};
 
@@ -78,5 +78,33 @@ async fn a_stream_survives_faults_between_pages() {
         "Faults",
         "503 and a dropped connection in the middle of a page stream",
         "retried; every connection yielded once",
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_delay_of_duration_max_waits_out_the_longest_retry_after_without_overflow() {
+    let codat = MockCodat::start().await.expect("the mock starts");
+    let company = codat.add_company();
+    // The longest wait a server can ask for, in seconds.
+    codat.inject(status(429, Some(&u64::MAX.to_string())), 1);
+    let patient = RetryPolicy::default()
+        .max_delay(Duration::MAX)
+        .max_elapsed(Duration::MAX);
+    let client = codat
+        .client_builder()
+        .requests_per_minute(None)
+        .retry(patient)
+        .build()
+        .expect("the mock's client");
+    let started = tokio::time::Instant::now();
+    let listed = client.connections().list(company).await;
+    assert!(listed.is_ok(), "{listed:?}");
+    assert_eq!(codat.request_count(), 2);
+    // The whole client (its shared pause, then the retry) waits a day.
+    let waited = started.elapsed();
+    let ceiling = RetryPolicy::MAX_DELAY_CEILING;
+    assert!(
+        waited >= ceiling && waited < ceiling + Duration::from_secs(1),
+        "{waited:?}"
     );
 }

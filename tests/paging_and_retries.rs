@@ -396,3 +396,103 @@ async fn needing_reauthorization_returns_deauthorized_and_unlinked_with_their_li
     let codat = &mock.codat;
     assert_eq!(codat.received("GET"), codat.request_count(), "only reads");
 }
+
+// ---------------------------------------------------------------- settings at their extremes
+
+/// A server that accepts connections and never answers; it stops listening
+/// when the listener is dropped.
+fn silent_server() -> (std::net::TcpListener, String) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let url = format!("http://{}", listener.local_addr().expect("its address"));
+    (listener, url)
+}
+
+/// How long `call` took to fail with a timeout (any other end fails).
+async fn time_to_time_out<T: std::fmt::Debug>(
+    call: impl std::future::IntoFuture<Output = Result<T, Error>>,
+) -> Duration {
+    let started = Instant::now();
+    let result = call.await;
+    assert!(matches!(result, Err(Error::Timeout { .. })), "{result:?}");
+    started.elapsed()
+}
+
+/// Fails unless `waited` is `expected`, give or take tokio's millisecond.
+fn assert_about(waited: Duration, expected: Duration, what: &str) {
+    let tick = Duration::from_millis(1);
+    assert!(
+        waited >= expected && waited <= expected + tick,
+        "{what}: {waited:?}, not {expected:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_timeout_of_duration_max_ends_an_unanswered_request_after_a_day() {
+    let (_silent, url) = silent_server();
+    let client = codat_connections::Client::builder("k")
+        .base_url(url)
+        .requests_per_minute(None)
+        .retry(RetryPolicy::none())
+        .timeout(Duration::MAX)
+        .connect_timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    let waited = time_to_time_out(client.connections().get(COMPANY, CONNECTION)).await;
+    let day = codat_connections::ClientBuilder::MAX_TIMEOUT;
+    assert_about(waited, day, "client timeout");
+}
+
+#[tokio::test(start_paused = true)]
+async fn per_call_timeouts_of_duration_max_end_an_unanswered_request_after_a_day() {
+    let (_silent, url) = silent_server();
+    let client = codat_connections::Client::builder("k")
+        .base_url(url)
+        .requests_per_minute(None)
+        .retry(RetryPolicy::none())
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let day = codat_connections::ClientBuilder::MAX_TIMEOUT;
+    let get = client
+        .connections()
+        .get(COMPANY, CONNECTION)
+        .timeout(Duration::MAX);
+    assert_about(time_to_time_out(get).await, day, "Call::timeout");
+    let list = client.connections().list(COMPANY).timeout(Duration::MAX);
+    assert_about(
+        time_to_time_out(list).await,
+        day,
+        "ListConnections::timeout",
+    );
+    let companies = client.companies().list().timeout(Duration::MAX);
+    assert_about(
+        time_to_time_out(companies).await,
+        day,
+        "ListCompanies::timeout",
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_mock_latency_or_delay_of_duration_max_holds_an_answer_back_an_hour() {
+    let mock = mock_company_linked(1).await;
+    let client = mock
+        .codat
+        .client_builder()
+        .requests_per_minute(None)
+        .retry(RetryPolicy::none())
+        .timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    let hour = codat_connections::mock::MAX_DELAY;
+    mock.codat.set_latency(Duration::MAX);
+    let started = Instant::now();
+    let listed = client.connections().list(mock.company).await;
+    assert!(listed.is_ok(), "{listed:?}");
+    assert_about(started.elapsed(), hour, "latency");
+    mock.codat.set_latency(Duration::ZERO);
+    mock.codat.inject(Fault::Delay(Duration::MAX), 1);
+    let started = Instant::now();
+    let listed = client.connections().list(mock.company).await;
+    assert!(listed.is_ok(), "{listed:?}");
+    assert_about(started.elapsed(), hour, "Fault::Delay");
+}

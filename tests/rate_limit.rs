@@ -187,3 +187,38 @@ async fn rate_limit_values_are_exposed_after_each_answer() {
     assert!(matches!(err, Error::Api(_)));
     assert_eq!(client.rate_limit().unwrap().remaining, Some(97));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_mock_rate_limit_window_of_duration_max_refuses_with_an_hours_retry_after() {
+    let mock = mock_company(&[]).await;
+    mock.codat.enforce_rate_limit_per(1, Duration::MAX);
+    let client = mock
+        .codat
+        .client_builder()
+        .requests_per_minute(None)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let listed = client.connections().list(mock.company).await;
+    assert!(listed.is_ok(), "{listed:?}");
+    // The window counts as an hour: the reset is that far, the client
+    // pauses its longest wait (60 s), then the mock refuses what is left.
+    let reset = client.rate_limit().and_then(|r| r.reset).unwrap();
+    let until_reset = (reset - chrono::Utc::now()).num_seconds();
+    let refused = client.connections().list(mock.company).await.unwrap_err();
+    assert_eq!(
+        refused.status().map(|s| s.as_u16()),
+        Some(429),
+        "{refused:?}"
+    );
+    let retry_after = match &refused {
+        Error::Api(api) => api
+            .retry_after
+            .as_deref()
+            .and_then(|v| v.parse::<u64>().ok()),
+        _ => None,
+    };
+    assert_eq!(retry_after, Some(3600 - 60), "{refused:?}");
+    assert_eq!(mock.codat.rate_limited_count(), 1);
+    assert!((3590..=3600).contains(&until_reset), "{until_reset}");
+}

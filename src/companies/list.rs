@@ -79,9 +79,12 @@ impl<'a> ListCompanies<'a> {
         self
     }
 
-    /// The longest each attempt of each page request may take.
+    /// The longest each attempt of each page request may take, instead of
+    /// the client's [`timeout`](crate::ClientBuilder::timeout); clamped to
+    /// [`ClientBuilder::MAX_TIMEOUT`](crate::ClientBuilder::MAX_TIMEOUT)
+    /// (one day).
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout = Some(timeout);
+        self.options.timeout = Some(timeout.min(crate::ClientBuilder::MAX_TIMEOUT));
         self
     }
 

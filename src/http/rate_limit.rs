@@ -85,7 +85,9 @@ pub(crate) struct RateGate {
     /// `X-Rate-Limit-Reset`): the client's retry policy's longest wait.
     /// Beyond it the next request asks Codat again and its retry policy
     /// decides, rather than every request of the client sleeping until,
-    /// say, a daily quota resets at midnight.
+    /// say, a daily quota resets at midnight. At most
+    /// [`RetryPolicy::MAX_DELAY_CEILING`](crate::RetryPolicy::MAX_DELAY_CEILING),
+    /// so that a moment this far from now is always an `Instant`.
     max_pause: Duration,
     state: Mutex<GateState>,
 }
@@ -129,8 +131,10 @@ impl fmt::Debug for RateGate {
 
 impl RateGate {
     /// A gate that lets at most `per_minute` requests a minute through
-    /// (none: no pace of its own).
+    /// (none: no pace of its own), whose shared pauses last at most
+    /// `max_pause` (itself at most a day).
     pub(crate) fn new(per_minute: Option<NonZeroU32>, max_pause: Duration) -> Self {
+        let max_pause = max_pause.min(crate::RetryPolicy::MAX_DELAY_CEILING);
         Self {
             pace: per_minute.map(Pace::new),
             changed: tokio::sync::Notify::new(),
@@ -172,7 +176,11 @@ impl RateGate {
                         // period no longer count).
                         state.budget = limit.map(|limit| Budget {
                             remaining: limit.saturating_sub(1),
-                            reset: budget.reset + chrono::Duration::nanoseconds(1),
+                            // The last moment chrono knows stays itself.
+                            reset: budget
+                                .reset
+                                .checked_add_signed(chrono::Duration::nanoseconds(1))
+                                .unwrap_or(budget.reset),
                             until: now + self.max_pause,
                             provisional: true,
                         });
@@ -538,5 +546,94 @@ mod tests {
         );
         gate.admit().await;
         assert_eq!(again.elapsed(), Duration::from_secs(60));
+    }
+
+    /// A gate under a client whose retry policy's longest wait was set to
+    /// [`Duration::MAX`].
+    fn gate_under_max_delay_of_duration_max(per_minute: Option<NonZeroU32>) -> RateGate {
+        let policy = crate::RetryPolicy::default().max_delay(Duration::MAX);
+        RateGate::new(per_minute, policy.longest_wait())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_under_max_delay_of_duration_max_pauses_without_overflow() {
+        let gate = gate_under_max_delay_of_duration_max(None);
+        let longest = u64::MAX.to_string();
+        observe(
+            &gate,
+            StatusCode::TOO_MANY_REQUESTS,
+            &[("retry-after", &longest)],
+        );
+        let started = Instant::now();
+        gate.admit().await;
+        assert_eq!(started.elapsed(), crate::RetryPolicy::MAX_DELAY_CEILING);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_new_period_under_max_delay_of_duration_max_starts_without_overflow() {
+        let gate = gate_under_max_delay_of_duration_max(None);
+        let reset = (chrono::Utc::now() + chrono::Duration::seconds(30)).to_rfc3339();
+        observe(
+            &gate,
+            StatusCode::OK,
+            &[
+                ("x-rate-limit-limit", "10"),
+                ("x-rate-limit-remaining", "0"),
+                ("x-rate-limit-reset", &reset),
+            ],
+        );
+        let started = Instant::now();
+        // Waits for the reset, then starts the next period here.
+        gate.admit().await;
+        assert_within(
+            started.elapsed(),
+            Duration::from_secs(29)..=Duration::from_secs(30),
+        );
+        for _ in 0..9 {
+            gate.admit().await;
+        }
+        assert_within(
+            started.elapsed(),
+            Duration::from_secs(29)..=Duration::from_secs(30),
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reset_at_the_end_of_time_is_waited_for_at_most_the_longest_pause() {
+        let gate = RateGate::new(None, Duration::from_secs(60));
+        // chrono's last representable moment, as ISO 8601 without an offset.
+        let end_of_time = "+262142-12-31T23:59:59.999999999";
+        let parsed = parse_reset(end_of_time);
+        assert_eq!(parsed, Some(chrono::DateTime::<chrono::Utc>::MAX_UTC));
+        observe(
+            &gate,
+            StatusCode::OK,
+            &[
+                ("x-rate-limit-limit", "10"),
+                ("x-rate-limit-remaining", "0"),
+                ("x-rate-limit-reset", end_of_time),
+            ],
+        );
+        let started = Instant::now();
+        gate.admit().await;
+        gate.admit().await;
+        assert_eq!(started.elapsed(), Duration::from_secs(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pace_of_u32_max_or_one_request_a_minute_admits_without_overflow() {
+        let gate = gate_under_max_delay_of_duration_max(NonZeroU32::new(u32::MAX));
+        assert_eq!(gate.requests_per_minute(), Some(u32::MAX));
+        let started = Instant::now();
+        for _ in 0..1_000 {
+            gate.admit().await;
+        }
+        // tokio's timer counts whole milliseconds: at most one a millisecond.
+        assert_within(started.elapsed(), ..=Duration::from_secs(1));
+        let started = Instant::now();
+        let gate = RateGate::new(NonZeroU32::new(1), Duration::from_secs(60));
+        gate.admit().await;
+        gate.admit().await;
+        assert_eq!(started.elapsed(), Duration::from_secs(60));
     }
 }

@@ -77,23 +77,34 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The longest [`initial_delay`](Self::initial_delay) and
+    /// [`max_delay`](Self::max_delay) a policy keeps: one day. A longer
+    /// value (up to [`Duration::MAX`]) counts as this.
+    pub const MAX_DELAY_CEILING: Duration = Duration::from_secs(24 * 60 * 60);
+
     /// A policy that never retries.
     pub fn none() -> Self {
         Self::default().max_attempts(1)
     }
 
-    /// The backoff before the first retry (default 500 ms).
+    /// The backoff before the first retry (default 500 ms), clamped to
+    /// [`MAX_DELAY_CEILING`](Self::MAX_DELAY_CEILING) (one day); the backoff
+    /// never exceeds [`max_delay`](Self::max_delay) either.
     pub fn initial_delay(self, delay: Duration) -> Self {
         Self {
-            initial_delay: delay,
+            initial_delay: delay.min(Self::MAX_DELAY_CEILING),
             ..self
         }
     }
 
-    /// The longest wait between two attempts, `Retry-After` included (default 60 s).
+    /// The longest wait between two attempts, `Retry-After` included (default
+    /// 60 s), clamped to [`MAX_DELAY_CEILING`](Self::MAX_DELAY_CEILING) (one
+    /// day). It is also the longest a client's shared rate-limit pause lasts
+    /// ([`ClientBuilder::requests_per_minute`](crate::ClientBuilder::requests_per_minute)).
+    /// `Duration::ZERO` retries without waiting, whatever Codat asks.
     pub fn max_delay(self, delay: Duration) -> Self {
         Self {
-            max_delay: delay,
+            max_delay: delay.min(Self::MAX_DELAY_CEILING),
             ..self
         }
     }
@@ -117,7 +128,8 @@ impl RetryPolicy {
     }
 
     /// The longest time from the first attempt after which no retry starts
-    /// (default 5 minutes).
+    /// (default 5 minutes). Any value is kept: `Duration::MAX` means no
+    /// limit but [`max_attempts`](Self::max_attempts).
     pub fn max_elapsed(self, elapsed: Duration) -> Self {
         Self {
             max_elapsed: elapsed,
@@ -204,7 +216,7 @@ where
             None => full_jitter(policy.backoff_ceiling(number)),
         };
         let wait_ms = wait.as_millis() as u64;
-        if started.elapsed() + wait > policy.max_elapsed {
+        if started.elapsed().saturating_add(wait) > policy.max_elapsed {
             tracing::debug!(
                 operation,
                 attempt = number,
@@ -375,6 +387,88 @@ mod tests {
         for pair in times.windows(2) {
             assert_eq!(pair[1] - pair[0], Duration::from_secs(2));
         }
+    }
+
+    /// The longest `Retry-After` a server can send in seconds (`u64::MAX`).
+    fn longest_retry_after() -> String {
+        u64::MAX.to_string()
+    }
+
+    /// The moments (from the start) at which each attempt was made under
+    /// `policy`, each attempt taking a second and ending in `error()`.
+    async fn attempt_times_under(policy: &RetryPolicy, error: fn() -> Error) -> Vec<Duration> {
+        let started = tokio::time::Instant::now();
+        let mut times = Vec::new();
+        let result: Result<((), u32), Error> = run(policy, Repeatable::Idempotent, "test", || {
+            times.push(started.elapsed());
+            async move {
+                // Time spent on the attempt: the wait is added to it.
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                Err(error())
+            }
+        })
+        .await;
+        assert_eq!(result.unwrap_err().attempts(), policy.attempts());
+        times
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn max_delay_of_duration_max_waits_without_overflow() {
+        let policy = RetryPolicy::default()
+            .max_delay(Duration::MAX)
+            .max_elapsed(Duration::MAX)
+            .max_attempts(2);
+        let times =
+            attempt_times_under(&policy, || refused_with_retry_after(&longest_retry_after())).await;
+        let second = Duration::from_secs(1) + RetryPolicy::MAX_DELAY_CEILING;
+        assert_eq!(times, [Duration::ZERO, second]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn initial_delay_of_duration_max_backs_off_at_most_the_ceiling() {
+        let policy = RetryPolicy::default()
+            .initial_delay(Duration::MAX)
+            .max_delay(Duration::MAX)
+            .max_elapsed(Duration::MAX)
+            .max_attempts(4);
+        let times = attempt_times_under(&policy, || answered(503)).await;
+        let tick = Duration::from_millis(1);
+        for pair in times.windows(2) {
+            let waited = pair[1] - pair[0] - Duration::from_secs(1);
+            assert!(
+                waited <= RetryPolicy::MAX_DELAY_CEILING + tick,
+                "waited {waited:?}"
+            );
+        }
+        assert_eq!(policy.backoff_ceiling(1), RetryPolicy::MAX_DELAY_CEILING);
+        // With the default longest wait, the backoff is that wait.
+        let capped = RetryPolicy::default().initial_delay(Duration::MAX);
+        assert_eq!(capped.backoff_ceiling(1), Duration::from_secs(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn max_elapsed_of_duration_max_retries_until_the_attempts_run_out() {
+        let policy = RetryPolicy::default()
+            .max_elapsed(Duration::MAX)
+            .max_attempts(5);
+        let times =
+            attempt_times_under(&policy, || refused_with_retry_after(&longest_retry_after())).await;
+        let waited = Duration::from_secs(1) + Duration::from_secs(60);
+        let expected: Vec<Duration> = (0..5).map(|n| waited * n).collect();
+        assert_eq!(times, expected);
+    }
+
+    #[test]
+    fn exponent_of_f64_max_or_zero_delays_back_off_at_most_max_delay() {
+        let steep = RetryPolicy::default().exponent(f64::MAX);
+        assert_eq!(steep.backoff_ceiling(1), Duration::from_millis(500));
+        assert_eq!(steep.backoff_ceiling(2), Duration::from_secs(60));
+        assert_eq!(steep.backoff_ceiling(u32::MAX), Duration::from_secs(60));
+        let none = RetryPolicy::default()
+            .initial_delay(Duration::ZERO)
+            .max_delay(Duration::ZERO)
+            .exponent(f64::MAX);
+        assert_eq!(none.backoff_ceiling(u32::MAX), Duration::ZERO);
     }
 
     #[test]

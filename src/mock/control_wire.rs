@@ -13,9 +13,9 @@ use super::state::ReceivedRequest;
 use super::webhooks::{DeliveryOutcome, WebhookDelivery, WebhookFault};
 use crate::ConnectionStatus;
 
-/// The most a delay of the control API may ask for (an hour): longer is a
-/// mistake, not a test.
-const LONGEST_DELAY_MS: u64 = 3_600_000;
+/// The most a delay of the control API may ask for (an hour, the mock's
+/// [`MAX_DELAY`](super::MAX_DELAY)): longer is a mistake, not a test.
+const LONGEST_DELAY_MS: u64 = super::MAX_DELAY.as_secs() * 1_000;
 
 /// The most requests (or deliveries) one injection may cover.
 pub(super) const MOST_TIMES: usize = 10_000;

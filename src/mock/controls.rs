@@ -293,7 +293,8 @@ impl MockCodat {
     /// As [`enforce_rate_limit`](Self::enforce_rate_limit), counting in
     /// windows of `window` instead of a minute: a limit scaled down (200 a
     /// second for Codat's 12,000 a minute) keeps a load test short. The
-    /// first window starts with the next request.
+    /// first window starts with the next request. `window` is clamped to
+    /// between a millisecond and [`MAX_DELAY`](super::MAX_DELAY) (an hour).
     pub fn enforce_rate_limit_per(&self, limit: u64, window: std::time::Duration) {
         self.state().rate.set(limit, window);
     }
@@ -303,9 +304,10 @@ impl MockCodat {
         self.state().rate.refused
     }
 
-    /// Delays every answer by `latency`, like a distant server.
+    /// Delays every answer by `latency`, like a distant server; clamped to
+    /// [`MAX_DELAY`](super::MAX_DELAY) (an hour).
     pub fn set_latency(&self, latency: std::time::Duration) {
-        self.state().latency = latency;
+        self.state().latency = latency.min(super::MAX_DELAY);
     }
 
     /// From now on, sends Codat's connection webhooks to `url`, signed with

@@ -31,7 +31,8 @@ pub enum Fault {
         /// The body bytes.
         body: Vec<u8>,
     },
-    /// Waits this long, then answers as Codat would.
+    /// Waits this long, at most [`MAX_DELAY`](super::MAX_DELAY) (an hour),
+    /// then answers as Codat would.
     Delay(std::time::Duration),
     /// Closes the connection without answering (and without acting on
     /// the request).
@@ -86,7 +87,7 @@ impl Fault {
                 (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
             }
             Fault::Delay(delay) => {
-                tokio::time::sleep(delay).await;
+                tokio::time::sleep(delay.min(super::MAX_DELAY)).await;
                 codat.await
             }
             Fault::DropConnection => {

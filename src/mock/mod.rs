@@ -151,6 +151,7 @@ pub use state::ReceivedRequest;
 pub use webhooks::{DeliveryOutcome, WebhookDelivery, WebhookFault, MAX_DELIVERY_ATTEMPTS};
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use tokio::sync::oneshot;
 
@@ -158,6 +159,13 @@ use crate::{Client, Error};
 
 /// The API key the mock accepts.
 pub const MOCK_API_KEY: &str = "mock-codat-api-key";
+
+/// The longest the mock holds an answer back or counts a rate-limit
+/// window: one hour, as its HTTP control API allows. A longer latency
+/// ([`MockCodat::set_latency`]), [`Fault::Delay`] or window
+/// ([`MockCodat::enforce_rate_limit_per`]), up to [`Duration::MAX`], counts
+/// as this.
+pub const MAX_DELAY: Duration = Duration::from_secs(60 * 60);
 
 /// How many connections may wait to be accepted (the kernel caps it at
 /// `net.core.somaxconn`, 4,096 by default).

@@ -56,11 +56,12 @@ pub(super) struct Verdict {
 }
 
 impl RateWindow {
-    /// Enforces `limit` in windows of `window`, the first starting with the
-    /// next request (what was counted under the old limit is forgotten).
+    /// Enforces `limit` in windows of `window` (from a millisecond to
+    /// [`MAX_DELAY`](super::MAX_DELAY)), the first starting with the next
+    /// request (what was counted under the old limit is forgotten).
     pub(super) fn set(&mut self, limit: u64, window: Duration) {
         self.limit = limit;
-        self.window = window.max(Duration::from_millis(1));
+        self.window = window.clamp(Duration::from_millis(1), super::MAX_DELAY);
         self.started = None;
         self.counted = 0;
     }
@@ -151,5 +152,38 @@ mod tests {
         let second = rate.count(now);
         assert!(second.refused());
         assert_eq!((second.remaining, rate.refused), (0, 1));
+    }
+
+    #[test]
+    fn a_window_of_duration_max_refuses_with_a_retry_after_without_overflow() {
+        let mut rate = RateWindow::default();
+        rate.set(1, Duration::MAX);
+        let now = Instant::now();
+        let mut answers = Vec::new();
+        for _ in 0..2 {
+            let verdict = rate.count(now);
+            let mut response = verdict.refusal();
+            verdict.apply(&mut response);
+            answers.push((verdict.refused(), response));
+        }
+        assert_eq!(
+            answers.iter().map(|a| a.0).collect::<Vec<_>>(),
+            [false, true]
+        );
+        let retry_after = &answers[1].1.headers()[header::RETRY_AFTER];
+        assert_eq!(retry_after, "3600");
+        assert!(answers[1].1.headers().contains_key("x-rate-limit-reset"));
+        assert_eq!(rate.window, crate::mock::MAX_DELAY);
+    }
+
+    #[test]
+    fn a_window_of_zero_counts_as_a_millisecond() {
+        let mut rate = RateWindow::default();
+        rate.set(1, Duration::ZERO);
+        assert_eq!(rate.window, Duration::from_millis(1));
+        let now = Instant::now();
+        assert!(!rate.count(now).refused());
+        let refusal = rate.count(now).refusal();
+        assert_eq!(refusal.headers()[header::RETRY_AFTER], "1");
     }
 }

@@ -285,7 +285,9 @@ impl Webhooks {
         })
     }
 
-    /// Sets how far a timestamp may be from now (default five minutes).
+    /// Sets how far a timestamp may be from now (default five minutes), in
+    /// whole seconds. Any value is kept: `Duration::MAX` accepts every
+    /// timestamp, `Duration::ZERO` only the current second.
     pub fn tolerance(self, tolerance: Duration) -> Self {
         self.with(|webhooks| webhooks.tolerance = tolerance)
     }
@@ -538,5 +540,31 @@ mod tests {
         assert!(debug.contains("[redacted]"), "{debug}");
         let err = Webhooks::new("whsec_not base64!").unwrap_err();
         assert!(!format!("{err} {err:?}").contains("not base64"), "{err:?}");
+    }
+
+    #[test]
+    fn a_tolerance_of_duration_max_accepts_any_timestamp_and_zero_only_this_second() {
+        let webhooks = Webhooks::new(CODAT_SECRET).unwrap();
+        let signed = webhooks.sign(CODAT_ID, i64::MAX, CODAT_BODY);
+        let headers = vec![
+            ("webhook-id", signed.id.clone()),
+            ("webhook-timestamp", signed.timestamp.to_string()),
+            ("webhook-signature", signed.signature.clone()),
+        ];
+        let lenient = webhooks.clone().tolerance(Duration::MAX);
+        let before_the_epoch = UNIX_EPOCH - Duration::from_secs(1 << 40);
+        for now in [UNIX_EPOCH, at(1 << 40), before_the_epoch] {
+            assert!(lenient.verify_raw_at(&headers, CODAT_BODY, now).is_ok());
+        }
+        let strict = webhooks.tolerance(Duration::ZERO);
+        let at_once =
+            strict.verify_raw_at(&codat_headers(CODAT_SIGNATURE), CODAT_BODY, at(1614265330));
+        assert!(at_once.is_ok());
+        let late =
+            strict.verify_raw_at(&codat_headers(CODAT_SIGNATURE), CODAT_BODY, at(1614265331));
+        assert!(matches!(
+            late,
+            Err(WebhookError::TimestampOutOfTolerance { .. })
+        ));
     }
 }
