@@ -48,8 +48,12 @@ pub fn generation_settings() -> GenerationSettings {
                 .expect("the transport's path is Rust tokens"),
         )
         .with_hooks(HooksMode::Expected)
-        .with_derive("PartialEq")
-        .with_derive("schemars::JsonSchema");
+        .with_derive("PartialEq");
+    // `schemars::JsonSchema` only with the feature that brings schemars
+    // (cargo tells a build script its package's features).
+    if std::env::var_os("CARGO_FEATURE_SCHEMARS").is_some() {
+        settings.with_derive("schemars::JsonSchema");
+    }
     for schema in REPLACEMENTS {
         let replacement = format!("crate::types::{schema}");
         settings.with_replacement(schema, replacement, REPLACEMENT_IMPLS.into_iter());
@@ -77,6 +81,18 @@ fn main() {
     let document =
         std::fs::read_to_string(DOCUMENT).unwrap_or_else(|e| panic!("cannot read {DOCUMENT}: {e}"));
     let code = generate(&document).unwrap_or_else(|e| panic!("{e}"));
+    // Which of Codat's documents it was (`CODAT_DOCUMENT`, src/codat_document.rs).
+    let source: serde_json::Value =
+        serde_json::from_str(&document).unwrap_or_else(|e| panic!("{DOCUMENT}: {e}"));
+    let source = &source["info"]["x-codat-source"];
+    for (variable, field) in [
+        ("CODAT_DOCUMENT_INFO_VERSION", "info-version"),
+        ("CODAT_DOCUMENT_SHA256", "sha256"),
+        ("CODAT_DOCUMENT_COMMIT", "commit"),
+    ] {
+        let value = source[field].as_str().unwrap_or_default();
+        println!("cargo:rustc-env={variable}={value}");
+    }
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR for build scripts");
     std::fs::write(Path::new(&out_dir).join("codat_connections.rs"), code)
         .expect("OUT_DIR is writable");

@@ -322,10 +322,11 @@ impl ClientBuilder {
     /// settings) instead of one the SDK builds.
     ///
     /// This crate enables reqwest's rustls support without a built-in crypto
-    /// provider (the clients it builds get a `ring` configuration of their
-    /// own). Build this client in a project whose reqwest has a TLS feature
-    /// (reqwest's default features do), or install a provider first, such
-    /// as `rustls::crypto::ring::default_provider().install_default()`;
+    /// provider (the clients it builds get a configuration of their own,
+    /// with the provider of the `rustls-ring` or `rustls-aws-lc-rs`
+    /// feature). Build this client in a project whose reqwest has a TLS
+    /// feature (reqwest's default features do), or install a provider first,
+    /// such as `rustls::crypto::ring::default_provider().install_default()`;
     /// otherwise reqwest panics when the client is built.
     pub fn http_client(self, client: reqwest::Client) -> Self {
         Self {
@@ -349,7 +350,9 @@ impl ClientBuilder {
             Some(client) => client,
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
-                .tls_backend_preconfigured(tls_config()?)
+                .tls_backend_preconfigured(
+                    crate::http::tls::client_config().map_err(|reason| Error::Tls { reason })?,
+                )
                 .build()
                 .map_err(Error::from_reqwest)?,
         };
@@ -371,28 +374,6 @@ impl ClientBuilder {
             }),
         })
     }
-}
-
-/// The TLS settings of a client the SDK builds: rustls with the `ring`
-/// provider, the platform's certificate verifier (as reqwest's own default),
-/// and HTTP/2 offered through ALPN.
-///
-/// Handing reqwest a ready configuration, rather than installing `ring` as
-/// the process-wide default provider, leaves the application's own choice of
-/// provider alone.
-fn tls_config() -> Result<rustls::ClientConfig, Error> {
-    let tls_error = |reason: String| Error::Tls { reason };
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
-        .map_err(|e| tls_error(e.to_string()))?;
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| tls_error(e.to_string()))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(config)
 }
 
 fn parse_base_url(text: &str) -> Result<Url, Error> {

@@ -91,9 +91,13 @@
 //! `http::decode`, on tokio's blocking pool for a large page), handed out by
 //! `paging`.
 #![deny(missing_docs)]
+// docs.rs builds with `--cfg docsrs`: each feature-gated item then says
+// which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod call;
 mod client;
+mod codat_document;
 mod companies;
 mod connections;
 mod error;
@@ -118,6 +122,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
 };
+pub use codat_document::{CodatDocument, CODAT_DOCUMENT};
 pub use companies::{
     Companies, Company, CompanyPageStream, CompanyStream, CreateCompany, ListCompanies,
 };
@@ -141,11 +146,6 @@ pub use types::{
 };
 pub use url::Url;
 pub use webhooks::{WebhookError, Webhooks};
-
-/// The old name of [`RequestSettings`], which is what it holds: the
-/// settings every request of a client carries.
-#[deprecated(since = "0.1.1", note = "renamed `RequestSettings`")]
-pub type Transport = RequestSettings;
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

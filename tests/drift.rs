@@ -4,12 +4,16 @@
 //!
 //! The documents are Codat's raw ones (`Codat-Platform.json` and
 //! `history/*.json`), found through `CODAT_UPSTREAM_DIR` or else
-//! `<CARGO_MANIFEST_DIR>/../shared/upstream`. For each of them this checks
+//! the repository's own `upstream/`. For each of them this checks
 //! every response example of the Connections operations, and instances
 //! generated from the raw schemas (every property, only the required ones,
 //! every nullable one null) by `support::schema`.
 
 mod support;
+
+#[cfg(all(feature = "schemars", feature = "mock"))]
+#[path = "drift/schema_width.rs"]
+mod schema_width;
 
 use std::path::PathBuf;
 

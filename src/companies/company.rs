@@ -54,6 +54,30 @@ impl Deref for Company {
     }
 }
 
+/// The schema of what a `Company` decodes from: Codat's company details
+/// and its `dataConnections` (each of which is decoded on its own).
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Company {
+    fn schema_name() -> String {
+        "Company".to_owned()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        // The generated `raw::types::Company` is called `Company` too.
+        std::borrow::Cow::Borrowed(concat!(module_path!(), "::Company"))
+    }
+
+    fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        let mut schema = CompanyDetails::json_schema(generator).into_object();
+        let connections = generator.subschema_for::<Option<Vec<Connection>>>();
+        schema
+            .object()
+            .properties
+            .insert("dataConnections".to_owned(), connections);
+        schemars::schema::Schema::Object(schema)
+    }
+}
+
 impl Keyed for Company {
     type Key = CompanyId;
 

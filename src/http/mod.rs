@@ -14,6 +14,7 @@ pub(crate) mod options;
 pub(crate) mod rate_limit;
 pub(crate) mod response;
 pub(crate) mod retry;
+pub(crate) mod tls;
 pub(crate) mod transport;
 
 use std::future::Future;

@@ -318,14 +318,8 @@ async fn deliver(
 /// A client for plain-HTTP endpoints on the test's machine. rustls needs a
 /// provider even so; it is handed over rather than installed process-wide.
 fn http_client() -> Result<reqwest::Client, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(rustls::RootCertStore::empty())
-        .with_no_client_auth();
     reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
+        .tls_backend_preconfigured(crate::http::tls::loopback_config()?)
         .build()
         .map_err(|e| e.to_string())
 }

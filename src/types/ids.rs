@@ -107,6 +107,7 @@ macro_rules! uuid_id {
             }
         }
 
+        #[cfg(feature = "schemars")]
         impl schemars::JsonSchema for $name {
             fn schema_name() -> String {
                 stringify!($name).to_owned()
@@ -225,6 +226,7 @@ impl<'de> Deserialize<'de> for PlatformKey {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for PlatformKey {
     fn schema_name() -> String {
         "PlatformKey".to_owned()

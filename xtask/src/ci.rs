@@ -58,6 +58,21 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "warnings",
         ],
     )?;
+    // The crate as most users build it: default features, no mock.
+    step(
+        &root,
+        "clippy, default features",
+        &cargo,
+        &[
+            "clippy",
+            "-p",
+            "codat-connections",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
     let rows = root.join(crate::reliability::ROWS);
     crate::reliability::clear(&rows)?;
     let mut test = Command::new(&cargo);
@@ -75,7 +90,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
     .env("PRISM_BIN", &prism)
     .env("CODAT_PYTHON", &python)
     .env("RELIABILITY_OUT", &rows);
-    run_command(&root, "tests", test)?;
+    run_command(&root, "tests, all features", test)?;
+    // The tests that need no mock, on the crate as most users build it (its
+    // unit tests, and integration tests against other servers).
+    let mut test = Command::new(&cargo);
+    test.args(["test", "-p", "codat-connections", "--lib", "--tests"])
+        .env("OPENAPI_SPEC_VALIDATOR", &validator)
+        .env("PRISM_BIN", &prism)
+        .env("CODAT_PYTHON", &python);
+    run_command(&root, "tests, default features", test)?;
     // The standalone mock against the document, by a tool that is not ours.
     crate::schemathesis::run(&root, &cargo)?;
     println!("==> RELIABILITY.md");
@@ -84,16 +107,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // the tests when it breaks users, and pass when it does not.
     println!("==> spec-drill");
     crate::drill::run(&[])?;
-    let mut docs = Command::new(&cargo);
-    docs.args(["doc", "--no-deps", "--all-features", "--quiet"])
-        .env("RUSTDOCFLAGS", "-D warnings");
-    run_command(&root, "rustdoc (broken links are errors)", docs)?;
+    crate::docs::check(&root, &cargo)?;
     step(
         &root,
         "doctests",
         &cargo,
         &["test", "--workspace", "--doc", "--all-features"],
     )?;
+    // The crate as crates.io would get it, and a user's program beside
+    // reqwest's defaults with each TLS feature.
+    crate::package::run(&[])?;
     step(
         &root,
         "the quickstart (README's first command)",

@@ -6,12 +6,14 @@ mod advisories;
 mod bench;
 mod change_report;
 mod ci;
+mod docs;
 mod drill;
 mod first_build;
 #[path = "../../src/json_pointer.rs"]
 #[allow(dead_code)] // the library's mock and the drift tests use the rest
 mod json_pointer;
 mod normalise;
+mod package;
 mod reachability;
 mod reliability;
 mod rewrite;
@@ -26,9 +28,12 @@ use std::process::ExitCode;
 
 const USAGE: &str = "\
 usage:
-  cargo xtask sync-spec [PATH] [--check]   regenerate openapi/connections.json from Codat's
+  cargo xtask sync-spec [PATH] [--check] [--commit SHA]
+                                           regenerate openapi/connections.json from Codat's
                                            Platform API document at PATH (default:
-                                           ../shared/upstream/Codat-Platform.json, where present);
+                                           upstream/Codat-Platform.json), recording the
+                                           codatio/oas commit it came from (--commit, or
+                                           the one upstream/source.json lists for it);
                                            --check only verifies the checked-in document
   cargo xtask spec-diff OLD NEW            print what changed for users between two of
                                            Codat's documents, classified breaking / non-breaking
@@ -42,6 +47,10 @@ usage:
                                            contains TEXT; --list prints them
   cargo xtask ci                           everything CI runs: formatting, the spec check,
                                            clippy, every test and Schemathesis
+  cargo xtask package                      package the crate, build the package, and run a user's
+                                           program on it beside reqwest's default features with
+                                           each TLS feature (rustls's process default must work
+                                           with rustls-aws-lc-rs)
   cargo xtask schemathesis                 Schemathesis (pinned) against codat-mock with
                                            openapi/connections.json; what it relaxes, and
                                            why, is in xtask/schemathesis.toml
@@ -69,6 +78,7 @@ fn main() -> ExitCode {
         Some("reliability") => reliability::run(&args[1..]),
         Some("soak") => bench::soak(&args[1..]),
         Some("first-build") => first_build::run(&args[1..]),
+        Some("package") => package::run(&args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match result {

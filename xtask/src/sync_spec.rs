@@ -43,7 +43,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "--check" => check = true,
             "--commit" => match args.next() {
                 Some(sha) if is_commit(sha) => commit = Some(sha.as_str()),
-                _ => return Err("sync-spec: --commit takes a git commit (40 hex digits)".to_owned()),
+                _ => {
+                    return Err("sync-spec: --commit takes a git commit (40 hex digits)".to_owned())
+                }
             },
             unknown if unknown.starts_with("--") => {
                 return Err(format!("sync-spec: unknown option `{unknown}`"))
@@ -177,7 +179,9 @@ fn listed_commit(sources: &Path, sha256: &str) -> Result<Option<String>, String>
         }
         return match document["commit"].as_str() {
             Some(commit) if is_commit(commit) => Ok(Some(commit.to_owned())),
-            _ => Err(bad(&format!("the document {sha256} has no 40-digit commit"))),
+            _ => Err(bad(&format!(
+                "the document {sha256} has no 40-digit commit"
+            ))),
         };
     }
     Ok(None)
@@ -285,9 +289,16 @@ mod tests {
         let dir = workspace_root().join("target/tmp/sources");
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("source.json");
-        std::fs::write(&path, r#"{"documents": [{"sha256": "ab", "commit": "short"}]}"#).unwrap();
+        std::fs::write(
+            &path,
+            r#"{"documents": [{"sha256": "ab", "commit": "short"}]}"#,
+        )
+        .unwrap();
         let err = listed_commit(&path, "ab").unwrap_err();
-        assert!(err.contains("source.json") && err.contains("40-digit"), "{err}");
+        assert!(
+            err.contains("source.json") && err.contains("40-digit"),
+            "{err}"
+        );
         assert_eq!(listed_commit(&path, "cd").unwrap(), None);
         assert_eq!(listed_commit(&dir.join("none.json"), "ab").unwrap(), None);
         let err = run(&["--commit".to_owned(), "xyz".to_owned()]).unwrap_err();

@@ -366,6 +366,7 @@ impl<'de> serde::Deserialize<'de> for DateTime {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for DateTime {
     fn schema_name() -> String {
         "DateTime".to_owned()
@@ -729,6 +730,7 @@ mod tests {
         assert!(accepted > 300, "only {accepted} generated inputs parsed");
     }
 
+    #[cfg(feature = "schemars")]
     #[test]
     fn json_schema_is_a_plain_string_named_datetime() {
         let json = crate::types::status::string_schema::<DateTime>("DateTime");

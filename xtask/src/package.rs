@@ -1,0 +1,218 @@
+//! `cargo xtask package`: the crate as crates.io would get it. Packages it
+//! (`cargo package`, which builds the packaged crate), checks that the
+//! package holds what a user and docs.rs need, and builds and runs a user's
+//! program against it beside reqwest's default features, once with each TLS
+//! feature: with `rustls-aws-lc-rs` rustls keeps one provider and its
+//! process-wide default works; with `rustls-ring` (the default) rustls gets
+//! both and that default panics, which is why the README says to pick
+//! `rustls-aws-lc-rs` there.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::tools;
+
+/// Files the package must hold, beyond the sources cargo needs to build it.
+const REQUIRED: [&str; 6] = [
+    "README.md",
+    "CHANGELOG.md",
+    "LICENSE-MIT",
+    "LICENSE-APACHE",
+    "openapi/connections.json",
+    "build.rs",
+];
+
+/// What rustls says when it cannot choose a process-wide provider.
+const NO_PROCESS_PROVIDER: &str =
+    "Could not automatically determine the process-level CryptoProvider";
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    if let Some(unknown) = args.first() {
+        return Err(format!("package: unexpected argument `{unknown}`"));
+    }
+    let root = crate::sync_spec::workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let packaged = package(&root, &cargo)?;
+    consumer(&root, &cargo, &packaged)
+}
+
+/// Packages the crate and builds the package; returns the folder it was
+/// unpacked to.
+fn package(root: &Path, cargo: &str) -> Result<PathBuf, String> {
+    let mut command = Command::new(cargo);
+    // `--allow-dirty`: the package is what the work tree holds, committed
+    // or not, so that it can be tried before a commit.
+    command
+        .args(["package", "-p", "codat-connections", "--allow-dirty"])
+        .current_dir(root);
+    tools::run(
+        &mut command,
+        "cargo package (and a build of the packaged crate)",
+    )?;
+    let listed = Command::new(cargo)
+        .args([
+            "package",
+            "-p",
+            "codat-connections",
+            "--allow-dirty",
+            "--list",
+        ])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cargo package --list: {e}"))?;
+    if !listed.status.success() {
+        return Err(format!(
+            "cargo package --list failed: {}",
+            String::from_utf8_lossy(&listed.stderr)
+        ));
+    }
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    let files: Vec<&str> = listed.lines().collect();
+    let missing: Vec<&str> = REQUIRED
+        .into_iter()
+        .filter(|f| !files.contains(f))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "the package lacks {missing:?} (the `include` list of Cargo.toml)"
+        ));
+    }
+    if let Some(stray) = files
+        .iter()
+        .find(|f| f.starts_with("tests/") || f.starts_with("upstream/") || f.starts_with("target/"))
+    {
+        return Err(format!(
+            "the package holds `{stray}`, which users do not need"
+        ));
+    }
+    println!("    the package holds {} files", files.len());
+    let version = package_version(root)?;
+    Ok(root.join(format!("target/package/codat-connections-{version}")))
+}
+
+/// The crate's version, from its manifest.
+fn package_version(root: &Path) -> Result<String, String> {
+    let manifest = fs::read_to_string(root.join("Cargo.toml")).map_err(|e| e.to_string())?;
+    let mut in_package = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if in_package {
+            if let Some(version) = line.strip_prefix("version = ") {
+                return Ok(version.trim_matches('"').to_owned());
+            }
+        }
+    }
+    Err("Cargo.toml: no version in [package]".to_owned())
+}
+
+/// Builds and runs the user's program (`xtask/consumer/main.rs`) against the
+/// packaged crate with each TLS feature, and checks how each ends.
+fn consumer(root: &Path, cargo: &str, packaged: &Path) -> Result<(), String> {
+    let dir = root.join("target/consumer");
+    fs::create_dir_all(dir.join("src")).map_err(|e| format!("{}: {e}", dir.display()))?;
+    fs::copy(root.join("xtask/consumer/main.rs"), dir.join("src/main.rs"))
+        .map_err(|e| format!("xtask/consumer/main.rs: {e}"))?;
+    // The workspace's versions where they serve, so that the target
+    // directory's artifacts are reused; what reqwest's defaults add is
+    // resolved on top.
+    if !dir.join("Cargo.lock").exists() {
+        fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))
+            .map_err(|e| format!("Cargo.lock: {e}"))?;
+    }
+    let path = packaged.display().to_string();
+    let cases = [
+        (
+            format!(
+                r#"{{ path = "{path}", default-features = false, features = ["rustls-aws-lc-rs"] }}"#
+            ),
+            Ending::Works,
+        ),
+        (
+            format!(r#"{{ path = "{path}" }}"#),
+            Ending::NoProcessProvider,
+        ),
+    ];
+    for (dependency, expected) in cases {
+        fs::write(dir.join("Cargo.toml"), manifest(&dependency))
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        let what = format!("a user's program with codat-connections = {dependency}");
+        let mut build = Command::new(cargo);
+        build
+            .args(["build", "--quiet"])
+            .current_dir(&dir)
+            .env("CARGO_TARGET_DIR", root.join("target"));
+        tools::run(&mut build, &format!("building {what}"))?;
+        let output = Command::new(root.join("target/debug/codat-consumer"))
+            .output()
+            .map_err(|e| format!("cannot run {what}: {e}"))?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let ended = match (
+            output.status.success(),
+            stderr.contains(NO_PROCESS_PROVIDER),
+        ) {
+            (true, _) => Ending::Works,
+            (false, true) => Ending::NoProcessProvider,
+            (false, false) => {
+                return Err(format!("{what} failed ({}):\n{stderr}", output.status));
+            }
+        };
+        if ended != expected {
+            return Err(format!(
+                "{what}: expected {expected:?}, but it {ended:?}\nstdout: {}\nstderr: {stderr}",
+                String::from_utf8_lossy(&output.stdout)
+            ));
+        }
+        println!("    {what}: {ended:?}, as expected");
+    }
+    Ok(())
+}
+
+/// How the user's program ends.
+#[derive(Debug, PartialEq, Clone, Copy)]
+enum Ending {
+    /// It works: rustls's process default is there.
+    Works,
+    /// It panics: rustls has two providers and so no process default.
+    NoProcessProvider,
+}
+
+/// The user's manifest: the crate as `dependency` says, beside reqwest and
+/// rustls with their default features.
+fn manifest(dependency: &str) -> String {
+    format!(
+        r#"[package]
+name = "codat-consumer"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+# A project of its own, not a member of the workspace around it.
+[workspace]
+
+[dependencies]
+codat-connections = {dependency}
+reqwest = "0.13"
+rustls = "0.23"
+
+# As the workspace builds, so that its artifacts are reused.
+[profile.dev]
+debug = "line-tables-only"
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_version_is_read_from_the_package_section() {
+        let root = crate::sync_spec::workspace_root();
+        let version = package_version(&root).unwrap();
+        assert!(version.split('.').count() == 3, "{version}");
+        assert!(manifest("{ path = \"x\" }").contains("codat-connections = { path = \"x\" }"));
+    }
+}
