@@ -25,6 +25,25 @@ fn client(base_url: &str) -> Client {
         .expect("a client of the program")
 }
 
+#[test]
+fn a_test_that_fails_leaves_no_program_running() {
+    let (sender, started) = std::sync::mpsc::channel();
+    let failed = std::thread::spawn(move || {
+        let (child, _base_url) = start(&["--latency", "200", "--rate-limit", "1"]);
+        sender.send(child.id()).unwrap();
+        panic!("a test that fails with codat-mock running");
+    })
+    .join();
+    assert!(failed.is_err(), "the test did not fail");
+    let pid = started.recv().unwrap();
+    // Killed and reaped: the process is gone, not even a zombie.
+    let process = std::path::PathBuf::from(format!("/proc/{pid}"));
+    assert!(
+        !process.exists(),
+        "codat-mock ({pid}) outlived the test that started it"
+    );
+}
+
 #[tokio::test]
 async fn the_program_serves_a_seeded_mock_and_stops_cleanly_on_sigterm() {
     let dir = std::env::temp_dir().join(format!("codat-mock-{}", std::process::id()));

@@ -1,7 +1,9 @@
 //! The `codat-mock` program as its users start it: a child process whose
-//! first lines say where it listens, stopped by a signal.
+//! first lines say where it listens, stopped by a signal, and killed
+//! whatever happens to the test that started it.
 
 use std::io::{BufRead, BufReader, Read};
+use std::ops::{Deref, DerefMut};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -9,14 +11,42 @@ use codat_connections::mock::MOCK_API_KEY;
 
 pub const PROGRAM: &str = env!("CARGO_BIN_EXE_codat-mock");
 
+/// The running program. Dropped, it is killed and waited for, so a test
+/// that fails (a panic included) leaves no process behind.
+pub struct Running(Child);
+
+impl Deref for Running {
+    type Target = Child;
+
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // Already stopped (`stop`): both are no-ops then.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The program, started with `args`, and the base URL it printed.
-pub fn start(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(PROGRAM)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("codat-mock starts");
+pub fn start(args: &[&str]) -> (Running, String) {
+    let mut child = Running(
+        Command::new(PROGRAM)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("codat-mock starts"),
+    );
     let stdout = child.stdout.take().expect("its output");
     let mut lines = BufReader::new(stdout).lines();
     let first = lines
