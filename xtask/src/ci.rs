@@ -169,7 +169,7 @@ fn install_validator(root: &Path) -> Result<String, String> {
 
 /// Installs Codat's Python SDK, pinned as the benchmarks pin it, into a
 /// venv under `target/tools/` and returns the path of its Python, which
-/// `tests/python_sdk.rs` drives the standalone mock with.
+/// `tests/it/python_sdk.rs` drives the standalone mock with.
 fn install_python_sdk(root: &Path) -> Result<String, String> {
     let venv = root.join("target/tools/python-sdk-venv");
     tools::pip_venv(

@@ -5,7 +5,7 @@
 //! against the shipped mock.
 #![cfg(feature = "mock")]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! clock). Each case becomes a row of RELIABILITY.md. The mock's deliveries,
 //! end to end, are in tests/webhook_deliveries.rs.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, UNIX_EPOCH};
 

@@ -9,7 +9,7 @@
 //! generated from the raw schemas (every property, only the required ones,
 //! every nullable one null) by `support::schema`.
 
-mod support;
+use crate::support;
 
 #[cfg(all(feature = "schemars", feature = "mock"))]
 #[path = "drift/schema_width.rs"]

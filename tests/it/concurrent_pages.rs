@@ -4,7 +4,7 @@
 //! tokio's paused clock, against the shipped mock.
 #![cfg(feature = "mock")]
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! a line of RELIABILITY.md.
 #![cfg(feature = "mock")]
 
-mod support;
+use crate::support;
 
 use codat_connections::mock::MockCodat;
 use codat_connections::{Error, RetryPolicy, MAX_QUERY_LENGTH};

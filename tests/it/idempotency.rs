@@ -5,7 +5,7 @@
 //! and headers of its own, and tells its status, headers and attempts.
 #![cfg(feature = "mock")]
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::time::Duration;

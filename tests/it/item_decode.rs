@@ -5,7 +5,7 @@
 //! each field of `Connection`.
 #![cfg(feature = "mock")]
 
-mod support;
+use crate::support;
 
 use codat_connections::mock::Fault;
 use codat_connections::{Connection, ConnectionStatus, Error, Page};

@@ -3,7 +3,7 @@
 //! clear message with nothing left listening.
 #![cfg(all(feature = "mock", unix))]
 
-mod support;
+use crate::support;
 
 #[path = "codat_mock/control_api.rs"]
 mod control_api;

@@ -4,7 +4,7 @@
 //! On tokio's paused clock, against the shipped mock.
 #![cfg(feature = "mock")]
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,7 +2,7 @@
 //! the value at the limit is sent as given), against a server that would
 //! answer anything; and the API key never shows in errors or debug output.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 

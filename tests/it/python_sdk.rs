@@ -8,7 +8,7 @@
 //! `target/tools/` and passes its path as `CODAT_PYTHON`.
 #![cfg(all(feature = "mock", unix))]
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 use std::process::Command;

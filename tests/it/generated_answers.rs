@@ -12,7 +12,7 @@
 //! the re-authorization helper must read every connection whose link a
 //! browser opens (`support::generated`).
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};

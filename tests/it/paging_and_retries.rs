@@ -4,7 +4,7 @@
 //! the stream table, each retry a row of the retry table.
 #![cfg(feature = "mock")]
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::ops::RangeInclusive;

@@ -4,7 +4,7 @@
 //! case below, becomes a line of RELIABILITY.md.
 #![cfg(feature = "mock")]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

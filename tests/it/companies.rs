@@ -6,7 +6,7 @@
 //! shipped mock, on tokio's paused clock where time matters.
 #![cfg(feature = "mock")]
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 

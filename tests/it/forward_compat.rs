@@ -8,7 +8,7 @@
 //! serde and gets it from a local server through the client, and checks
 //! that both give the same, expected value.
 
-mod support;
+use crate::support;
 
 use chrono::SecondsFormat;
 use codat_connections::{

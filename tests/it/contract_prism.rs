@@ -10,7 +10,7 @@
 //! installs it. Prism's examples carry placeholder values (`pageNumber: 0`,
 //! `href: "string"`), so nothing here asserts on those.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 

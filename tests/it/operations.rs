@@ -4,7 +4,7 @@
 //! (`support::operations`); each concern is one table run by one driver, so
 //! a new case is a new row.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -6,7 +6,7 @@
 //! [`TestRunner`](proptest::test_runner::TestRunner) and records its row of
 //! RELIABILITY.md only after every case passed.
 
-mod support;
+use crate::support;
 
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -5,7 +5,7 @@
 //! becomes a row of RELIABILITY.md.
 #![cfg(feature = "mock")]
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

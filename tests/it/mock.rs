@@ -4,7 +4,7 @@
 //! retries the mock's faults is in tests/paging_and_retries.rs.
 #![cfg(feature = "mock")]
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeSet, HashMap};
 
