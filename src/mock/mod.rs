@@ -127,28 +127,13 @@
 //! that is not written in Rust. Control calls need no API key, are not
 //! recorded, and no fault or rate limit applies to them.
 
-mod answers;
-mod company_handlers;
-mod contract;
-mod control_api;
-mod control_wire;
+mod codat;
 mod controls;
-mod faults;
-mod handlers;
-mod idempotency;
-mod listing;
-mod parameters;
-mod query;
-mod rate_limit;
-mod seed;
-mod server;
-mod state;
-mod webhooks;
 
-pub use faults::Fault;
-pub use seed::{Seed, SeedCompany, SeedConnection};
-pub use state::ReceivedRequest;
-pub use webhooks::{DeliveryOutcome, WebhookDelivery, WebhookFault, MAX_DELIVERY_ATTEMPTS};
+pub use codat::state::ReceivedRequest;
+pub use codat::webhooks::{DeliveryOutcome, WebhookDelivery, WebhookFault, MAX_DELIVERY_ATTEMPTS};
+pub use controls::faults::Fault;
+pub use controls::seed::{Seed, SeedCompany, SeedConnection};
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -176,7 +161,7 @@ const LISTEN_BACKLOG: u32 = 4096;
 #[derive(Debug)]
 pub struct MockCodat {
     base_url: String,
-    state: Arc<Mutex<state::State>>,
+    state: Arc<Mutex<codat::state::State>>,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -213,9 +198,9 @@ impl MockCodat {
         socket.bind(address)?;
         let listener = socket.listen(LISTEN_BACKLOG)?;
         let base_url = format!("http://{}", listener.local_addr()?);
-        let state = Arc::new(Mutex::new(state::State::new(base_url.clone())));
+        let state = Arc::new(Mutex::new(codat::state::State::new(base_url.clone())));
         let (shutdown, stopped) = oneshot::channel();
-        let app = server::router(state.clone(), base_url.clone());
+        let app = codat::server::router(state.clone(), base_url.clone());
         let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
             // Answers go out at once, as from a real server, not after a
             // Nagle delay.
@@ -256,9 +241,9 @@ impl MockCodat {
     }
 
     /// The controls of the mock serving `state` at `base_url`, for its HTTP
-    /// control API (`control_api.rs`): the same controls as a test's, on a
+    /// control API (`controls/api.rs`): the same controls as a test's, on a
     /// handle that does not stop the mock when dropped.
-    fn handle(base_url: String, state: Arc<Mutex<state::State>>) -> Self {
+    fn handle(base_url: String, state: Arc<Mutex<codat::state::State>>) -> Self {
         Self {
             base_url,
             state,
@@ -267,7 +252,7 @@ impl MockCodat {
     }
 
     /// The state, for the controls (`controls.rs`) as for the server.
-    fn state(&self) -> MutexGuard<'_, state::State> {
+    fn state(&self) -> MutexGuard<'_, codat::state::State> {
         // A panicking test thread must not hide the state from the others.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -1,5 +1,5 @@
 //! What a mock starts with, written as JSON: the `codat-mock` program's
-//! `--seed FILE`, and [`MockCodat::seed`](super::MockCodat::seed) for a test
+//! `--seed FILE`, and [`MockCodat::seed`](crate::mock::MockCodat::seed) for a test
 //! that keeps its fixtures in a file. See [`Seed`].
 
 use std::collections::BTreeSet;
@@ -74,7 +74,7 @@ pub struct SeedConnection {
 
 /// An optional field that, when present, holds a value: `null` is refused
 /// as the value's type refuses it.
-pub(super) fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+pub(in crate::mock) fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,
@@ -102,7 +102,7 @@ impl Seed {
     }
 
     /// That no ID is used twice.
-    pub(super) fn check(&self) -> Result<(), String> {
+    pub(in crate::mock) fn check(&self) -> Result<(), String> {
         let mut seen = BTreeSet::new();
         let companies = self
             .companies

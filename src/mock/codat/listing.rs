@@ -16,7 +16,7 @@ use super::query::Query;
 /// The page and page size a listing asks for: the contract has checked the
 /// values; a document without the parameter, or without its default,
 /// leaves Codat's own (1 and 100).
-pub(super) fn page_of(call: &Call<'_>) -> (u64, u64) {
+pub(in crate::mock) fn page_of(call: &Call<'_>) -> (u64, u64) {
     let number = |key: &str, default: u64| {
         call.value(key)
             .and_then(|text| text.parse::<u64>().ok())
@@ -33,7 +33,7 @@ pub(super) fn page_of(call: &Call<'_>) -> (u64, u64) {
 /// `entity` (`Connection`, `Company`) with `fields`; Codat's 400 for a query
 /// it cannot read, or that names a property the entity does not have (the
 /// document's `Malformed-Query` examples).
-pub(super) fn filter(
+pub(in crate::mock) fn filter(
     call: &Call<'_>,
     key: &str,
     fields: &[(String, bool)],
@@ -50,7 +50,7 @@ pub(super) fn filter(
 }
 
 /// Codat's 400 for a property it cannot find on an `entity`.
-pub(super) fn unresolved(property: &str, parameter: &str, entity: &str) -> Response {
+pub(in crate::mock) fn unresolved(property: &str, parameter: &str, entity: &str) -> Response {
     malformed_query(
         &format!("Could not resolve property {property} on {entity}"),
         &format!("{parameter}: a {entity} has no property {property:?}"),
@@ -60,7 +60,7 @@ pub(super) fn unresolved(property: &str, parameter: &str, entity: &str) -> Respo
 /// Page `page` of `page_size` of `items` (all of the listing, in order),
 /// with Codat's paging numbers and `_links`, which name the page
 /// parameters as the document does.
-pub(super) fn page_answer<T: Serialize>(
+pub(in crate::mock) fn page_answer<T: Serialize>(
     call: &Call<'_>,
     items: &[T],
     page: u64,

@@ -6,7 +6,7 @@
 //! - The same key with another request (another body, path or method) is
 //!   answered 422.
 //! - The same key while the first request is still being answered (a
-//!   [`Fault::Delay`](super::Fault::Delay) can hold it) is answered 409.
+//!   [`Fault::Delay`](crate::mock::Fault::Delay) can hold it) is answered 409.
 //! - A 429 is never cached: the key is released and may be used again.
 //! - Every other answer, 4xx and 5xx included, is cached and replayed.
 //! - A request that got no answer (its connection dropped before it was
@@ -24,14 +24,14 @@ use tokio::time::Instant;
 use super::answers::error;
 
 /// How long Codat keeps a key's first answer.
-pub(super) const KEPT_FOR: Duration = Duration::from_secs(90 * 60);
+pub(in crate::mock) const KEPT_FOR: Duration = Duration::from_secs(90 * 60);
 
 /// The header's name.
-pub(super) const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
+pub(in crate::mock) const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
 
 /// The keys the mock has seen (shared with the requests that hold one).
 #[derive(Debug, Default, Clone)]
-pub(super) struct Keys {
+pub(in crate::mock) struct Keys {
     entries: Arc<Mutex<HashMap<String, Entry>>>,
 }
 
@@ -61,7 +61,7 @@ struct Cached {
 }
 
 /// What the key of one request says before it is served.
-pub(super) enum Admission {
+pub(in crate::mock) enum Admission {
     /// No key, or not a `POST` or `PATCH`: serve as usual.
     Unkeyed,
     /// Answer this instead (a replay, a 409, a 422, a 400).
@@ -72,7 +72,7 @@ pub(super) enum Admission {
 
 /// The first request with a key, being answered. Dropped unsettled (its
 /// connection was dropped, or it panicked), it releases the key.
-pub(super) struct Claim {
+pub(in crate::mock) struct Claim {
     keys: Keys,
     key: String,
     settled: bool,
@@ -80,7 +80,7 @@ pub(super) struct Claim {
 
 /// Looks at the request's `Idempotency-Key`, when it has the API key the
 /// mock accepts (its `Authorization` is `authorization`).
-pub(super) fn admit(
+pub(in crate::mock) fn admit(
     keys: &Keys,
     authorization: &HeaderValue,
     parts: &axum::http::request::Parts,
@@ -170,7 +170,7 @@ impl Cached {
 impl Claim {
     /// Keeps `response` as the key's answer (but a 429, which releases the
     /// key), and hands it back to be sent.
-    pub(super) async fn settle(mut self, response: Response) -> Response {
+    pub(in crate::mock) async fn settle(mut self, response: Response) -> Response {
         self.settled = true;
         if response.status() == StatusCode::TOO_MANY_REQUESTS {
             self.release();

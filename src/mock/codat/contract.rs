@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::json_pointer::{self, escape, locate, ref_string};
 
 /// The document the SDK is generated from.
-const DOCUMENT: &str = include_str!("../../openapi/connections.json");
+const DOCUMENT: &str = include_str!("../../../openapi/connections.json");
 
 /// Where the document sits in the schema registry; `$ref`s into it are
 /// resolved there and nowhere else.
@@ -16,7 +16,7 @@ const DOCUMENT_URI: &str = "urn:codat-connections:openapi";
 
 /// The operations of the document, ready to match requests against.
 #[derive(Debug)]
-pub(super) struct Contract {
+pub(in crate::mock) struct Contract {
     operations: Vec<Operation>,
     /// The properties of each schema under `components/schemas`, each with
     /// whether it holds an object (whose own keys are free).
@@ -25,9 +25,9 @@ pub(super) struct Contract {
 
 /// One operation of the document.
 #[derive(Debug)]
-pub(super) struct Operation {
+pub(in crate::mock) struct Operation {
     /// The document's `operationId`.
-    pub(super) id: String,
+    pub(in crate::mock) id: String,
     method: String,
     segments: Vec<Segment>,
     parameters: Vec<Parameter>,
@@ -67,10 +67,10 @@ struct Body {
 
 /// A request matched to the operation it calls.
 #[derive(Debug)]
-pub(super) struct Call<'c> {
-    pub(super) operation: &'c Operation,
+pub(in crate::mock) struct Call<'c> {
+    pub(in crate::mock) operation: &'c Operation,
     /// The path as sent.
-    pub(super) path: String,
+    pub(in crate::mock) path: String,
     /// Each parameter sent, decoded.
     values: Vec<(&'c Parameter, String)>,
     /// Query parameters the operation does not declare.
@@ -79,7 +79,7 @@ pub(super) struct Call<'c> {
 
 impl Contract {
     /// The contract of the embedded document, read once per process.
-    pub(super) fn shared() -> &'static Contract {
+    pub(in crate::mock) fn shared() -> &'static Contract {
         static CONTRACT: std::sync::OnceLock<Contract> = std::sync::OnceLock::new();
         CONTRACT.get_or_init(|| {
             // The document is part of this crate: the build generates the
@@ -90,7 +90,7 @@ impl Contract {
     }
 
     /// Reads the operations of an OpenAPI 3.0 document.
-    pub(super) fn load(text: &str) -> Result<Self, String> {
+    pub(in crate::mock) fn load(text: &str) -> Result<Self, String> {
         let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
         let mut schemas = doc.clone();
         nullable_to_json_schema(&mut schemas);
@@ -217,7 +217,7 @@ impl Contract {
 
     /// The properties of the document's schema `components/schemas/{name}`,
     /// each with whether it holds an object; none for a schema it lacks.
-    pub(super) fn properties(&self, schema: &str) -> &[(String, bool)] {
+    pub(in crate::mock) fn properties(&self, schema: &str) -> &[(String, bool)] {
         self.properties
             .iter()
             .find(|(name, _)| name == schema)
@@ -226,7 +226,12 @@ impl Contract {
 
     /// The operation a request calls, with the parameters it sends; `None`
     /// when the document has no operation for its method and path.
-    pub(super) fn route(&self, method: &str, path: &str, query: Option<&str>) -> Option<Call<'_>> {
+    pub(in crate::mock) fn route(
+        &self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+    ) -> Option<Call<'_>> {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let (operation, path_values) = self
             .operations
@@ -259,7 +264,7 @@ impl Contract {
 
 impl Operation {
     /// Whether the document lists `status` among the operation's answers.
-    pub(super) fn answers_with(&self, status: u16) -> bool {
+    pub(in crate::mock) fn answers_with(&self, status: u16) -> bool {
         self.statuses.iter().any(|s| *s == status.to_string())
     }
 
@@ -290,7 +295,7 @@ impl Operation {
 impl Call<'_> {
     /// The value of the parameter the document keeps under
     /// `components/parameters/{key}`, as sent, or else its default.
-    pub(super) fn value(&self, key: &str) -> Option<&str> {
+    pub(in crate::mock) fn value(&self, key: &str) -> Option<&str> {
         self.values
             .iter()
             .find(|(p, _)| p.key == key)
@@ -300,7 +305,7 @@ impl Call<'_> {
 
     /// The name on the wire of the parameter the document keeps under
     /// `components/parameters/{key}`, when the operation has it.
-    pub(super) fn name(&self, key: &str) -> Option<&str> {
+    pub(in crate::mock) fn name(&self, key: &str) -> Option<&str> {
         self.declared(key).map(|p| p.name.as_str())
     }
 
@@ -309,7 +314,7 @@ impl Call<'_> {
     }
 
     /// Every way the request breaks the document, empty when it does not.
-    pub(super) fn violations(&self, body: &[u8]) -> Vec<String> {
+    pub(in crate::mock) fn violations(&self, body: &[u8]) -> Vec<String> {
         let mut out: Vec<String> = self
             .undeclared
             .iter()
@@ -330,7 +335,7 @@ impl Call<'_> {
 
     /// Every way the parameters `location` holds (`path`, `query`) break
     /// the document.
-    pub(super) fn parameter_violations(&self, location: &str) -> Vec<String> {
+    pub(in crate::mock) fn parameter_violations(&self, location: &str) -> Vec<String> {
         let mut out = Vec::new();
         let checked = self
             .operation

@@ -18,11 +18,11 @@
 use serde_json::Value;
 
 /// The longest query Codat accepts, in characters (exclusive).
-pub(super) const MAX_LENGTH: usize = 2048;
+pub(in crate::mock) const MAX_LENGTH: usize = 2048;
 
 /// A parsed query.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Query {
+pub(in crate::mock) enum Query {
     /// Every one holds.
     All(Vec<Query>),
     /// Any one holds.
@@ -38,7 +38,7 @@ pub(super) enum Query {
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Operator {
+pub(in crate::mock) enum Operator {
     Equals,
     NotEquals,
     Contains,
@@ -61,7 +61,7 @@ const OPERATORS: [(&str, Operator); 7] = [
 
 impl Query {
     /// Parses `text`, or says what is wrong with it.
-    pub(super) fn parse(text: &str) -> Result<Query, String> {
+    pub(in crate::mock) fn parse(text: &str) -> Result<Query, String> {
         if text.chars().count() >= MAX_LENGTH {
             return Err(format!(
                 "the query must be under {MAX_LENGTH} characters long"
@@ -78,7 +78,7 @@ impl Query {
     /// The first property the query names that `fields` (a schema's
     /// properties, each with whether it holds an object) cannot resolve: one
     /// the schema lacks, or a sub-property of one that holds no object.
-    pub(super) fn unresolved(&self, fields: &[(String, bool)]) -> Option<String> {
+    pub(in crate::mock) fn unresolved(&self, fields: &[(String, bool)]) -> Option<String> {
         match self {
             Query::All(parts) | Query::Any(parts) => {
                 parts.iter().find_map(|q| q.unresolved(fields))
@@ -94,7 +94,7 @@ impl Query {
     }
 
     /// Whether `item` (a connection as JSON) matches.
-    pub(super) fn matches(&self, item: &Value) -> bool {
+    pub(in crate::mock) fn matches(&self, item: &Value) -> bool {
         match self {
             Query::All(all) => all.iter().all(|q| q.matches(item)),
             Query::Any(any) => any.iter().any(|q| q.matches(item)),

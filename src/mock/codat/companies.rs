@@ -11,10 +11,10 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::answers::{error, json_response, malformed_query};
+use super::answers::{error, json_response, malformed_query, no_company};
 use super::contract::Call;
 use super::listing;
-use super::parameters as parameter;
+use super::parameters::{self as parameter, company_id};
 use super::query::{Operator, Query};
 use super::state::{MockCompany, State};
 use crate::CompanyId;
@@ -22,17 +22,7 @@ use crate::CompanyId;
 /// The document's schema of a company, whose properties a query names.
 const COMPANY_SCHEMA: &str = "Company";
 
-pub(super) fn company_id(text: &str) -> Result<CompanyId, Response> {
-    text.parse().map_err(|_| no_company(text))
-}
-
-/// Codat's answer for a company ID it does not know.
-pub(super) fn no_company(id: &str) -> Response {
-    let message = format!("No company was found with ID {id}");
-    error(StatusCode::NOT_FOUND, &message)
-}
-
-pub(super) fn list_companies(
+pub(in crate::mock) fn list_companies(
     state: &mut State,
     call: &Call<'_>,
     _: &[u8],
@@ -112,7 +102,7 @@ struct NewCompany {
     tags: BTreeMap<String, String>,
 }
 
-pub(super) fn create_company(
+pub(in crate::mock) fn create_company(
     state: &mut State,
     _: &Call<'_>,
     body: &[u8],
@@ -133,7 +123,7 @@ pub(super) fn create_company(
     Ok(answer)
 }
 
-pub(super) fn get_company(
+pub(in crate::mock) fn get_company(
     state: &mut State,
     call: &Call<'_>,
     _: &[u8],

@@ -19,13 +19,13 @@ type Shared = Arc<Mutex<State>>;
 /// Every request to Codat's API goes to one handler: the document, not a
 /// route table, decides which operation it calls. The control API has its
 /// own routes, under a prefix Codat does not use.
-pub(super) fn router(state: Shared, base_url: String) -> Router {
+pub(in crate::mock) fn router(state: Shared, base_url: String) -> Router {
     Router::new()
         .fallback(record_and_inject)
         .with_state(state.clone())
         .nest(
-            super::control_api::PREFIX,
-            super::control_api::router(state, base_url),
+            crate::mock::controls::api::PREFIX,
+            crate::mock::controls::api::router(state, base_url),
         )
 }
 

@@ -6,7 +6,7 @@
 //! The limit counts requests in windows of one minute (on tokio's clock, so
 //! a paused test clock drives it), the first one starting with the first
 //! request. Unless a test sets a limit
-//! ([`MockCodat::enforce_rate_limit`](super::MockCodat::enforce_rate_limit)),
+//! ([`MockCodat::enforce_rate_limit`](crate::mock::MockCodat::enforce_rate_limit)),
 //! it is so high that no test reaches it.
 
 use std::time::Duration;
@@ -16,20 +16,20 @@ use axum::response::Response;
 use tokio::time::Instant;
 
 /// The limit when a test has set none: headers are sent, nothing is refused.
-pub(super) const UNENFORCED: u64 = 1_000_000_000;
+pub(in crate::mock) const UNENFORCED: u64 = 1_000_000_000;
 
 /// How long one window lasts unless a test says otherwise.
-pub(super) const WINDOW: Duration = Duration::from_secs(60);
+pub(in crate::mock) const WINDOW: Duration = Duration::from_secs(60);
 
 /// The requests counted in the current window.
 #[derive(Debug)]
-pub(super) struct RateWindow {
-    pub(super) limit: u64,
-    pub(super) window: Duration,
+pub(in crate::mock) struct RateWindow {
+    pub(in crate::mock) limit: u64,
+    pub(in crate::mock) window: Duration,
     started: Option<Instant>,
     counted: u64,
     /// How many requests were refused, over the mock's life.
-    pub(super) refused: u64,
+    pub(in crate::mock) refused: u64,
 }
 
 impl Default for RateWindow {
@@ -47,7 +47,7 @@ impl Default for RateWindow {
 /// What the limit says about one request: its headers, and whether it is
 /// refused.
 #[derive(Debug)]
-pub(super) struct Verdict {
+pub(in crate::mock) struct Verdict {
     limit: u64,
     remaining: u64,
     /// Until the window ends.
@@ -57,17 +57,17 @@ pub(super) struct Verdict {
 
 impl RateWindow {
     /// Enforces `limit` in windows of `window` (from a millisecond to
-    /// [`MAX_DELAY`](super::MAX_DELAY)), the first starting with the next
+    /// [`MAX_DELAY`](crate::mock::MAX_DELAY)), the first starting with the next
     /// request (what was counted under the old limit is forgotten).
-    pub(super) fn set(&mut self, limit: u64, window: Duration) {
+    pub(in crate::mock) fn set(&mut self, limit: u64, window: Duration) {
         self.limit = limit;
-        self.window = window.clamp(Duration::from_millis(1), super::MAX_DELAY);
+        self.window = window.clamp(Duration::from_millis(1), crate::mock::MAX_DELAY);
         self.started = None;
         self.counted = 0;
     }
 
     /// Counts a request arriving `now`.
-    pub(super) fn count(&mut self, now: Instant) -> Verdict {
+    pub(in crate::mock) fn count(&mut self, now: Instant) -> Verdict {
         let started = match self.started {
             Some(started) if now.saturating_duration_since(started) < self.window => started,
             _ => {
@@ -94,13 +94,13 @@ impl RateWindow {
 
 impl Verdict {
     /// Whether the request is over the limit.
-    pub(super) fn refused(&self) -> bool {
+    pub(in crate::mock) fn refused(&self) -> bool {
         self.refused
     }
 
     /// The 429 Codat sends over the limit: `Retry-After` in whole seconds
     /// until the window ends.
-    pub(super) fn refusal(&self) -> Response {
+    pub(in crate::mock) fn refusal(&self) -> Response {
         let mut response = super::answers::error(
             StatusCode::TOO_MANY_REQUESTS,
             "Rate limit exceeded: too many requests in this period.",
@@ -114,7 +114,7 @@ impl Verdict {
 
     /// Adds the `X-Rate-Limit-*` headers to `response`. The reset is a date
     /// (ISO 8601, in UTC).
-    pub(super) fn apply(&self, response: &mut Response) {
+    pub(in crate::mock) fn apply(&self, response: &mut Response) {
         let reset = chrono::Utc::now()
             + chrono::Duration::from_std(self.left).unwrap_or(chrono::Duration::zero());
         // Milliseconds, rounded up to a tenth of a second: never earlier

@@ -1,11 +1,19 @@
-//! How a test arranges the mock's Codat (companies, connections and their
-//! statuses, faults, a rate limit, latency, a webhook endpoint) and reads
-//! back what reached it.
+//! The controls: how a test arranges the mock's Codat (companies,
+//! connections and their statuses, faults, a rate limit, latency, a webhook
+//! endpoint) and reads back what reached it. The Rust controls are the
+//! methods here; `api` serves the same over HTTP under `/_mock` (its wire
+//! types in `wire`), for clients in any language; `faults` and `seed` are
+//! what both arrange.
 
-use super::seed::Seed;
-use super::state::{MockCompany, State};
-use super::webhooks::{self, WebhookDelivery, WebhookFault};
-use super::{Fault, MockCodat, ReceivedRequest};
+pub(in crate::mock) mod api;
+pub(in crate::mock) mod faults;
+pub(in crate::mock) mod seed;
+pub(in crate::mock) mod wire;
+
+use self::seed::Seed;
+use crate::mock::codat::state::{MockCompany, State};
+use crate::mock::codat::webhooks::{self, WebhookDelivery, WebhookFault};
+use crate::mock::{Fault, MockCodat, ReceivedRequest};
 use crate::raw::types::Connection;
 use crate::{CompanyId, ConnectionId, ConnectionStatus, PlatformKey};
 
@@ -193,7 +201,7 @@ impl MockCodat {
 
     /// [`set_status`](Self::set_status), or why not: the control API's
     /// road, where a connection the mock lacks is the caller's 404.
-    pub(super) fn try_set_status(
+    pub(in crate::mock) fn try_set_status(
         &self,
         company: CompanyId,
         connection: ConnectionId,
@@ -294,7 +302,7 @@ impl MockCodat {
     /// windows of `window` instead of a minute: a limit scaled down (200 a
     /// second for Codat's 12,000 a minute) keeps a load test short. The
     /// first window starts with the next request. `window` is clamped to
-    /// between a millisecond and [`MAX_DELAY`](super::MAX_DELAY) (an hour).
+    /// between a millisecond and [`MAX_DELAY`](crate::mock::MAX_DELAY) (an hour).
     pub fn enforce_rate_limit_per(&self, limit: u64, window: std::time::Duration) {
         self.state().rate.set(limit, window);
     }
@@ -305,9 +313,9 @@ impl MockCodat {
     }
 
     /// Delays every answer by `latency`, like a distant server; clamped to
-    /// [`MAX_DELAY`](super::MAX_DELAY) (an hour).
+    /// [`MAX_DELAY`](crate::mock::MAX_DELAY) (an hour).
     pub fn set_latency(&self, latency: std::time::Duration) {
-        self.state().latency = latency.min(super::MAX_DELAY);
+        self.state().latency = latency.min(crate::mock::MAX_DELAY);
     }
 
     /// From now on, sends Codat's connection webhooks to `url`, signed with
@@ -318,7 +326,7 @@ impl MockCodat {
     /// (`connection.disconnected`), and deleting (`connection.deleted`).
     /// Connections added with [`add_connection`](Self::add_connection) send
     /// nothing. Events are sent in order, one at a time; one the endpoint does
-    /// not answer 2xx is attempted [`MAX_DELIVERY_ATTEMPTS`](super::MAX_DELIVERY_ATTEMPTS) times.
+    /// not answer 2xx is attempted [`MAX_DELIVERY_ATTEMPTS`](crate::mock::MAX_DELIVERY_ATTEMPTS) times.
     ///
     /// Call it inside the tokio runtime the mock runs on.
     ///
@@ -359,7 +367,7 @@ impl MockCodat {
     }
 
     /// [`fail_linking`](Self::fail_linking), or why not.
-    pub(super) fn try_fail_linking(
+    pub(in crate::mock) fn try_fail_linking(
         &self,
         company: CompanyId,
         connection: ConnectionId,

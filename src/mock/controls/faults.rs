@@ -5,10 +5,10 @@ use axum::body::Bytes;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::answers::error;
+use crate::mock::codat::answers::error;
 
 /// Something the mock answers instead of Codat's behaviour; see
-/// [`MockCodat::inject`](super::MockCodat::inject). A fault's own answer is
+/// [`MockCodat::inject`](crate::mock::MockCodat::inject). A fault's own answer is
 /// not kept for the request's `Idempotency-Key` (the key is left free);
 /// Codat's answer, when a fault delays it or drops it after, is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub enum Fault {
         /// The body bytes.
         body: Vec<u8>,
     },
-    /// Waits this long, at most [`MAX_DELAY`](super::MAX_DELAY) (an hour),
+    /// Waits this long, at most [`MAX_DELAY`](crate::mock::MAX_DELAY) (an hour),
     /// then answers as Codat would.
     Delay(std::time::Duration),
     /// Closes the connection without answering (and without acting on
@@ -55,7 +55,7 @@ impl Fault {
     /// for the one fault (`Delay`) that only holds it back.
     /// The fault's answer; `codat` is Codat's own, awaited only by the
     /// faults that answer as Codat would.
-    pub(super) async fn answer(
+    pub(in crate::mock) async fn answer(
         self,
         codat: impl std::future::Future<Output = Response>,
     ) -> Response {
@@ -87,7 +87,7 @@ impl Fault {
                 (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
             }
             Fault::Delay(delay) => {
-                tokio::time::sleep(delay.min(super::MAX_DELAY)).await;
+                tokio::time::sleep(delay.min(crate::mock::MAX_DELAY)).await;
                 codat.await
             }
             Fault::DropConnection => {

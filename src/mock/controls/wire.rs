@@ -1,4 +1,4 @@
-//! The JSON forms of the control API (`control_api.rs`): what its requests
+//! The JSON forms of the control API (`api.rs`): what its requests
 //! say, turned into the mock's own [`Fault`]s and [`WebhookFault`]s, and
 //! what it answers with, written from the mock's own records. The forms are
 //! those of `openapi/mock-control.json`.
@@ -9,23 +9,23 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::faults::Fault;
-use super::state::ReceivedRequest;
-use super::webhooks::{DeliveryOutcome, WebhookDelivery, WebhookFault};
+use crate::mock::codat::state::ReceivedRequest;
+use crate::mock::codat::webhooks::{DeliveryOutcome, WebhookDelivery, WebhookFault};
 use crate::ConnectionStatus;
 
 /// The most a delay of the control API may ask for (an hour, the mock's
-/// [`MAX_DELAY`](super::MAX_DELAY)): longer is a mistake, not a test.
-const LONGEST_DELAY_MS: u64 = super::MAX_DELAY.as_secs() * 1_000;
+/// [`MAX_DELAY`](crate::mock::MAX_DELAY)): longer is a mistake, not a test.
+const LONGEST_DELAY_MS: u64 = crate::mock::MAX_DELAY.as_secs() * 1_000;
 
 /// The most requests (or deliveries) one injection may cover.
-pub(super) const MOST_TIMES: usize = 10_000;
+pub(in crate::mock) const MOST_TIMES: usize = 10_000;
 
 /// The highest rate limit the control API sets (Codat's is 12,000 a
 /// minute; higher is no limit at all).
-pub(super) const HIGHEST_LIMIT: u64 = 1_000_000_000;
+pub(in crate::mock) const HIGHEST_LIMIT: u64 = 1_000_000_000;
 
 /// `times`, checked against [`MOST_TIMES`].
-pub(super) fn bounded_times(times: usize) -> Result<usize, String> {
+pub(in crate::mock) fn bounded_times(times: usize) -> Result<usize, String> {
     if times > MOST_TIMES {
         return Err(format!(
             "times {times} is over the {MOST_TIMES} one injection may cover"
@@ -37,16 +37,16 @@ pub(super) fn bounded_times(times: usize) -> Result<usize, String> {
 /// `POST /_mock/faults`: a fault, and for how many requests.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct FaultsRequest {
-    pub(super) fault: FaultForm,
+pub(in crate::mock) struct FaultsRequest {
+    pub(in crate::mock) fault: FaultForm,
     #[serde(default = "once")]
-    pub(super) times: usize,
+    pub(in crate::mock) times: usize,
 }
 
 /// A [`Fault`] as the control API writes it, tagged by `kind`.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
-pub(super) enum FaultForm {
+pub(in crate::mock) enum FaultForm {
     /// [`Fault::Status`].
     #[serde(rename_all = "camelCase")]
     Status {
@@ -103,7 +103,7 @@ impl FaultForm {
     /// The mock's fault, or why this one cannot be sent: a status that is
     /// not an HTTP status, a `Retry-After` that is not a header value, a
     /// delay over an hour.
-    pub(super) fn into_fault(self) -> Result<Fault, String> {
+    pub(in crate::mock) fn into_fault(self) -> Result<Fault, String> {
         let status_of = |status: u16| {
             if (100..=599).contains(&status) {
                 Ok(status)
@@ -157,16 +157,16 @@ impl FaultForm {
 /// `POST /_mock/webhook-faults`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct WebhookFaultsRequest {
-    pub(super) fault: WebhookFaultForm,
+pub(in crate::mock) struct WebhookFaultsRequest {
+    pub(in crate::mock) fault: WebhookFaultForm,
     #[serde(default = "once")]
-    pub(super) times: usize,
+    pub(in crate::mock) times: usize,
 }
 
 /// A [`WebhookFault`] by name.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) enum WebhookFaultForm {
+pub(in crate::mock) enum WebhookFaultForm {
     Duplicate,
     OutOfOrder,
     BadSignature,
@@ -187,17 +187,17 @@ impl From<WebhookFaultForm> for WebhookFault {
 /// `PUT .../status`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct StatusRequest {
-    pub(super) status: ConnectionStatus,
+pub(in crate::mock) struct StatusRequest {
+    pub(in crate::mock) status: ConnectionStatus,
 }
 
 /// `PUT /_mock/rate-limit`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(super) struct RateLimitRequest {
-    pub(super) limit: u64,
+pub(in crate::mock) struct RateLimitRequest {
+    pub(in crate::mock) limit: u64,
     #[serde(default = "minute_ms")]
-    pub(super) window_milliseconds: u64,
+    pub(in crate::mock) window_milliseconds: u64,
 }
 
 fn minute_ms() -> u64 {
@@ -207,23 +207,23 @@ fn minute_ms() -> u64 {
 /// `PUT /_mock/latency`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct LatencyRequest {
-    pub(super) milliseconds: u64,
+pub(in crate::mock) struct LatencyRequest {
+    pub(in crate::mock) milliseconds: u64,
 }
 
 /// `PUT /_mock/webhooks`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct WebhooksRequest {
+pub(in crate::mock) struct WebhooksRequest {
     url: String,
-    pub(super) secret: String,
+    pub(in crate::mock) secret: String,
 }
 
 impl WebhooksRequest {
     /// The endpoint, when it is an `http` or `https` URI as RFC 3986 writes
     /// one (ASCII, nothing a URI must not hold): the `url` crate would take
     /// and rewrite more, such as a host in another script.
-    pub(super) fn url(&self) -> Result<crate::Url, String> {
+    pub(in crate::mock) fn url(&self) -> Result<crate::Url, String> {
         let text = &self.url;
         let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c);
         let host = text
@@ -239,7 +239,7 @@ impl WebhooksRequest {
 }
 
 /// The longest delay or latency the control API accepts, checked.
-pub(super) fn bounded_millis(what: &str, milliseconds: u64) -> Result<Duration, String> {
+pub(in crate::mock) fn bounded_millis(what: &str, milliseconds: u64) -> Result<Duration, String> {
     if milliseconds > LONGEST_DELAY_MS {
         return Err(format!(
             "{what} of {milliseconds} ms is over the hour the mock allows"
@@ -258,7 +258,7 @@ fn headers(headers: &[(String, String)]) -> Value {
 
 /// A request the mock received, as `GET /_mock/requests` lists it (the body
 /// as text, bytes that are not UTF-8 replaced; no `query` without one).
-pub(super) fn received(request: &ReceivedRequest) -> Value {
+pub(in crate::mock) fn received(request: &ReceivedRequest) -> Value {
     let mut value = json!({
         "method": request.method,
         "path": request.path,
@@ -273,7 +273,7 @@ pub(super) fn received(request: &ReceivedRequest) -> Value {
 
 /// A webhook delivery attempt, as `GET /_mock/webhook-deliveries` lists it:
 /// the endpoint's `status`, or the `error` when it gave no answer.
-pub(super) fn delivery(delivery: &WebhookDelivery) -> Value {
+pub(in crate::mock) fn delivery(delivery: &WebhookDelivery) -> Value {
     let mut value = json!({
         "eventType": delivery.event_type,
         "eventId": delivery.event_id,

@@ -16,15 +16,15 @@ use axum::Router;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use super::answers::{error, json_response};
-use super::control_wire::{self as wire, bounded_millis};
 use super::seed::Seed;
-use super::state::State;
-use super::MockCodat;
+use super::wire::{self as wire, bounded_millis};
+use crate::mock::codat::answers::{error, json_response};
+use crate::mock::codat::state::State;
+use crate::mock::MockCodat;
 use crate::{CompanyId, ConnectionId};
 
 /// Where the control API's routes start; Codat has no path there.
-pub(super) const PREFIX: &str = "/_mock";
+pub(in crate::mock) const PREFIX: &str = "/_mock";
 
 /// What every route works on: the mock, as its controls see it.
 #[derive(Clone)]
@@ -40,7 +40,7 @@ impl Controls {
 }
 
 /// The control API's routes, to be nested under [`PREFIX`].
-pub(super) fn router(state: Arc<Mutex<State>>, base_url: String) -> Router {
+pub(in crate::mock) fn router(state: Arc<Mutex<State>>, base_url: String) -> Router {
     Router::new()
         .route("/seed", post(seed))
         .route(

@@ -9,14 +9,14 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::contract::Contract;
-use super::faults::Fault;
 use super::idempotency::Keys;
 use super::rate_limit::RateWindow;
 use super::webhooks::Outbox;
+use crate::mock::controls::faults::Fault;
 use crate::raw::types::Connection;
 use crate::{CompanyId, ConnectionId, ConnectionStatus, DateTime, PlatformKey, SourceType};
 
-/// A request the mock received; see [`MockCodat::requests`](super::MockCodat::requests).
+/// A request the mock received; see [`MockCodat::requests`](crate::mock::MockCodat::requests).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ReceivedRequest {
@@ -55,17 +55,17 @@ impl ReceivedRequest {
 
 /// A company the mock holds, and its connections.
 #[derive(Debug, Clone)]
-pub(super) struct MockCompany {
-    pub(super) name: String,
-    pub(super) description: Option<String>,
-    pub(super) tags: BTreeMap<String, String>,
-    pub(super) created: chrono::DateTime<chrono::Utc>,
-    pub(super) connections: BTreeMap<ConnectionId, Connection>,
+pub(in crate::mock) struct MockCompany {
+    pub(in crate::mock) name: String,
+    pub(in crate::mock) description: Option<String>,
+    pub(in crate::mock) tags: BTreeMap<String, String>,
+    pub(in crate::mock) created: chrono::DateTime<chrono::Utc>,
+    pub(in crate::mock) connections: BTreeMap<ConnectionId, Connection>,
 }
 
 impl MockCompany {
     /// A company named `name`, created now, with no tags or connections.
-    pub(super) fn named(name: String) -> Self {
+    pub(in crate::mock) fn named(name: String) -> Self {
         Self {
             name,
             description: None,
@@ -78,27 +78,27 @@ impl MockCompany {
 
 /// Everything the mock knows.
 #[derive(Debug)]
-pub(super) struct State {
+pub(in crate::mock) struct State {
     base_url: String,
-    pub(super) companies: BTreeMap<CompanyId, MockCompany>,
+    pub(in crate::mock) companies: BTreeMap<CompanyId, MockCompany>,
     /// How many companies `create-company` made.
-    pub(super) companies_created: u64,
-    pub(super) received: Vec<ReceivedRequest>,
-    pub(super) faults: VecDeque<Fault>,
-    pub(super) latency: Duration,
-    pub(super) rate: RateWindow,
+    pub(in crate::mock) companies_created: u64,
+    pub(in crate::mock) received: Vec<ReceivedRequest>,
+    pub(in crate::mock) faults: VecDeque<Fault>,
+    pub(in crate::mock) latency: Duration,
+    pub(in crate::mock) rate: RateWindow,
     /// The `Idempotency-Key`s seen, and their answers.
-    pub(super) idempotency: Keys,
-    pub(super) contract: &'static Contract,
+    pub(in crate::mock) idempotency: Keys,
+    pub(in crate::mock) contract: &'static Contract,
     /// The `Authorization` value the mock's key makes, marked sensitive so
     /// that `Debug` does not show it.
-    pub(super) authorization: header::HeaderValue,
+    pub(in crate::mock) authorization: header::HeaderValue,
     /// The connection webhooks to send.
-    pub(super) webhooks: Outbox,
+    pub(in crate::mock) webhooks: Outbox,
 }
 
 impl State {
-    pub(super) fn new(base_url: String) -> Self {
+    pub(in crate::mock) fn new(base_url: String) -> Self {
         Self {
             base_url,
             companies: BTreeMap::new(),
@@ -116,7 +116,7 @@ impl State {
 
     /// Sends the connection webhook `event_type` for `connection`, when a
     /// test registered an endpoint.
-    pub(super) fn announce(
+    pub(in crate::mock) fn announce(
         &self,
         event_type: &'static str,
         company: CompanyId,
@@ -130,7 +130,7 @@ impl State {
     /// A company as Codat answers with it (`get-company`, and each item of
     /// `list-companies`): its details, its `redirect` link and its
     /// connections.
-    pub(super) fn company_json(&self, id: CompanyId, company: &MockCompany) -> Value {
+    pub(in crate::mock) fn company_json(&self, id: CompanyId, company: &MockCompany) -> Value {
         let mut json = json!({
             "id": id,
             "name": company.name,
@@ -149,7 +149,7 @@ impl State {
 
     /// A new connection as Codat makes one, or what keeps the document's
     /// `Connection` from holding it.
-    pub(super) fn new_connection(
+    pub(in crate::mock) fn new_connection(
         &self,
         company: CompanyId,
         id: ConnectionId,
@@ -176,12 +176,12 @@ impl State {
     }
 }
 
-/// The `Authorization` header a client of [`MOCK_API_KEY`](super::MOCK_API_KEY)
+/// The `Authorization` header a client of [`MOCK_API_KEY`](crate::mock::MOCK_API_KEY)
 /// sends.
 fn expected_authorization() -> header::HeaderValue {
     let text = format!(
         "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(super::MOCK_API_KEY)
+        base64::engine::general_purpose::STANDARD.encode(crate::mock::MOCK_API_KEY)
     );
     // Base64 of a constant is always a valid header value.
     let mut value =

@@ -10,11 +10,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use super::answers::no_company;
 use super::answers::{error, json_response};
-use super::company_handlers::{self as companies, company_id, no_company};
+use super::companies;
 use super::contract::Call;
 use super::listing;
-use super::parameters as parameter;
+use super::parameters::{self as parameter, company_id};
 use super::state::State;
 use crate::raw::types::Connection;
 use crate::{CompanyId, ConnectionId, ConnectionStatus, PlatformKey};
@@ -40,7 +41,7 @@ const HANDLERS: [(&str, Handler); 9] = [
 
 /// The answer of the operation `call` calls, or 501 for one the document
 /// has and the mock does not implement.
-pub(super) fn answer(state: &mut State, call: &Call<'_>, body: &[u8]) -> Response {
+pub(in crate::mock) fn answer(state: &mut State, call: &Call<'_>, body: &[u8]) -> Response {
     match HANDLERS.iter().find(|(id, _)| *id == call.operation.id) {
         Some((_, handle)) => handle(state, call, body).unwrap_or_else(|refused| refused),
         None => error(

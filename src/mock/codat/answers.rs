@@ -20,13 +20,13 @@ fn error_body(status: StatusCode, message: &str) -> Value {
 }
 
 /// An error answer in Codat's shape.
-pub(super) fn error(status: StatusCode, message: &str) -> Response {
+pub(in crate::mock) fn error(status: StatusCode, message: &str) -> Response {
     json_answer(status, error_body(status, message).to_string())
 }
 
 /// Codat's 400 for a request that breaks the document: the violations in
 /// the message, and each one as an item of `validation`.
-pub(super) fn validation_failed(violations: &[String]) -> Response {
+pub(in crate::mock) fn validation_failed(violations: &[String]) -> Response {
     let message = format!("Request validation failed: {}", violations.join("; "));
     let items: Vec<Value> = violations
         .iter()
@@ -43,7 +43,7 @@ pub(super) fn validation_failed(violations: &[String]) -> Response {
 /// `Error parsing query - {what}` (its examples say `Malformed query.` and
 /// `Could not resolve property isCompleted on Dataset`), with the mock's
 /// reason as a validation item.
-pub(super) fn malformed_query(what: &str, why: &str) -> Response {
+pub(in crate::mock) fn malformed_query(what: &str, why: &str) -> Response {
     let mut body = error_body(
         StatusCode::BAD_REQUEST,
         &format!("Error parsing query - {what}"),
@@ -60,9 +60,15 @@ fn json_answer(status: StatusCode, body: String) -> Response {
 }
 
 /// A 200 with `value` as JSON.
-pub(super) fn json_response(value: &impl serde::Serialize) -> Response {
+pub(in crate::mock) fn json_response(value: &impl serde::Serialize) -> Response {
     match serde_json::to_string(value) {
         Ok(body) => json_answer(StatusCode::OK, body),
         Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, &err.to_string()),
     }
+}
+
+/// Codat's answer for a company ID it does not know.
+pub(in crate::mock) fn no_company(id: &str) -> Response {
+    let message = format!("No company was found with ID {id}");
+    error(StatusCode::NOT_FOUND, &message)
 }

@@ -29,7 +29,7 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
 /// Something the mock does to the next delivery instead of sending it once,
 /// in order, correctly signed; see [`MockCodat::inject_webhook_fault`].
 ///
-/// [`MockCodat::inject_webhook_fault`]: super::MockCodat::inject_webhook_fault
+/// [`MockCodat::inject_webhook_fault`]: crate::mock::MockCodat::inject_webhook_fault
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WebhookFault {
@@ -64,7 +64,7 @@ impl DeliveryOutcome {
 
 /// One attempt to deliver a webhook; see [`MockCodat::webhook_deliveries`].
 ///
-/// [`MockCodat::webhook_deliveries`]: super::MockCodat::webhook_deliveries
+/// [`MockCodat::webhook_deliveries`]: crate::mock::MockCodat::webhook_deliveries
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WebhookDelivery {
@@ -115,9 +115,9 @@ struct Inner {
 }
 
 /// The events the mock has to send, shared by its handlers (which add them),
-/// its delivery task (which sends them) and [`super::MockCodat`].
+/// its delivery task (which sends them) and [`crate::mock::MockCodat`].
 #[derive(Debug, Clone, Default)]
-pub(super) struct Outbox {
+pub(in crate::mock) struct Outbox {
     inner: Arc<Mutex<Inner>>,
     wake: Arc<Notify>,
 }
@@ -129,7 +129,11 @@ impl Outbox {
 
     /// Sends every later event to `url`, signed with `secret`; starts the
     /// delivery task on the current tokio runtime the first time.
-    pub(super) fn register(&self, url: url::Url, secret: &str) -> Result<(), WebhookError> {
+    pub(in crate::mock) fn register(
+        &self,
+        url: url::Url,
+        secret: &str,
+    ) -> Result<(), WebhookError> {
         let webhooks = Webhooks::new(secret)?;
         let start = {
             let mut inner = self.lock();
@@ -143,22 +147,22 @@ impl Outbox {
     }
 
     /// Ends the delivery task (what is still queued is not sent).
-    pub(super) fn close(&self) {
+    pub(in crate::mock) fn close(&self) {
         self.lock().closed = true;
         self.wake.notify_one();
     }
 
-    pub(super) fn inject(&self, fault: WebhookFault, times: usize) {
+    pub(in crate::mock) fn inject(&self, fault: WebhookFault, times: usize) {
         self.lock().faults.extend(std::iter::repeat_n(fault, times));
     }
 
-    pub(super) fn deliveries(&self) -> Vec<WebhookDelivery> {
+    pub(in crate::mock) fn deliveries(&self) -> Vec<WebhookDelivery> {
         self.lock().delivered.clone()
     }
 
     /// Queues the event Codat sends when `connection` (of `company`) changed
     /// as `event_type` says; nothing when no endpoint is registered.
-    pub(super) fn connection_event(
+    pub(in crate::mock) fn connection_event(
         &self,
         event_type: &'static str,
         company: CompanyId,
@@ -223,7 +227,10 @@ impl Outbox {
 /// The status the mock sets, as the event Codat sends for it: a link,
 /// a re-link, or a disconnection; `None` for a change Codat sends nothing
 /// for.
-pub(super) fn status_event(from: &ConnectionStatus, to: &ConnectionStatus) -> Option<&'static str> {
+pub(in crate::mock) fn status_event(
+    from: &ConnectionStatus,
+    to: &ConnectionStatus,
+) -> Option<&'static str> {
     use ConnectionStatus::{Deauthorized, Linked, PendingAuth, Unlinked};
     match (from, to) {
         (from, to) if from == to => None,
