@@ -73,23 +73,25 @@
 //! ```text
 //! client.rs, sweep.rs   Client and its settings; the sweep over many companies
 //! call.rs               Call: one operation with its own options, sent when awaited
-//! connections/          the area: its operations, the list builder, the one place
-//!                       naming Codat's list parameters (query.rs), salvage, re-authorization
-//! paging/               Page and the streams over any linked listing (generic)
+//! listing/              Page, List (the one request of any listing), Codat's list
+//!                       parameters, the streams over any linked listing (generic)
+//! connections/          the area: its operations, what of a listing is its own
+//!                       (list.rs), salvage, re-authorization
+//! companies/            the companies area, the same shape
 //! http/                 call (the one door), retry + classify, intercept, hooks,
-//!                       transport, rate_limit, decode
+//!                       transport, rate_limit, decode, tls
 //! raw.rs                the generated client;   types/  the replacements it uses
 //! ```
 //!
 //! `client.connections().list(company).connections()` goes one way:
-//! `connections::list` (the page's query) → `paging` (which page next) →
-//! `http::call` (the call's options, an `Idempotency-Key` for a write) →
-//! `http::retry` (each attempt) → `http::intercept::exchange` → the
-//! generated `list_connections` call → `http::hooks` (the settings, then
-//! `http::options`) → `http::transport` (rate limit, whole body) → Codat, and the answer
-//! back the same way: decoded once in `connections::salvage` (by
-//! `http::decode`, on tokio's blocking pool for a large page), handed out by
-//! `paging`.
+//! `listing::List` (the page's query, with what `connections::list` adds) →
+//! `listing` (which page next) → `http::call` (the call's options, an
+//! `Idempotency-Key` for a write) → `http::retry` (each attempt) →
+//! `http::intercept::exchange` → the generated `list_connections` call →
+//! `http::hooks` (the settings, then `http::options`) → `http::transport`
+//! (rate limit, whole body) → Codat, and the answer back the same way:
+//! decoded once in `connections::salvage` (by `http::decode`, on tokio's
+//! blocking pool for a large page), handed out by `listing`.
 #![deny(missing_docs)]
 // docs.rs builds with `--cfg docsrs`: each feature-gated item then says
 // which feature it needs.
@@ -107,10 +109,10 @@ mod http;
 mod json_pointer;
 #[cfg(all(test, feature = "mock"))]
 mod json_pointer_tests;
-mod list_query;
+
+mod listing;
 #[cfg(feature = "mock")]
 pub mod mock;
-mod paging;
 mod portfolio;
 pub mod raw;
 mod sweep;
@@ -124,10 +126,11 @@ pub use client::{
 };
 pub use codat_document::{CodatDocument, CODAT_DOCUMENT};
 pub use companies::{
-    Companies, Company, CompanyPageStream, CompanyStream, CreateCompany, ListCompanies,
+    Companies, CompaniesListing, Company, CompanyPageStream, CompanyStream, CreateCompany,
+    ListCompanies,
 };
 pub use connections::{
-    ConnectionStream, Connections, ListConnections, NeedsReauthorization, PageStream,
+    ConnectionStream, Connections, ConnectionsListing, ListConnections, NeedsReauthorization,
     Reauthorization,
 };
 pub use error::{ApiError, Error, UndecodedConnection, BODY_SNIPPET_LIMIT};
@@ -135,8 +138,8 @@ pub use http::rate_limit::{RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
 pub use http::response::Response;
 pub use http::retry::RetryPolicy;
 pub use http::transport::RequestSettings;
-pub use list_query::{MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
-pub use paging::Page;
+pub use listing::parameters::{MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
+pub use listing::{ItemStream, List, Listing, Page, PageStream};
 pub use portfolio::{PortfolioSweep, DEFAULT_PORTFOLIO_READ_AHEAD};
 pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
 pub use sweep::{CompanyReauthorizations, Sweep, SweptCompany, DEFAULT_SWEEP_CONCURRENCY};

@@ -6,7 +6,7 @@ use std::ops::Deref;
 use serde::{Deserialize, Deserializer};
 
 use super::wire::{self, ConnectionText};
-use crate::paging::Keyed;
+use crate::listing::Keyed;
 use crate::raw::types::{CompanyDetails, Connection};
 use crate::{CompanyId, UndecodedConnection};
 

@@ -1,23 +1,17 @@
-//! [`ListCompanies`], a request for the companies of the account (each with
-//! its connections), and the streams it gives: its pages, or its companies
-//! one by one.
+//! The companies listing: what of [`List`] is its own (the `tags` filter,
+//! the generated `list-companies` call, a page's decoding), and the names
+//! users know it by.
 
-use std::future::{Future, IntoFuture};
-use std::num::NonZeroU32;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::future::Future;
 
-use futures::stream::{Stream, TryStreamExt};
-
-use crate::companies::query::{CompaniesParameters, CompaniesQuery};
 use crate::companies::{salvage, Company};
-use crate::http::options::CallOptions;
-use crate::http::{self, Operation};
-use crate::paging::{self, FetchPage, Items, Pages};
-use crate::{Client, Error, Page, Response, RetryPolicy};
-
-const LIST: Operation = Operation::idempotent("list-companies");
+use crate::http::intercept::Success;
+use crate::http::Operation;
+use crate::listing::area::Area;
+use crate::listing::parameters::{check_query, with_paging, ListQuery, OwnParameters};
+use crate::listing::{ItemStream, List, PageStream};
+use crate::raw::{self, types::ErrorMessage};
+use crate::{Error, Page};
 
 /// A request for one page of companies; `.await` it to send.
 ///
@@ -34,134 +28,70 @@ const LIST: Operation = Operation::idempotent("list-companies");
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
-#[must_use = "a list request does nothing until awaited"]
-pub struct ListCompanies<'a> {
-    client: &'a Client,
-    parameters: CompaniesParameters,
-    retry: Option<RetryPolicy>,
-    options: CallOptions,
-    read_ahead: usize,
-    concurrent_pages: usize,
+pub type ListCompanies<'a> = List<'a, CompaniesListing>;
+
+/// A stream of pages of companies; see [`List::pages`].
+pub type CompanyPageStream = PageStream<Company>;
+
+/// A stream of companies; see [`List::companies`].
+pub type CompanyStream = ItemStream<Company>;
+
+/// The companies listing's own settings: the tags filter
+/// ([`ListCompanies`] is a [`List`] of it).
+#[derive(Debug, Clone, Default)]
+pub struct CompaniesListing {
+    tags: Option<String>,
 }
 
-impl<'a> ListCompanies<'a> {
-    pub(crate) fn new(client: &'a Client, retry: Option<RetryPolicy>) -> Self {
-        Self {
-            client,
-            parameters: CompaniesParameters::default(),
-            retry,
-            options: CallOptions::default(),
-            read_ahead: 0,
-            concurrent_pages: 1,
+/// The tags filter of a companies listing, once checked; a next link may
+/// carry its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tags(Option<String>);
+
+impl OwnParameters for Tags {
+    fn follow(&mut self, name: &str, value: String) {
+        if name == "tags" {
+            self.0 = Some(value);
         }
     }
+}
 
-    /// With [`pages`](Self::pages) and [`companies`](Self::companies): fetch
-    /// up to `pages` pages ahead of the caller, as
-    /// [`ListConnections::read_ahead`](crate::ListConnections::read_ahead).
-    pub fn read_ahead(mut self, pages: usize) -> Self {
-        self.read_ahead = pages;
-        self
+// The area's part is sealed: its signatures name the crate's own types.
+#[allow(private_interfaces)]
+impl Area for CompaniesListing {
+    type Item = Company;
+    type Own = Tags;
+    const OPERATION: Operation = Operation::idempotent("list-companies");
+
+    fn check(&self, query: Option<&str>) -> Result<(Tags, Option<String>), Error> {
+        if let Some(tags) = &self.tags {
+            check_query("tags", tags)?;
+        }
+        Ok((Tags(self.tags.clone()), query.map(str::to_owned)))
     }
 
-    /// With [`pages`](Self::pages) and [`companies`](Self::companies): fetch
-    /// up to `pages` pages at once once the first tells how many there are,
-    /// as [`ListConnections::concurrent_pages`](crate::ListConnections::concurrent_pages).
-    pub fn concurrent_pages(mut self, pages: usize) -> Self {
-        self.concurrent_pages = pages.max(1);
-        self
+    fn send(
+        query: &ListQuery<Tags>,
+        raw: &raw::Client,
+    ) -> impl Future<Output = Result<(), raw::Error<ErrorMessage>>> + Send {
+        let mut list = with_paging!(raw.list_companies(), &query.paging);
+        if let Some(tags) = &query.own.0 {
+            list = list.tags(tags.clone());
+        }
+        async move { list.send().await.map(drop) }
     }
 
-    /// Retries with `policy` instead of the client's policy.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
+    fn decode(answer: Success) -> Result<Page<Company>, Error> {
+        salvage::page(answer)
     }
+}
 
-    /// The longest each attempt of each page request may take, instead of
-    /// the client's [`timeout`](crate::ClientBuilder::timeout); clamped to
-    /// [`ClientBuilder::MAX_TIMEOUT`](crate::ClientBuilder::MAX_TIMEOUT)
-    /// (one day).
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout = Some(timeout.min(crate::ClientBuilder::MAX_TIMEOUT));
-        self
-    }
-
-    /// Sends the header `name: value` with each page request; refused as
-    /// by [`Call::header`](crate::Call::header).
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-
-    /// The page to fetch, from 1 (default 1).
-    pub fn page(mut self, page: u32) -> Self {
-        self.parameters.list.page = Some(page);
-        self
-    }
-
-    /// How many companies a page holds, 1 to [`MAX_PAGE_SIZE`](crate::MAX_PAGE_SIZE)
-    /// (Codat's default is 100; a sweep of every company wants 5,000).
-    pub fn page_size(mut self, page_size: u32) -> Self {
-        self.parameters.list.page_size = Some(page_size);
-        self
-    }
-
-    /// A filter in [Codat's query language](https://docs.codat.io/using-the-api/querying),
-    /// such as `name~Tech`.
-    pub fn query(mut self, query: impl Into<String>) -> Self {
-        self.parameters.list.query = Some(query.into());
-        self
-    }
-
+impl<'a> List<'a, CompaniesListing> {
     /// Only companies whose tags match, such as `region=uk && team!=finance`:
     /// Codat reads `=`, `!=` and `~` (contains) on tags.
     pub fn tags(mut self, tags: impl Into<String>) -> Self {
-        self.parameters.tags = Some(tags.into());
+        self.own.tags = Some(tags.into());
         self
-    }
-
-    /// The field to order by, such as `-created` for newest first.
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.parameters.list.order_by = Some(order_by.into());
-        self
-    }
-
-    /// Sends the request.
-    pub async fn send(self) -> Result<Page<Company>, Error> {
-        Ok(self.send_with_response().await?.value)
-    }
-
-    /// Sends the request: the page, with the answer's status and headers
-    /// and how many attempts it took.
-    pub async fn send_with_response(self) -> Result<Response<Page<Company>>, Error> {
-        let query = self.parameters.check()?;
-        let policy = self.client.policy(self.retry.as_ref());
-        list_page(self.client, &query, policy, self.options).await
-    }
-
-    /// Every page from the requested one (default the first) to the last, in
-    /// order, fetched lazily, with the checks of
-    /// [`ListConnections::pages`](crate::ListConnections::pages) (a company
-    /// already listed is not yielded again).
-    pub fn pages(self) -> CompanyPageStream {
-        let first = self.parameters.check().map(|mut first| {
-            first.paging.page = first.paging.page.or(NonZeroU32::new(1));
-            first
-        });
-        let client = self.client.clone();
-        let policy = client.policy(self.retry.as_ref()).clone();
-        let options = self.options;
-        let fetch: FetchPage<CompaniesQuery, Company> = Arc::new(move |query| {
-            let (client, policy, options) = (client.clone(), policy.clone(), options.clone());
-            Box::pin(async move {
-                let page = list_page(&client, &query, &policy, options).await?;
-                Ok(page.value)
-            })
-        });
-        let pages = paging::pages(first, fetch, self.read_ahead, self.concurrent_pages);
-        CompanyPageStream(pages)
     }
 
     /// Every company of every page, in order; see [`pages`](Self::pages).
@@ -177,69 +107,29 @@ impl<'a> ListCompanies<'a> {
     /// # Ok(()) }
     /// ```
     pub fn companies(self) -> CompanyStream {
-        CompanyStream(self.pages().0.items())
-    }
-
-    /// Every company of every page, in one `Vec` (for small accounts).
-    pub async fn collect_all(self) -> Result<Vec<Company>, Error> {
-        self.companies().try_collect().await
+        self.items()
     }
 }
 
-/// Fetches one page of companies (`list-companies`).
-async fn list_page(
-    client: &Client,
-    query: &CompaniesQuery,
-    policy: &RetryPolicy,
-    options: CallOptions,
-) -> Result<Response<Page<Company>>, Error> {
-    let send = || query.send(client.raw());
-    http::call(policy, LIST, options, send, salvage::page).await
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::listing::PageRequest;
+    use crate::Client;
+    use std::num::NonZeroU32;
 
-impl<'a> IntoFuture for ListCompanies<'a> {
-    type Output = Result<Page<Company>, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
-
-/// A stream of pages of companies; see [`ListCompanies::pages`].
-#[must_use = "streams do nothing unless polled"]
-pub struct CompanyPageStream(pub(crate) Pages<Company>);
-
-impl std::fmt::Debug for CompanyPageStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CompanyPageStream")
-            .field("read_ahead", &self.0.reads_ahead())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Stream for CompanyPageStream {
-    type Item = Result<Page<Company>, Error>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        Pin::new(&mut self.0).poll_next(cx)
-    }
-}
-
-/// A stream of companies; see [`ListCompanies::companies`].
-#[must_use = "streams do nothing unless polled"]
-pub struct CompanyStream(Items<Company>);
-
-impl std::fmt::Debug for CompanyStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CompanyStream").finish_non_exhaustive()
-    }
-}
-
-impl Stream for CompanyStream {
-    type Item = Result<Company, Error>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        Pin::new(&mut self.0).poll_next(cx)
+    #[test]
+    fn tags_are_checked_and_followed() {
+        let client = Client::new("k").unwrap();
+        let list = client.companies().list().tags("");
+        assert_eq!(list.check().unwrap_err().invalid_field(), Some("tags"));
+        let first = client.companies().list().tags("region=uk").check().unwrap();
+        let next = first.follow("/companies?page=2&tags=region%3Dus").unwrap();
+        assert_eq!(next.own, Tags(Some("region=us".into())));
+        assert_eq!(next.number(), 2);
+        let kept = first.follow("/companies?page=3").unwrap();
+        assert_eq!(kept.own, Tags(Some("region=uk".into())));
+        let planned = first.for_page(NonZeroU32::MIN, NonZeroU32::MAX);
+        assert_eq!(planned.own, first.own);
     }
 }

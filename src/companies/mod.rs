@@ -5,12 +5,11 @@
 
 mod company;
 mod list;
-mod query;
 mod salvage;
 mod wire;
 
 pub use company::Company;
-pub use list::{CompanyPageStream, CompanyStream, ListCompanies};
+pub use list::{CompaniesListing, CompanyPageStream, CompanyStream, ListCompanies};
 
 use std::collections::BTreeMap;
 use std::future::IntoFuture;
@@ -107,7 +106,7 @@ impl<'a> Companies<'a> {
     /// Lists the account's companies, each with its connections, one page
     /// per request (`list-companies`).
     pub fn list(&self) -> ListCompanies<'a> {
-        ListCompanies::new(self.client, self.retry.clone())
+        ListCompanies::new(self.client, CompaniesListing::default(), self.retry.clone())
     }
 }
 

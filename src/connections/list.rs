@@ -1,27 +1,23 @@
-//! [`ListConnections`], a request for a company's connections, and the
-//! streams it gives: its pages, or its connections one by one.
+//! The connections listing: what of [`List`] is its own (the company, the
+//! `status` filter folded into Codat's `query`, the generated
+//! `list-connections` call, a page's decoding), and the names users know it
+//! by.
 
-use std::future::{Future, IntoFuture};
-use std::num::NonZeroU32;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::future::Future;
 
-use futures::stream::{Stream, TryStreamExt};
-
-use crate::connections::query::{ListParameters, ListQuery};
 use crate::connections::salvage;
-use crate::http::options::CallOptions;
-use crate::http::{self, Operation};
-use crate::paging::{self, FetchPage, Items, Keyed, Pages};
-use crate::raw::types::{Connection, Connections as ConnectionsPage};
-use crate::{
-    Client, CompanyId, ConnectionId, ConnectionStatus, Error, Page, Response, RetryPolicy,
-};
-
-const LIST: Operation = Operation::idempotent("list-connections");
+use crate::http::intercept::Success;
+use crate::http::Operation;
+use crate::listing::area::Area;
+use crate::listing::parameters::{with_paging, ListQuery, OwnParameters};
+use crate::listing::{ItemStream, Keyed, List};
+use crate::raw;
+use crate::raw::types::{Connection, Connections as ConnectionsPage, ErrorMessage};
+use crate::{CompanyId, ConnectionId, ConnectionStatus, Error, Page};
 
 /// A request for one page of a company's connections; `.await` it to send.
+/// Everything but [`status`](List::status) and
+/// [`connections`](List::connections) is [`List`]'s.
 ///
 /// ```no_run
 /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
@@ -35,209 +31,113 @@ const LIST: Operation = Operation::idempotent("list-connections");
 ///     .await?;
 /// # Ok(()) }
 /// ```
+pub type ListConnections<'a> = List<'a, ConnectionsListing>;
+
+/// A stream of connections; see [`List::connections`].
+pub type ConnectionStream = ItemStream<Connection>;
+
+/// The connections listing's own settings: the company and the status
+/// filter ([`ListConnections`] is a [`List`] of it).
 #[derive(Debug, Clone)]
-#[must_use = "a list request does nothing until awaited"]
-pub struct ListConnections<'a> {
-    client: &'a Client,
-    parameters: ListParameters,
-    retry: Option<RetryPolicy>,
-    options: CallOptions,
-    read_ahead: usize,
-    concurrent_pages: usize,
+pub struct ConnectionsListing {
+    company_id: Result<CompanyId, InvalidCompanyId>,
+    status: Option<ConnectionStatus>,
 }
 
-impl<'a> ListConnections<'a> {
-    pub(crate) fn new(
-        client: &'a Client,
-        company_id: Result<CompanyId, Error>,
-        retry: Option<RetryPolicy>,
-    ) -> Self {
+/// A company ID that was refused, kept (the settings are `Clone`, and
+/// `Error` is not) to be reported when the listing is sent.
+#[derive(Debug, Clone)]
+struct InvalidCompanyId {
+    field: &'static str,
+    value: Option<String>,
+    reason: &'static str,
+}
+
+impl ConnectionsListing {
+    pub(crate) fn new(company_id: Result<CompanyId, Error>) -> Self {
+        let company_id = company_id.map_err(|error| match error {
+            Error::InvalidInput {
+                field,
+                value,
+                reason,
+            } => InvalidCompanyId {
+                field,
+                value,
+                reason,
+            },
+            // Converting into a CompanyId only ever refuses input; anything
+            // else is still reported as this field's.
+            other => InvalidCompanyId {
+                field: CompanyId::FIELD,
+                value: Some(other.to_string()),
+                reason: "must be a company ID",
+            },
+        });
         Self {
-            client,
-            parameters: ListParameters::new(company_id),
-            retry,
-            options: CallOptions::default(),
-            read_ahead: 0,
-            concurrent_pages: 1,
+            company_id,
+            status: None,
         }
     }
+}
 
-    /// With [`pages`](Self::pages) and [`connections`](Self::connections):
-    /// fetch up to `pages` pages ahead of the caller, in a background task,
-    /// so that Codat's latency overlaps the caller's work. At most `pages`
-    /// fetched pages wait for the caller (plus the one being fetched), so a
-    /// slow caller never makes memory grow past that. 0 (the default)
-    /// fetches a page only when the caller asks for it.
-    pub fn read_ahead(mut self, pages: usize) -> Self {
-        self.read_ahead = pages;
-        self
+impl OwnParameters for CompanyId {}
+
+// The area's part is sealed: its signatures name the crate's own types.
+#[allow(private_interfaces)]
+impl Area for ConnectionsListing {
+    type Item = Connection;
+    type Own = CompanyId;
+    const OPERATION: Operation = Operation::idempotent("list-connections");
+
+    fn check(&self, query: Option<&str>) -> Result<(CompanyId, Option<String>), Error> {
+        let company_id = self
+            .company_id
+            .clone()
+            .map_err(|invalid| Error::InvalidInput {
+                field: invalid.field,
+                value: invalid.value,
+                reason: invalid.reason,
+            })?;
+        let status = self.status.as_ref().map(|s| format!("status={s}"));
+        let query = match (query, status) {
+            (None, status) => status,
+            (Some(query), None) => Some(query.to_owned()),
+            // Braces group in Codat's query language, so an `||` in the
+            // caller's query cannot swallow the status filter.
+            (Some(query), Some(status)) if query.contains("||") => {
+                Some(format!("{{{query}}}&&{status}"))
+            }
+            (Some(query), Some(status)) => Some(format!("{query}&&{status}")),
+        };
+        Ok((company_id, query))
     }
 
-    /// With [`pages`](Self::pages) and [`connections`](Self::connections):
-    /// once the first page gives `totalResults` and the page size, fetch the
-    /// remaining pages up to `pages` at a time (1, the default: one after
-    /// another). Pages are still yielded in order, at most `pages` are held
-    /// at once, and every check of the sequential listing applies (a
-    /// connection already seen is not yielded again); as soon as a page
-    /// disagrees with what the first announced (other totals or size, a
-    /// short page before the last, a link past the last), the listing goes
-    /// back to following `_links.next` one page at a time from the last
-    /// page that agreed. Combine with [`read_ahead`](Self::read_ahead) to
-    /// fetch while the caller works.
-    ///
-    /// ```no_run
-    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
-    /// let all = client
-    ///     .connections()
-    ///     .list("8a210b68-6988-11ed-a1eb-0242ac120002")
-    ///     .page_size(100)
-    ///     .concurrent_pages(4)
-    ///     .collect_all()
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn concurrent_pages(mut self, pages: usize) -> Self {
-        self.concurrent_pages = pages.max(1);
-        self
+    fn send(
+        query: &ListQuery<CompanyId>,
+        raw: &raw::Client,
+    ) -> impl Future<Output = Result<(), raw::Error<ErrorMessage>>> + Send {
+        let list = with_paging!(raw.list_connections().company_id(query.own), &query.paging);
+        async move { list.send().await.map(drop) }
     }
 
-    /// Retries with `policy` instead of the client's policy.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
+    fn decode(answer: Success) -> Result<Page<Connection>, Error> {
+        salvage::page(answer)
     }
+}
 
-    /// The longest each attempt of each page request may take, instead of
-    /// the client's [`timeout`](crate::ClientBuilder::timeout); clamped to
-    /// [`ClientBuilder::MAX_TIMEOUT`](crate::ClientBuilder::MAX_TIMEOUT)
-    /// (one day).
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout = Some(timeout.min(crate::ClientBuilder::MAX_TIMEOUT));
-        self
-    }
-
-    /// Sends the header `name: value` with each page request; refused as
-    /// by [`Call::header`](crate::Call::header).
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.options.add_header(name, value);
-        self
-    }
-
-    /// The page to fetch, from 1 (default 1).
-    pub fn page(mut self, page: u32) -> Self {
-        self.parameters.list.page = Some(page);
-        self
-    }
-
-    /// How many connections a page holds, 1 to [`MAX_PAGE_SIZE`](crate::MAX_PAGE_SIZE) (Codat's default is 100).
-    pub fn page_size(mut self, page_size: u32) -> Self {
-        self.parameters.list.page_size = Some(page_size);
-        self
-    }
-
-    /// A filter in [Codat's query language](https://docs.codat.io/using-the-api/querying),
-    /// such as `sourceType=Banking`.
-    pub fn query(mut self, query: impl Into<String>) -> Self {
-        self.parameters.list.query = Some(query.into());
-        self
-    }
-
-    /// The field to order by, such as `-created` for newest first.
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.parameters.list.order_by = Some(order_by.into());
-        self
-    }
-
-    /// Only connections with this status (added to any [`query`](Self::query) with `&&`).
+impl<'a> List<'a, ConnectionsListing> {
+    /// Only connections with this status (added to any
+    /// [`query`](Self::query) with `&&`).
     pub fn status(mut self, status: ConnectionStatus) -> Self {
-        self.parameters.status = Some(status);
+        self.own.status = Some(status);
         self
     }
 
-    /// Sends the request.
-    pub async fn send(self) -> Result<Page<Connection>, Error> {
-        Ok(self.send_with_response().await?.value)
-    }
-
-    /// Sends the request: the page, with the answer's status and headers
-    /// and how many attempts it took.
-    pub async fn send_with_response(self) -> Result<Response<Page<Connection>>, Error> {
-        let query = self.parameters.check()?;
-        let policy = self.client.policy(self.retry.as_ref());
-        list_page(self.client, &query, policy, self.options).await
-    }
-}
-
-/// Fetches one page of a company's connections (`list-connections`).
-async fn list_page(
-    client: &Client,
-    query: &ListQuery,
-    policy: &RetryPolicy,
-    options: CallOptions,
-) -> Result<Response<Page<Connection>>, Error> {
-    let send = || query.send(client.raw());
-    http::call(policy, LIST, options, send, salvage::page).await
-}
-
-impl ListConnections<'_> {
-    /// Every page from the requested one (default the first) to the last, in
-    /// order, fetched lazily.
+    /// Every connection of every page, in order: [`items`](Self::items).
     ///
-    /// It follows Codat's `_links.next` and stops on the last page. A server
-    /// that misbehaves (an empty page that claims a successor, the same page
-    /// twice, a link back to a page already listed, a page past the last
-    /// that `totalResults` allows still claiming a successor) ends the
-    /// stream with [`Error::InconsistentPaging`] instead of looping, after
-    /// every page that held anything new; a connection already seen on an
-    /// earlier page is not yielded again. Paging numbers that make no sense
-    /// (negative, a page size of 0 or over [`MAX_PAGE_SIZE`](crate::MAX_PAGE_SIZE)) cost only the
-    /// checks and concurrent pages that need them: the listing goes on by
-    /// `_links.next`.
-    ///
-    /// ```no_run
-    /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
-    /// use futures::TryStreamExt;
-    ///
-    /// let mut pages = client
-    ///     .connections()
-    ///     .list("8a210b68-6988-11ed-a1eb-0242ac120002")
-    ///     .page_size(1000)
-    ///     .pages();
-    /// while let Some(page) = pages.try_next().await? {
-    ///     println!("page {}: {} connections", page.page_number, page.results.len());
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn pages(self) -> PageStream {
-        // A stream asks for its first page by number too.
-        let first = self.parameters.check().map(|mut first| {
-            first.paging.page = first.paging.page.or(NonZeroU32::new(1));
-            first
-        });
-        let client = self.client.clone();
-        let policy = client.policy(self.retry.as_ref()).clone();
-        let options = self.options;
-        let fetch: FetchPage<ListQuery, Connection> = Arc::new(move |query| {
-            let (client, policy, options) = (client.clone(), policy.clone(), options.clone());
-            Box::pin(async move {
-                let page = list_page(&client, &query, &policy, options).await?;
-                Ok(page.value)
-            })
-        });
-        let pages = paging::pages(first, fetch, self.read_ahead, self.concurrent_pages);
-        PageStream(pages)
-    }
-
-    /// Every connection of every page, in order; see [`pages`](Self::pages).
-    ///
-    /// A connection that does not decode (a field in a shape Codat's
-    /// document does not allow) costs only itself: the page is then decoded
-    /// item by item, every connection that decodes is yielded, and each one
-    /// that does not comes as an `Err(`[`Error::ConnectionDecode`]`)`, with its
-    /// raw JSON, after the page's good connections; the stream goes on after
-    /// it. Consumers that stop at the first error (`try_next()?`,
-    /// [`collect_all`](Self::collect_all)) stop there too; to keep going,
-    /// match on the item.
+    /// A connection that does not decode costs only itself: it comes as an
+    /// `Err(`[`Error::ConnectionDecode`]`)`, with its raw JSON, after the
+    /// page's good connections, and the stream goes on after it.
     ///
     /// ```no_run
     /// # async fn run(client: codat_connections::Client) -> Result<(), codat_connections::Error> {
@@ -254,36 +154,7 @@ impl ListConnections<'_> {
     /// # Ok(()) }
     /// ```
     pub fn connections(self) -> ConnectionStream {
-        ConnectionStream(self.pages().0.items())
-    }
-
-    /// Every connection of every page, in one `Vec` (for small listings).
-    pub async fn collect_all(self) -> Result<Vec<Connection>, Error> {
-        self.connections().try_collect().await
-    }
-
-    /// The first connection, in listing order, for which `predicate` holds;
-    /// stops fetching as soon as it is found.
-    pub async fn find(
-        self,
-        mut predicate: impl FnMut(&Connection) -> bool,
-    ) -> Result<Option<Connection>, Error> {
-        let mut all = self.connections();
-        while let Some(connection) = all.try_next().await? {
-            if predicate(&connection) {
-                return Ok(Some(connection));
-            }
-        }
-        Ok(None)
-    }
-}
-
-impl<'a> IntoFuture for ListConnections<'a> {
-    type Output = Result<Page<Connection>, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        self.items()
     }
 }
 
@@ -308,50 +179,10 @@ impl Keyed for Connection {
     }
 }
 
-/// A stream of pages; see [`ListConnections::pages`].
-#[must_use = "streams do nothing unless polled"]
-pub struct PageStream(Pages<Connection>);
-
-impl std::fmt::Debug for PageStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PageStream")
-            .field("read_ahead", &self.0.reads_ahead())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Stream for PageStream {
-    type Item = Result<Page<Connection>, Error>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        Pin::new(&mut self.0).poll_next(cx)
-    }
-}
-
-/// A stream of connections; see [`ListConnections::connections`].
-///
-/// It hands out each page's connections as they are, one by one, then the
-/// page's undecoded items as errors, then asks for the next page.
-#[must_use = "streams do nothing unless polled"]
-pub struct ConnectionStream(Items<Connection>);
-
-impl std::fmt::Debug for ConnectionStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectionStream").finish_non_exhaustive()
-    }
-}
-
-impl Stream for ConnectionStream {
-    type Item = Result<Connection, Error>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        Pin::new(&mut self.0).poll_next(cx)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Client;
 
     fn list(client: &Client) -> ListConnections<'_> {
         client
@@ -360,7 +191,7 @@ mod tests {
     }
 
     fn query_of(request: ListConnections<'_>) -> Option<String> {
-        request.parameters.check().unwrap().paging.query
+        request.check().unwrap().paging.query
     }
 
     #[test]
@@ -392,31 +223,18 @@ mod tests {
 
     #[test]
     fn the_listing_checks_codats_list_parameters() {
-        // The checks themselves are `list_query`'s; the listing makes them.
+        // The checks themselves are `listing::parameters`'; the listing makes them.
         let client = Client::new("k").unwrap();
-        let err = list(&client)
-            .page_size(5001)
-            .parameters
-            .check()
-            .unwrap_err();
+        let err = list(&client).page_size(5001).check().unwrap_err();
         assert_eq!(err.invalid_field(), Some("pageSize"));
-        let err = list(&client)
-            .query("a".repeat(2049))
-            .parameters
-            .check()
-            .unwrap_err();
+        let err = list(&client).query("a".repeat(2049)).check().unwrap_err();
         assert_eq!(err.invalid_field(), Some("query"));
     }
 
     #[test]
     fn invalid_company_id_is_reported_when_sent() {
         let client = Client::new("k").unwrap();
-        let err = client
-            .connections()
-            .list("../x")
-            .parameters
-            .check()
-            .unwrap_err();
+        let err = client.connections().list("../x").check().unwrap_err();
         assert_eq!(err.invalid_field(), Some("companyId"));
     }
 }

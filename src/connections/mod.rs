@@ -2,11 +2,10 @@
 //! each a call of the generated builder through [`http::call`].
 
 mod list;
-mod query;
 mod reauthorization;
 mod salvage;
 
-pub use list::{ConnectionStream, ListConnections, PageStream};
+pub use list::{ConnectionStream, ConnectionsListing, ListConnections};
 pub(crate) use reauthorization::{collect, Collected, Unusable};
 pub use reauthorization::{NeedsReauthorization, Reauthorization};
 
@@ -130,7 +129,7 @@ impl<'a> Connections<'a> {
     pub fn list(&self, company_id: impl IntoCompanyId) -> ListConnections<'a> {
         ListConnections::new(
             self.client,
-            company_id.into_company_id(),
+            list::ConnectionsListing::new(company_id.into_company_id()),
             self.retry.clone(),
         )
     }

@@ -1,9 +1,16 @@
-//! Paging through any listing whose pages link to the next: [`Page`], and
-//! the streams that walk the pages (one after another, several at once, read
-//! ahead of the caller) and hand out their items. Nothing here names a
-//! listing's parameters: a [`PageRequest`] knows how to follow a link.
+//! Every listing of Codat's, one way: [`Page`], the one request
+//! ([`List`], told what is an area's own by a [`Listing`]), Codat's list
+//! parameters (`parameters`), and the streams that walk the pages (one after
+//! another, several at once, read ahead of the caller) and hand out their
+//! items. The walk names no parameter: a [`PageRequest`] knows how to
+//! follow a link.
 
+mod list;
 mod pager;
+pub(crate) mod parameters;
+
+pub(crate) use list::area;
+pub use list::{ItemStream, List, Listing, PageStream};
 
 use std::hash::Hash;
 use std::num::NonZeroU32;

@@ -1,12 +1,15 @@
 //! The list parameters every Codat listing takes (`page`, `pageSize`,
 //! `query`, `orderBy`): checking what the caller set, and reading them off a
-//! page's `_links.next`. Each listing (`connections/query.rs`,
-//! `companies/query.rs`) adds its own and makes its generated call.
+//! page's `_links.next`; and the request of one page, those with the
+//! area's own ([`ListQuery`]). Each area (`connections/list.rs`,
+//! `companies/list.rs`) adds its own and makes its generated call.
 
+use std::fmt;
 use std::num::NonZeroU32;
 
 use url::Url;
 
+use super::PageRequest;
 use crate::Error;
 
 /// The largest page Codat serves.
@@ -156,6 +159,69 @@ impl Paging {
         }
     }
 }
+
+/// The parameters of a listing that are its area's own (a company, a tags
+/// filter), once checked.
+pub(crate) trait OwnParameters:
+    Clone + fmt::Debug + PartialEq + Send + Sync + 'static
+{
+    /// Takes a parameter of a next link that is not one of Codat's list
+    /// parameters (by default: ignores it).
+    fn follow(&mut self, _name: &str, _value: String) {}
+}
+
+/// The request of one page: Codat's list parameters and the area's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ListQuery<P> {
+    pub paging: Paging,
+    pub own: P,
+}
+
+impl<P: OwnParameters> PageRequest for ListQuery<P> {
+    const MAX_PAGE_SIZE: u32 = MAX_PAGE_SIZE;
+
+    fn number(&self) -> u64 {
+        self.paging.number()
+    }
+
+    fn follow(&self, href: &str) -> Result<Self, &'static str> {
+        let mut own = self.own.clone();
+        let paging = self
+            .paging
+            .follow(href, |name, value| own.follow(name, value))?;
+        Ok(Self { paging, own })
+    }
+
+    fn for_page(&self, number: NonZeroU32, size: NonZeroU32) -> Self {
+        Self {
+            paging: self.paging.for_page(number, size),
+            own: self.own.clone(),
+        }
+    }
+}
+
+/// Sets Codat's list parameters of `paging` on a generated list builder
+/// (each listing's is a type of its own, with the same setters).
+macro_rules! with_paging {
+    ($builder:expr, $paging:expr) => {{
+        let paging = $paging;
+        let mut builder = $builder;
+        if let Some(page) = paging.page {
+            builder = builder.page(page);
+        }
+        if let Some(page_size) = paging.page_size {
+            builder = builder.page_size(page_size);
+        }
+        if let Some(query) = &paging.query {
+            builder = builder.query(query.clone());
+        }
+        if let Some(order_by) = &paging.order_by {
+            builder = builder.order_by(order_by.clone());
+        }
+        builder
+    }};
+}
+pub(crate) use with_paging;
 
 #[cfg(test)]
 mod tests {
