@@ -98,6 +98,15 @@ pub enum Error {
     /// connection, so every connection that decodes is still yielded.
     #[error("{0}")]
     ConnectionDecode(Box<UndecodedConnection>),
+    /// One company of a listing does not decode (its `id` missing, a field
+    /// in a shape Codat's document does not allow), while the page around it
+    /// does: the company's raw JSON is kept, with its id and name where
+    /// readable. One item of the stream
+    /// ([`ListCompanies::companies`](crate::ListCompanies::companies),
+    /// [`Client::sweep_portfolio`](crate::Client::sweep_portfolio)): the
+    /// stream goes on after it with the next company.
+    #[error("{0}")]
+    CompanyDecode(Box<UndecodedCompany>),
     /// Codat answered with success, but not with what its contract describes.
     #[error("could not decode {}: {message} (starts {snippet:?}){}", decoded(*status), after(*attempts))]
     Decode {
@@ -237,6 +246,70 @@ impl fmt::Display for UndecodedConnection {
     }
 }
 
+/// A company of a listing whose JSON does not decode; see
+/// [`Error::CompanyDecode`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UndecodedCompany {
+    /// The company's JSON, as Codat sent it.
+    pub raw: serde_json::Value,
+    /// Its `id`, when that is a string.
+    pub id: Option<String>,
+    /// Its `name`, when that is a string.
+    pub name: Option<String>,
+    /// What did not decode (serde's message).
+    pub message: String,
+    /// The listing page it came on.
+    pub page: Option<u64>,
+    /// The status of the answer that carried it.
+    pub http_status: StatusCode,
+    /// How many attempts were made for the answer that carried it.
+    pub attempts: u32,
+}
+
+impl UndecodedCompany {
+    pub(crate) fn new(
+        raw: serde_json::Value,
+        error: &serde_json::Error,
+        page: Option<u64>,
+        http_status: StatusCode,
+    ) -> Self {
+        let text = |field: &str| raw.get(field)?.as_str().map(str::to_owned);
+        Self {
+            id: text("id"),
+            name: text("name"),
+            message: error.to_string(),
+            page,
+            http_status,
+            attempts: 1,
+            raw,
+        }
+    }
+}
+
+impl fmt::Display for UndecodedCompany {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "could not decode company")?;
+        if let Some(id) = &self.id {
+            write!(f, " {id:?}")?;
+        }
+        if let Some(name) = &self.name {
+            write!(f, " ({name:?})")?;
+        }
+        if let Some(page) = self.page {
+            write!(f, " on page {page}")?;
+        }
+        let raw = self.raw.to_string();
+        write!(
+            f,
+            ": {} (starts {:?}){}",
+            self.message,
+            snippet(raw.as_bytes()),
+            after(self.attempts)
+        )
+    }
+}
+
 /// What a decode error is about.
 fn decoded(status: Option<StatusCode>) -> String {
     match status {
@@ -310,6 +383,7 @@ impl Error {
         match &mut self {
             Error::Api(api) | Error::IdempotencyKeyReused { api, .. } => api.attempts = count,
             Error::ConnectionDecode(item) => item.attempts = count,
+            Error::CompanyDecode(item) => item.attempts = count,
             Error::Timeout { attempts, .. }
             | Error::Transport { attempts, .. }
             | Error::Decode { attempts, .. }
@@ -327,6 +401,7 @@ impl Error {
         match self {
             Error::Api(api) | Error::IdempotencyKeyReused { api, .. } => api.attempts,
             Error::ConnectionDecode(item) => item.attempts,
+            Error::CompanyDecode(item) => item.attempts,
             Error::Timeout { attempts, .. }
             | Error::Transport { attempts, .. }
             | Error::Decode { attempts, .. }
@@ -341,6 +416,7 @@ impl Error {
             Error::Api(api) | Error::IdempotencyKeyReused { api, .. } => Some(api.status),
             Error::Decode { status, .. } => *status,
             Error::ConnectionDecode(item) => Some(item.http_status),
+            Error::CompanyDecode(item) => Some(item.http_status),
             Error::ResponseTooLarge { status, .. } => Some(*status),
             _ => None,
         }

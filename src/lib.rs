@@ -133,13 +133,13 @@ pub use connections::{
     ConnectionStream, Connections, ConnectionsListing, ListConnections, NeedsReauthorization,
     Reauthorization,
 };
-pub use error::{ApiError, Error, UndecodedConnection, BODY_SNIPPET_LIMIT};
+pub use error::{ApiError, Error, UndecodedCompany, UndecodedConnection, BODY_SNIPPET_LIMIT};
 pub use http::rate_limit::{RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
 pub use http::response::Response;
 pub use http::retry::RetryPolicy;
 pub use http::transport::RequestSettings;
 pub use listing::parameters::{MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
-pub use listing::{ItemStream, List, Listing, Page, PageStream};
+pub use listing::{ItemStream, List, ListItem, Listing, Page, PageStream};
 pub use portfolio::{PortfolioSweep, DEFAULT_PORTFOLIO_READ_AHEAD};
 pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
 pub use sweep::{CompanyReauthorizations, Sweep, SweptCompany, DEFAULT_SWEEP_CONCURRENCY};

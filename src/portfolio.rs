@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 
 use futures::stream::Stream;
 
-use crate::companies::{Company, CompanyPageStream};
+use crate::companies::{Company, CompanyStream};
 use crate::connections::{Collected, Unusable};
 use crate::{Client, CompanyReauthorizations, Error, MAX_PAGE_SIZE};
 
@@ -61,9 +61,7 @@ impl Client {
                 read_ahead: DEFAULT_PORTFOLIO_READ_AHEAD,
                 concurrent_pages: 1,
             },
-            pages: None,
-            finished: false,
-            current: Vec::new().into_iter(),
+            companies: None,
         }
     }
 }
@@ -85,12 +83,8 @@ struct Settings {
 pub struct PortfolioSweep {
     client: Client,
     settings: Settings,
-    /// The pages, once the sweep is first polled.
-    pages: Option<CompanyPageStream>,
-    /// Whether the pages are over (the stream is not polled again).
-    finished: bool,
-    /// The companies of the page being gone through.
-    current: std::vec::IntoIter<Company>,
+    /// The companies listing, once the sweep is first polled.
+    companies: Option<CompanyStream>,
 }
 
 impl PortfolioSweep {
@@ -127,7 +121,7 @@ impl PortfolioSweep {
         self
     }
 
-    fn start(&self) -> CompanyPageStream {
+    fn start(&self) -> CompanyStream {
         let settings = &self.settings;
         let mut list = self
             .client
@@ -142,7 +136,7 @@ impl PortfolioSweep {
         if let Some(tags) = &settings.tags {
             list = list.tags(tags.clone());
         }
-        list.pages()
+        list.companies()
     }
 }
 
@@ -169,33 +163,22 @@ fn reauthorizations(mut company: Company) -> CompanyReauthorizations {
     }
 }
 
+/// The companies listing, each company mapped to what it needs; a company
+/// that does not decode is an item of its own (`Error::CompanyDecode`), and
+/// the sweep goes on after it.
 impl Stream for PortfolioSweep {
     type Item = Result<CompanyReauthorizations, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        loop {
-            if let Some(company) = this.current.next() {
-                return Poll::Ready(Some(Ok(reauthorizations(company))));
-            }
-            if this.finished {
-                return Poll::Ready(None);
-            }
-            if this.pages.is_none() {
-                this.pages = Some(this.start());
-            }
-            let Some(pages) = this.pages.as_mut() else {
-                return Poll::Ready(None);
-            };
-            match std::task::ready!(Pin::new(pages).poll_next(cx)) {
-                Some(Ok(page)) => this.current = page.results.into_iter(),
-                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
-                None => {
-                    this.finished = true;
-                    this.pages = None;
-                }
-            }
+        if self.companies.is_none() {
+            self.companies = Some(self.start());
         }
+        let Some(companies) = self.companies.as_mut() else {
+            return Poll::Ready(None);
+        };
+        Pin::new(companies)
+            .poll_next(cx)
+            .map(|item| item.map(|company| company.map(reauthorizations)))
     }
 }
 
@@ -203,7 +186,7 @@ impl fmt::Debug for PortfolioSweep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PortfolioSweep")
             .field("settings", &self.settings)
-            .field("started", &self.pages.is_some())
+            .field("started", &self.companies.is_some())
             .finish_non_exhaustive()
     }
 }

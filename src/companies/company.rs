@@ -6,9 +6,9 @@ use std::ops::Deref;
 use serde::{Deserialize, Deserializer};
 
 use super::wire::{self, ConnectionText};
-use crate::listing::Keyed;
+use crate::listing::ListItem;
 use crate::raw::types::{CompanyDetails, Connection};
-use crate::{CompanyId, UndecodedConnection};
+use crate::{CompanyId, Error, UndecodedCompany, UndecodedConnection};
 
 /// A company, as `get-company` and `list-companies` answer: its details
 /// (every field of Codat's `Company` but its connections, as the document
@@ -78,11 +78,16 @@ impl schemars::JsonSchema for Company {
     }
 }
 
-impl Keyed for Company {
+impl ListItem for Company {
     type Key = CompanyId;
+    type Undecoded = UndecodedCompany;
 
     fn key(&self) -> CompanyId {
         self.details.id
+    }
+
+    fn undecoded_error(undecoded: UndecodedCompany) -> Error {
+        Error::CompanyDecode(Box::new(undecoded))
     }
 }
 

@@ -1,16 +1,18 @@
 //! Decoding an answer that holds companies: each company's connections are
 //! decoded one by one ([`Company`]), so a connection that does not decode
-//! costs only itself; a company that does not decode fails its answer. A
-//! page is first decoded in one pass, connections and all, and only when
-//! that fails company by company, connection by connection.
+//! costs only itself, and each company of a page on its own, so a company
+//! that does not decode costs only itself too. A page is first decoded in
+//! one pass, companies, connections and all, and only when that fails
+//! company by company, connection by connection.
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use super::company::WholeCompany;
 use crate::companies::Company;
 use crate::http::intercept::Success;
 use crate::raw::types::PagingInfo;
-use crate::{Error, Page};
+use crate::{Error, Page, UndecodedCompany};
 
 /// The company a success answer holds.
 pub(crate) fn company(answer: Success) -> Result<Company, Error> {
@@ -19,8 +21,8 @@ pub(crate) fn company(answer: Success) -> Result<Company, Error> {
 
 /// A page of companies as it comes on the wire: `list-companies`'s
 /// `Companies` is its results and Codat's `PagingInfo`. Its companies are
-/// [`Company`] (each connection decoded on its own) or, on a page's first
-/// try, [`WholeCompany`] (in one pass).
+/// [`WholeCompany`] on a page's first try (in one pass), else each one's
+/// JSON text, decoded on its own.
 #[derive(Deserialize)]
 struct CompaniesPage<C> {
     #[serde(default = "Vec::new")]
@@ -29,50 +31,62 @@ struct CompaniesPage<C> {
     paging: PagingInfo,
 }
 
-impl CompaniesPage<Company> {
-    fn into_page(self) -> Page<Company> {
+impl<C> CompaniesPage<C> {
+    fn into_page(self, results: Vec<Company>, undecoded: Vec<UndecodedCompany>) -> Page<Company> {
         Page {
-            results: self.results,
+            results,
             page_number: self.paging.page_number,
             page_size: self.paging.page_size,
             total_results: self.paging.total_results,
             links: self.paging.links,
-            undecoded: Vec::new(),
+            undecoded,
         }
     }
 }
 
-/// The page of companies a success answer holds; each company's undecoded
-/// connections carry the page's number and the answer's status.
+/// The page of companies a success answer holds. When its companies do not
+/// all decode, the page holds those that do, and each of the others as an
+/// [`UndecodedCompany`]; only a page whose own fields (its counts, links, or
+/// the list of results) do not decode fails. Each company's undecoded
+/// connections, and each undecoded company, carry the page's number and the
+/// answer's status.
 pub(crate) fn page(answer: Success) -> Result<Page<Company>, Error> {
-    if let Ok(whole) = answer.decode::<CompaniesPage<WholeCompany>>() {
-        let results = whole.results.into_iter().map(|c| c.0).collect();
-        return Ok(CompaniesPage {
-            results,
-            paging: whole.paging,
-        }
-        .into_page());
+    if let Ok(mut whole) = answer.decode::<CompaniesPage<WholeCompany>>() {
+        let results = std::mem::take(&mut whole.results);
+        return Ok(whole.into_page(results.into_iter().map(|c| c.0).collect(), Vec::new()));
     }
-    let mut page: CompaniesPage<Company> = answer
+    let mut page: CompaniesPage<Box<RawValue>> = answer
         .decode()
         .map_err(|error| answer.decode_error(&error))?;
     let number = u64::try_from(page.paging.page_number).ok();
-    let mut undecoded = 0;
-    for company in &mut page.results {
-        for connection in &mut company.undecoded_connections {
-            connection.page = number;
-            connection.http_status = answer.status;
-            undecoded += 1;
+    let (mut results, mut undecoded, mut connections) = (Vec::new(), Vec::new(), 0);
+    for text in std::mem::take(&mut page.results) {
+        match serde_json::from_str::<Company>(text.get()) {
+            Ok(mut company) => {
+                for connection in &mut company.undecoded_connections {
+                    connection.page = number;
+                    connection.http_status = answer.status;
+                    connections += 1;
+                }
+                results.push(company);
+            }
+            Err(why) => {
+                // It parsed as JSON once already, as part of the page.
+                let raw = serde_json::from_str(text.get())
+                    .unwrap_or_else(|_| serde_json::Value::String(text.get().to_owned()));
+                undecoded.push(UndecodedCompany::new(raw, &why, number, answer.status));
+            }
         }
     }
-    if undecoded > 0 {
+    if connections > 0 || !undecoded.is_empty() {
         tracing::warn!(
             page = page.paging.page_number,
-            undecoded,
-            "codat's companies hold connections that do not decode; the others are kept"
+            undecoded_companies = undecoded.len(),
+            undecoded_connections = connections,
+            "codat's companies do not all decode; the others are kept"
         );
     }
-    Ok(page.into_page())
+    Ok(page.into_page(results, undecoded))
 }
 
 #[cfg(test)]
@@ -151,8 +165,38 @@ mod tests {
     }
 
     #[test]
-    fn a_company_that_does_not_decode_fails_the_page() {
-        let text = listing(&[company(1, "[]"), r#"{"name": "no id"}"#.to_owned()]);
-        assert!(matches!(page(answer(&text)), Err(Error::Decode { .. })));
+    fn a_company_that_does_not_decode_costs_only_itself_and_says_where_it_was() {
+        let no_id = r#"{"name": "no id", "redirect": "https://link.codat.io/x"}"#.to_owned();
+        let odd_name = r#"{"id": "8a210b68-6988-11ed-a1eb-0242ac120009", "name": 7,
+            "redirect": "https://link.codat.io/y"}"#
+            .to_owned();
+        let text = listing(&[company(1, "[]"), no_id, company(2, "[]"), odd_name]);
+        let page = page(answer(&text)).unwrap();
+        let names: Vec<&str> = page.results.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["Company 1", "Company 2"],
+            "every other company, in order"
+        );
+        assert_eq!(page.undecoded.len(), 2);
+        let (missing, mistyped) = (&page.undecoded[0], &page.undecoded[1]);
+        assert_eq!(
+            (missing.id.as_deref(), missing.name.as_deref()),
+            (None, Some("no id"))
+        );
+        assert!(missing.message.contains("`id`"), "{}", missing.message);
+        assert_eq!(
+            mistyped.id.as_deref(),
+            Some("8a210b68-6988-11ed-a1eb-0242ac120009")
+        );
+        assert_eq!(mistyped.raw["name"], 7);
+        assert_eq!((missing.page, mistyped.page), (Some(3), Some(3)));
+    }
+
+    #[test]
+    fn a_page_whose_own_fields_do_not_decode_fails() {
+        let text = r#"{"results": {"not": "a list"}, "pageNumber": 1, "pageSize": 2,
+            "totalResults": 9, "_links": {"self": {"href": "/companies"}, "current": {"href": "/companies"}}}"#;
+        assert!(matches!(page(answer(text)), Err(Error::Decode { .. })));
     }
 }

@@ -10,10 +10,10 @@ use crate::http::intercept::Success;
 use crate::http::Operation;
 use crate::listing::area::Area;
 use crate::listing::parameters::{with_paging, ListQuery, OwnParameters};
-use crate::listing::{ItemStream, Keyed, List};
+use crate::listing::{ItemStream, List, ListItem};
 use crate::raw;
 use crate::raw::types::{Connection, Connections as ConnectionsPage, ErrorMessage};
-use crate::{CompanyId, ConnectionId, ConnectionStatus, Error, Page};
+use crate::{CompanyId, ConnectionId, ConnectionStatus, Error, Page, UndecodedConnection};
 
 /// A request for one page of a company's connections; `.await` it to send.
 /// Everything but [`status`](List::status) and
@@ -171,11 +171,16 @@ impl From<ConnectionsPage> for Page<Connection> {
     }
 }
 
-impl Keyed for Connection {
+impl ListItem for Connection {
     type Key = ConnectionId;
+    type Undecoded = UndecodedConnection;
 
     fn key(&self) -> ConnectionId {
         self.id
+    }
+
+    fn undecoded_error(undecoded: UndecodedConnection) -> Error {
+        Error::ConnectionDecode(Box::new(undecoded))
     }
 }
 

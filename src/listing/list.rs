@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 use futures::stream::{Stream, TryStreamExt};
 
 use super::parameters::{ListParameters, ListQuery};
-use super::{FetchPage, Items, Pages};
+use super::{FetchPage, Items, ListItem, Pages};
 use crate::http::options::CallOptions;
 use crate::raw::types::Connection;
 use crate::{Client, Error, Page, Response, RetryPolicy};
@@ -28,7 +28,7 @@ pub(crate) mod area {
     use crate::http::intercept::Success;
     use crate::http::Operation;
     use crate::listing::parameters::{ListQuery, OwnParameters};
-    use crate::listing::Keyed;
+    use crate::listing::ListItem;
     use crate::raw::{self, types::ErrorMessage};
     use crate::{Error, Page};
 
@@ -37,7 +37,7 @@ pub(crate) mod area {
     #[allow(private_interfaces, private_bounds)]
     pub trait Area: Clone + fmt::Debug + Send + Sync + 'static {
         /// What a page holds.
-        type Item: Keyed;
+        type Item: ListItem;
         /// The area's own parameters, once checked, sent with every page.
         type Own: OwnParameters;
         /// Codat's operation.
@@ -320,9 +320,9 @@ impl<'a, L: Listing> IntoFuture for List<'a, L> {
 /// A stream of pages; see [`List::pages`]. `PageStream` alone is one of
 /// connections.
 #[must_use = "streams do nothing unless polled"]
-pub struct PageStream<T = Connection>(pub(crate) Pages<T>);
+pub struct PageStream<T: ListItem = Connection>(pub(crate) Pages<T>);
 
-impl<T> fmt::Debug for PageStream<T> {
+impl<T: ListItem> fmt::Debug for PageStream<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PageStream")
             .field("read_ahead", &self.0.reads_ahead())
@@ -330,7 +330,7 @@ impl<T> fmt::Debug for PageStream<T> {
     }
 }
 
-impl<T> Stream for PageStream<T> {
+impl<T: ListItem> Stream for PageStream<T> {
     type Item = Result<Page<T>, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -343,15 +343,15 @@ impl<T> Stream for PageStream<T> {
 /// It hands out each page's items as they are, one by one, then the page's
 /// undecoded items as errors, then asks for the next page.
 #[must_use = "streams do nothing unless polled"]
-pub struct ItemStream<T>(Items<T>);
+pub struct ItemStream<T: ListItem>(Items<T>);
 
-impl<T> fmt::Debug for ItemStream<T> {
+impl<T: ListItem> fmt::Debug for ItemStream<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ItemStream").finish_non_exhaustive()
     }
 }
 
-impl<T> Stream for ItemStream<T> {
+impl<T: ListItem> Stream for ItemStream<T> {
     type Item = Result<T, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {

@@ -12,6 +12,7 @@ pub(crate) mod parameters;
 pub(crate) use list::area;
 pub use list::{ItemStream, List, Listing, PageStream};
 
+use std::fmt;
 use std::hash::Hash;
 use std::num::NonZeroU32;
 use std::pin::Pin;
@@ -22,7 +23,9 @@ use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 
 use crate::raw::types::HalLinks;
-use crate::{Error, UndecodedConnection};
+use crate::Error;
+#[cfg(doc)]
+use crate::UndecodedConnection;
 
 use pager::{Concurrent, Pager};
 
@@ -35,7 +38,7 @@ use pager::{Concurrent, Pager};
 /// otherwise they follow `_links.next` alone, and a page is never dropped
 /// for its numbers.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Page<T> {
+pub struct Page<T: ListItem> {
     /// The items on this page.
     pub results: Vec<T>,
     /// This page's number (Codat counts from 1), as Codat sent it.
@@ -48,12 +51,14 @@ pub struct Page<T> {
     /// relative to the base URL).
     pub links: HalLinks,
     /// The items on this page that did not decode, each with its raw JSON
-    /// (not in `results`). Usually empty: a page decodes in one go, and only
-    /// when it does not are its items decoded one by one.
-    pub undecoded: Vec<UndecodedConnection>,
+    /// (not in `results`): [`UndecodedConnection`]s on a page of
+    /// connections, [`UndecodedCompany`](crate::UndecodedCompany)s on a page
+    /// of companies. Usually empty: a page decodes in one go, and only when
+    /// it does not are its items decoded one by one.
+    pub undecoded: Vec<T::Undecoded>,
 }
 
-impl<T> Page<T> {
+impl<T: ListItem> Page<T> {
     /// Whether Codat says another page follows.
     pub fn has_next_page(&self) -> bool {
         self.next_href().is_some()
@@ -112,12 +117,21 @@ pub(crate) trait PageRequest: Clone + Send + Sync + 'static {
     fn for_page(&self, number: NonZeroU32, size: NonZeroU32) -> Self;
 }
 
-/// An item of a listing, told apart from the others by its key (a listing
-/// never yields the same key twice).
-pub(crate) trait Keyed: Send + 'static {
+/// An item of one of Codat's listings ([`Connection`](crate::Connection),
+/// [`Company`](crate::Company)): told apart from the others by its key (a
+/// listing never yields the same key twice), and kept, with its raw JSON,
+/// as its own kind of undecoded item when it does not decode.
+pub trait ListItem: Send + 'static {
+    /// What tells two items apart (their ID).
     type Key: Hash + Eq + Send + Sync;
+    /// An item of this kind that did not decode.
+    type Undecoded: fmt::Debug + Clone + PartialEq + Send + 'static;
 
+    /// This item's key.
     fn key(&self) -> Self::Key;
+
+    /// The error an item stream yields for an undecoded item.
+    fn undecoded_error(undecoded: Self::Undecoded) -> Error;
 }
 
 /// Fetches one page (with retries); the streams call it for every page,
@@ -126,7 +140,7 @@ pub(crate) type FetchPage<R, T> =
     Arc<dyn Fn(R) -> BoxFuture<'static, Result<Page<T>, Error>> + Send + Sync>;
 
 /// The pages of a listing, in order; see [`pages`].
-pub(crate) struct Pages<T> {
+pub(crate) struct Pages<T: ListItem> {
     inner: BoxStream<'static, Result<Page<T>, Error>>,
     _producer: Option<AbortOnDrop>,
 }
@@ -134,7 +148,7 @@ pub(crate) struct Pages<T> {
 /// The pages of a listing from `first` on, fetched with `fetch`: up to
 /// `concurrent` pages at once once the first page tells how many there are
 /// (1: one after another), up to `read_ahead` pages ahead of the caller.
-pub(crate) fn pages<R: PageRequest, T: Keyed>(
+pub(crate) fn pages<R: PageRequest, T: ListItem>(
     first: Result<R, Error>,
     fetch: FetchPage<R, T>,
     read_ahead: usize,
@@ -171,7 +185,7 @@ pub(crate) fn pages<R: PageRequest, T: Keyed>(
     }
 }
 
-impl<T> Pages<T> {
+impl<T: ListItem> Pages<T> {
     /// Whether pages are fetched ahead of the caller.
     pub(crate) fn reads_ahead(&self) -> bool {
         self._producer.is_some()
@@ -189,7 +203,7 @@ impl<T> Pages<T> {
     }
 }
 
-impl<T> Stream for Pages<T> {
+impl<T: ListItem> Stream for Pages<T> {
     type Item = Result<Page<T>, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -199,17 +213,17 @@ impl<T> Stream for Pages<T> {
 
 /// The items of a listing: each page's items handed out as they are, one
 /// by one, then the page's undecoded items as errors, then the next page.
-pub(crate) struct Items<T> {
+pub(crate) struct Items<T: ListItem> {
     /// `None` once the pages are over.
     pages: Option<Pages<T>>,
     results: std::vec::IntoIter<T>,
-    undecoded: std::vec::IntoIter<UndecodedConnection>,
+    undecoded: std::vec::IntoIter<T::Undecoded>,
 }
 
 // Nothing of it is pinned: items are moved out of their page's `Vec`.
-impl<T> Unpin for Items<T> {}
+impl<T: ListItem> Unpin for Items<T> {}
 
-impl<T> Stream for Items<T> {
+impl<T: ListItem> Stream for Items<T> {
     type Item = Result<T, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -219,7 +233,7 @@ impl<T> Stream for Items<T> {
                 return Poll::Ready(Some(Ok(item)));
             }
             if let Some(item) = this.undecoded.next() {
-                return Poll::Ready(Some(Err(Error::ConnectionDecode(Box::new(item)))));
+                return Poll::Ready(Some(Err(T::undecoded_error(item))));
             }
             // Free this page before the next one is read and decoded.
             this.results = Vec::new().into_iter();

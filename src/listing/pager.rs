@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use futures::stream::{self, Stream, StreamExt};
 
-use super::{Counts, FetchPage, Keyed, Page, PageRequest};
+use super::{Counts, FetchPage, ListItem, Page, PageRequest};
 use crate::Error;
 
 /// Walks the pages of one listing, and notices a server that misbehaves.
-pub(super) struct Pager<R: PageRequest, T: Keyed> {
+pub(super) struct Pager<R: PageRequest, T: ListItem> {
     fetch: FetchPage<R, T>,
     /// The next page to fetch, or why the listing cannot be sent (reported
     /// as the stream's only item); `None` once the listing is over.
@@ -24,7 +24,7 @@ pub(super) struct Pager<R: PageRequest, T: Keyed> {
     seen: HashSet<T::Key, foldhash::fast::RandomState>,
 }
 
-impl<R: PageRequest, T: Keyed> Pager<R, T> {
+impl<R: PageRequest, T: ListItem> Pager<R, T> {
     pub(super) fn new(first: Result<R, Error>, fetch: FetchPage<R, T>) -> Self {
         Self {
             fetch,
@@ -111,7 +111,7 @@ impl Plan {
     /// Whether page `number` is the page this plan expects: its own number,
     /// same size and total, full with a successor before the last page, no
     /// successor on the last.
-    fn agrees<T>(&self, number: u64, page: &Page<T>, largest: u32) -> bool {
+    fn agrees<T: ListItem>(&self, number: u64, page: &Page<T>, largest: u32) -> bool {
         u64::try_from(page.page_number) == Ok(number)
             && page.counts(largest) == Some(self.counts)
             && if number < self.last {
@@ -129,14 +129,14 @@ type Batch<R, T> = Pin<Box<dyn Stream<Item = (R, Result<Page<T>, Error>)> + Send
 /// (`totalResults` over `pageSize`), `limit` at a time, checked and yielded
 /// in order; back to following `_links.next` one by one as soon as a page
 /// disagrees with what the first announced.
-pub(super) struct Concurrent<R: PageRequest, T: Keyed> {
+pub(super) struct Concurrent<R: PageRequest, T: ListItem> {
     pager: Pager<R, T>,
     limit: usize,
     started: bool,
     batch: Option<(Plan, Batch<R, T>)>,
 }
 
-impl<R: PageRequest, T: Keyed> Concurrent<R, T> {
+impl<R: PageRequest, T: ListItem> Concurrent<R, T> {
     pub(super) fn new(pager: Pager<R, T>, limit: usize) -> Self {
         Self {
             pager,

@@ -11,7 +11,7 @@ use crate::support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use codat_connections::mock::{MockCodat, Seed};
-use codat_connections::{CompanyId, ConnectionId, ConnectionStatus, RetryPolicy};
+use codat_connections::{CompanyId, ConnectionId, ConnectionStatus, Error, RetryPolicy};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{json, Value};
 use support::gbol;
@@ -246,6 +246,16 @@ async fn every_company_is_listed_once_in_order_however_the_pages_are_fetched() {
 /// A page of companies whose second company holds a connection that does not
 /// decode (its `platformName` a number), answered instead of the mock's own.
 async fn page_with_a_malformed_connection(codat: &MockCodat) -> (Value, CompanyId) {
+    let mut page = first_page(codat).await;
+    let broken = &mut page["results"][1];
+    broken["dataConnections"][0]["platformName"] = serde_json::json!(42);
+    let id = broken["id"].as_str().unwrap().parse().unwrap();
+    (page, id)
+}
+
+/// The mock's first page of companies, as JSON, to be changed and answered
+/// instead of the mock's own; the requests it took are forgotten.
+async fn first_page(codat: &MockCodat) -> Value {
     let http = support::net::plain_http();
     let answer = http
         .get(format!(
@@ -256,12 +266,75 @@ async fn page_with_a_malformed_connection(codat: &MockCodat) -> (Value, CompanyI
         .send()
         .await
         .unwrap();
-    let mut page: Value = answer.json().await.unwrap();
-    let broken = &mut page["results"][1];
-    broken["dataConnections"][0]["platformName"] = serde_json::json!(42);
-    let id = broken["id"].as_str().unwrap().parse().unwrap();
+    let page: Value = answer.json().await.unwrap();
     codat.clear_requests();
-    (page, id)
+    page
+}
+
+#[tokio::test]
+async fn a_company_that_does_not_decode_is_an_item_of_its_own_and_every_other_is_yielded() {
+    let codat = MockCodat::start().await.unwrap();
+    portfolio(&codat, 4).await;
+    let mut page = first_page(&codat).await;
+    let results = page["results"].as_array_mut().unwrap();
+    results[0].as_object_mut().unwrap().remove("id");
+    results[2]["name"] = json!(7);
+    let (no_id, odd_name) = (results[0].clone(), results[2].clone());
+    let whole: Vec<String> = [&results[1], &results[3]]
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    let client = codat.client().unwrap();
+    let check = |errors: Vec<Error>, what: &str| {
+        let undecoded: Vec<_> = errors
+            .into_iter()
+            .map(|e| match e {
+                Error::CompanyDecode(company) => *company,
+                other => panic!("{what}: not a company that does not decode: {other:?}"),
+            })
+            .collect();
+        assert_eq!(undecoded.len(), 2, "{what}");
+        assert_eq!(undecoded[0].raw, no_id, "{what}: its raw JSON");
+        assert_eq!(undecoded[0].id, None, "{what}");
+        assert_eq!(undecoded[1].raw, odd_name, "{what}: its raw JSON");
+        assert_eq!(
+            undecoded[1].id.as_deref(),
+            odd_name["id"].as_str(),
+            "{what}"
+        );
+        assert!(undecoded.iter().all(|u| u.page == Some(1)), "{what}");
+    };
+
+    codat.inject(json_answer(&page), 1);
+    let items: Vec<_> = client.companies().list().companies().collect().await;
+    let (companies, errors): (Vec<_>, Vec<_>) = items.into_iter().partition(Result::is_ok);
+    let listed: Vec<String> = companies
+        .into_iter()
+        .map(|c| c.unwrap().id.to_string())
+        .collect();
+    assert_eq!(listed, whole, "every other company, in order");
+    check(
+        errors.into_iter().map(Result::unwrap_err).collect(),
+        "listing",
+    );
+
+    codat.inject(json_answer(&page), 1);
+    let items: Vec<_> = client.sweep_portfolio().collect().await;
+    let (swept, errors): (Vec<_>, Vec<_>) = items.into_iter().partition(Result::is_ok);
+    let swept: Vec<String> = swept
+        .into_iter()
+        .map(|c| c.unwrap().company_id.to_string())
+        .collect();
+    assert_eq!(swept, whole, "the portfolio sweep goes on after it");
+    check(
+        errors.into_iter().map(Result::unwrap_err).collect(),
+        "portfolio sweep",
+    );
+    support::record(
+        AREA,
+        "a company of a listing that does not decode: its `id` missing, or its `name` a number",
+        "every other company of the page yielded, in order; that one an item of its own, Error::CompanyDecode with its raw JSON, id where readable and page, in the listing and the portfolio sweep, which go on after it",
+    );
 }
 
 #[tokio::test]
