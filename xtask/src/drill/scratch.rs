@@ -12,8 +12,12 @@ use super::verdict::Outcome;
 /// Where the drill works: a copy of the workspace's tracked files, built in
 /// the workspace's own target directory, with the same profile and features
 /// as `cargo test`: the crates it depends on are the ones the tests already
-/// built (the copy is another package to cargo, so its own artifacts stay
-/// apart), and each change rebuilds only the copy, incrementally.
+/// built, and each change rebuilds only the copy, incrementally. The copy's
+/// crate has a version of its own ([`apart`]): cargo names a path package's
+/// artifacts by its name, version and path within its workspace, which the
+/// copy shares with the original, so without it each change would
+/// overwrite the original's build, and a build of the original after the
+/// drill would take the drill's last generated client for its own.
 pub struct Scratch {
     pub work: PathBuf,
     target: PathBuf,
@@ -154,9 +158,12 @@ pub fn mirror_tracked_files(root: &Path, work: &Path) -> Result<(), String> {
         .filter(|p| !p.is_empty())
     {
         // A tracked file deleted in the working tree is left out.
-        let Ok(bytes) = fs::read(root.join(relative)) else {
+        let Ok(mut bytes) = fs::read(root.join(relative)) else {
             continue;
         };
+        if relative == "Cargo.toml" {
+            bytes = apart(&String::from_utf8_lossy(&bytes)).into_bytes();
+        }
         let to = work.join(relative);
         if fs::read(&to).ok().as_deref() != Some(bytes.as_slice()) {
             if let Some(dir) = to.parent() {
@@ -167,6 +174,29 @@ pub fn mirror_tracked_files(root: &Path, work: &Path) -> Result<(), String> {
         kept.insert(to);
     }
     remove_files_not_in(work, &kept)
+}
+
+/// The copy's manifest: the crate's version marked as the drill's, so that
+/// its artifacts are not the original's.
+fn apart(manifest: &str) -> String {
+    let mut in_package = false;
+    let mut out = String::with_capacity(manifest.len() + 16);
+    for line in manifest.lines() {
+        if line.starts_with('[') {
+            in_package = line.trim() == "[package]";
+        }
+        match line
+            .strip_prefix("version = \"")
+            .and_then(|v| v.strip_suffix('"'))
+        {
+            Some(version) if in_package => {
+                out.push_str(&format!("version = \"{version}-spec-drill\""));
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
 }
 
 fn remove_files_not_in(dir: &Path, kept: &BTreeSet<PathBuf>) -> Result<(), String> {
@@ -186,6 +216,24 @@ fn remove_files_not_in(dir: &Path, kept: &BTreeSet<PathBuf>) -> Result<(), Strin
 mod tests {
     use super::*;
     use crate::sync_spec::workspace_root;
+
+    #[test]
+    fn the_copys_crate_has_a_version_of_its_own() {
+        let manifest = "[workspace]\nmembers = [\"x\"]\n\n[workspace.package]\nversion = \"9\"\n\n\
+                        [package]\nname = \"c\"\nversion = \"0.1.0\"\n\n[dependencies]\n\
+                        a = { version = \"1\" }\n";
+        let copied = apart(manifest);
+        assert!(
+            copied.contains("[package]\nname = \"c\"\nversion = \"0.1.0-spec-drill\"\n"),
+            "{copied}"
+        );
+        assert!(
+            copied.contains("[workspace.package]\nversion = \"9\"\n"),
+            "{copied}"
+        );
+        let root = fs::read_to_string(workspace_root().join("Cargo.toml")).unwrap();
+        assert_ne!(apart(&root), root, "the workspace's own manifest");
+    }
 
     #[test]
     fn every_test_binary_is_run_and_the_tests_needing_other_tools_are_skipped() {
