@@ -81,7 +81,7 @@ impl<'a, T: Send + 'static> Call<'a, T> {
     /// [`ClientBuilder::MAX_TIMEOUT`](crate::ClientBuilder::MAX_TIMEOUT)
     /// (one day).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = Some(timeout.min(crate::ClientBuilder::MAX_TIMEOUT));
+        self.options.set_timeout(timeout);
         self
     }
 

@@ -71,13 +71,15 @@
 //! # The layers, and the road of one request
 //!
 //! ```text
-//! client.rs, sweep.rs   Client and its settings; the sweep over many companies
+//! client.rs             Client and its settings
 //! call.rs               Call: one operation with its own options, sent when awaited
 //! listing/              Page, List (the one request of any listing), Codat's list
 //!                       parameters, the streams over any linked listing (generic)
 //! connections/          the area: its operations, what of a listing is its own
-//!                       (list.rs), salvage, re-authorization
+//!                       (list.rs), salvage
 //! companies/            the companies area, the same shape
+//! reauthorization/      who needs the customer again: one connection, a company,
+//!                       the sweep over many companies, the portfolio sweep
 //! http/                 call (the one door), retry + classify, intercept, hooks,
 //!                       transport, rate_limit, decode, tls
 //! raw.rs                the generated client;   types/  the replacements it uses
@@ -113,9 +115,8 @@ mod json_pointer_tests;
 mod listing;
 #[cfg(feature = "mock")]
 pub mod mock;
-mod portfolio;
 pub mod raw;
-mod sweep;
+mod reauthorization;
 mod types;
 pub mod webhooks;
 
@@ -129,10 +130,7 @@ pub use companies::{
     Companies, CompaniesListing, Company, CompanyPageStream, CompanyStream, CreateCompany,
     ListCompanies,
 };
-pub use connections::{
-    ConnectionStream, Connections, ConnectionsListing, ListConnections, NeedsReauthorization,
-    Reauthorization,
-};
+pub use connections::{ConnectionStream, Connections, ConnectionsListing, ListConnections};
 pub use error::{ApiError, Error, UndecodedCompany, UndecodedConnection, BODY_SNIPPET_LIMIT};
 pub use http::rate_limit::{RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
 pub use http::response::Response;
@@ -140,9 +138,11 @@ pub use http::retry::RetryPolicy;
 pub use http::transport::RequestSettings;
 pub use listing::parameters::{MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
 pub use listing::{ItemStream, List, ListItem, Listing, Page, PageStream};
-pub use portfolio::{PortfolioSweep, DEFAULT_PORTFOLIO_READ_AHEAD};
 pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
-pub use sweep::{CompanyReauthorizations, Sweep, SweptCompany, DEFAULT_SWEEP_CONCURRENCY};
+pub use reauthorization::{
+    CompanyReauthorizations, NeedsReauthorization, PortfolioSweep, Reauthorization, Sweep,
+    SweptCompany, DEFAULT_PORTFOLIO_READ_AHEAD, DEFAULT_SWEEP_CONCURRENCY,
+};
 pub use types::{
     CompanyId, ConnectionId, ConnectionStatus, DataConnectionErrorStatus, DateTime,
     DateTimeParseError, IntoCompanyId, IntoConnectionId, IntoPlatformKey, PlatformKey, SourceType,

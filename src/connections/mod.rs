@@ -2,12 +2,9 @@
 //! each a call of the generated builder through [`http::call`].
 
 mod list;
-mod reauthorization;
 mod salvage;
 
 pub use list::{ConnectionStream, ConnectionsListing, ListConnections};
-pub(crate) use reauthorization::{collect, Collected, Unusable};
-pub use reauthorization::{NeedsReauthorization, Reauthorization};
 
 use std::collections::HashMap;
 

@@ -66,6 +66,12 @@ fn refused(field: &'static str, value: &str, reason: &'static str) -> Refused {
 }
 
 impl CallOptions {
+    /// The longest each attempt may take, clamped to
+    /// [`ClientBuilder::MAX_TIMEOUT`](crate::ClientBuilder::MAX_TIMEOUT).
+    pub(crate) fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = Some(timeout.min(crate::ClientBuilder::MAX_TIMEOUT));
+    }
+
     /// Adds the header `name: value`, or records why it is refused.
     pub(crate) fn add_header(&mut self, name: &str, value: &str) {
         if self.refused.is_some() {

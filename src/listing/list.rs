@@ -153,7 +153,7 @@ impl<'a, L: Listing> List<'a, L> {
     /// [`ClientBuilder::MAX_TIMEOUT`](crate::ClientBuilder::MAX_TIMEOUT)
     /// (one day).
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout = Some(timeout.min(crate::ClientBuilder::MAX_TIMEOUT));
+        self.options.set_timeout(timeout);
         self
     }
 

@@ -9,8 +9,8 @@ use std::task::{Context, Poll};
 
 use futures::stream::Stream;
 
+use super::{Collected, Unusable};
 use crate::companies::{Company, CompanyStream};
-use crate::connections::{Collected, Unusable};
 use crate::{Client, CompanyReauthorizations, Error, MAX_PAGE_SIZE};
 
 /// How many pages a portfolio sweep fetches ahead of the caller unless told

@@ -1,11 +1,29 @@
-//! Re-authorization: what a connection needs for the customer to share data
-//! again, and the one walk over a company's listing that collects every
-//! connection needing the customer (used by the sweep too).
+//! Re-authorization, in one place: what a connection needs for the customer
+//! to share data again ([`Reauthorization`]), the one walk over a company's
+//! connections that collects every one needing the customer
+//! ([`Connections::needing_reauthorization`]), the sweep over many companies
+//! (`sweep`) and over the whole portfolio (`portfolio`, the companies
+//! listing mapped).
+//!
+//! A link handed out here is Codat's `linkUrl` as Codat sent it. With
+//! Codat's secure linking (one-time links) turned on for your account, such
+//! a link works once and expires a day after it was made: fetch it fresh
+//! ([`Connections::reauthorization`], one `get-connection`) just before you
+//! send the customer to it, rather than storing the links a sweep hands out
+//! in bulk. Such a link already carries a query (its one-time password):
+//! add parameters of your own with `Url::query_pairs_mut`, not by appending
+//! `?...`.
+
+mod portfolio;
+mod sweep;
+
+pub use portfolio::{PortfolioSweep, DEFAULT_PORTFOLIO_READ_AHEAD};
+pub use sweep::{CompanyReauthorizations, Sweep, SweptCompany, DEFAULT_SWEEP_CONCURRENCY};
 
 use futures::stream::StreamExt;
 use url::Url;
 
-use super::Connections;
+use crate::connections::Connections;
 use crate::raw::types::Connection;
 use crate::types::ids::{IntoCompanyId, IntoConnectionId};
 use crate::{ConnectionStatus, Error, UndecodedConnection, MAX_PAGE_SIZE};

@@ -4,7 +4,11 @@ use std::fmt;
 
 use reqwest::StatusCode;
 
-use crate::raw::types::{Connection, ErrorMessage};
+use crate::raw::types::ErrorMessage;
+
+mod undecoded;
+
+pub use undecoded::{UndecodedCompany, UndecodedConnection};
 
 /// The longest piece of a response body an error keeps, in bytes.
 pub const BODY_SNIPPET_LIMIT: usize = 512;
@@ -151,163 +155,6 @@ pub struct ApiError {
     /// Codat replays the answer to a request with this key for 90 minutes,
     /// so asking again with it later cannot act twice.
     pub idempotency_key: Option<uuid::Uuid>,
-}
-
-/// A connection whose JSON does not decode; see [`Error::ConnectionDecode`].
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct UndecodedConnection {
-    /// The connection's JSON, as Codat sent it.
-    pub raw: serde_json::Value,
-    /// Its `id`, when that is a string.
-    pub id: Option<String>,
-    /// Its `status`, when that is a string: a `Deauthorized` connection
-    /// that fails to decode still needs the customer.
-    pub status: Option<String>,
-    /// What did not decode (serde's message).
-    pub message: String,
-    /// The listing page it came on (`None` from `get`).
-    pub page: Option<u64>,
-    /// The company it came embedded in (a company's `dataConnections`), or
-    /// that a sweep was looking at.
-    pub company: Option<crate::CompanyId>,
-    /// The status of the answer that carried it.
-    pub http_status: StatusCode,
-    /// How many attempts were made for the answer that carried it.
-    pub attempts: u32,
-}
-
-impl UndecodedConnection {
-    pub(crate) fn new(
-        raw: serde_json::Value,
-        error: &serde_json::Error,
-        page: Option<u64>,
-        http_status: StatusCode,
-    ) -> Self {
-        let text = |field: &str| raw.get(field)?.as_str().map(str::to_owned);
-        Self {
-            id: text("id"),
-            status: text("status"),
-            message: error.to_string(),
-            page,
-            company: None,
-            http_status,
-            attempts: 1,
-            raw,
-        }
-    }
-
-    /// This connection, as one of `company`'s.
-    pub(crate) fn of_company(mut self, company: crate::CompanyId) -> Self {
-        self.company = Some(company);
-        self
-    }
-}
-
-impl UndecodedConnection {
-    /// A connection that decoded and needs the customer, but whose
-    /// `linkUrl` is not a URL (`error` says why): kept as it decoded. It
-    /// came on a page of a listing, whose one success answer in Codat's
-    /// document is 200.
-    pub(crate) fn without_link_url(connection: &Connection, error: &Error) -> Self {
-        Self {
-            raw: serde_json::to_value(connection).unwrap_or_default(),
-            id: Some(connection.id.to_string()),
-            status: Some(connection.status.to_string()),
-            message: error.to_string(),
-            page: None,
-            company: None,
-            http_status: StatusCode::OK,
-            attempts: 1,
-        }
-    }
-}
-
-impl fmt::Display for UndecodedConnection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "could not decode connection")?;
-        if let Some(id) = &self.id {
-            write!(f, " {id:?}")?;
-        }
-        if let Some(status) = &self.status {
-            write!(f, " (status {status:?})")?;
-        }
-        if let Some(page) = self.page {
-            write!(f, " on page {page}")?;
-        }
-        let raw = self.raw.to_string();
-        write!(
-            f,
-            ": {} (starts {:?}){}",
-            self.message,
-            snippet(raw.as_bytes()),
-            after(self.attempts)
-        )
-    }
-}
-
-/// A company of a listing whose JSON does not decode; see
-/// [`Error::CompanyDecode`].
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct UndecodedCompany {
-    /// The company's JSON, as Codat sent it.
-    pub raw: serde_json::Value,
-    /// Its `id`, when that is a string.
-    pub id: Option<String>,
-    /// Its `name`, when that is a string.
-    pub name: Option<String>,
-    /// What did not decode (serde's message).
-    pub message: String,
-    /// The listing page it came on.
-    pub page: Option<u64>,
-    /// The status of the answer that carried it.
-    pub http_status: StatusCode,
-    /// How many attempts were made for the answer that carried it.
-    pub attempts: u32,
-}
-
-impl UndecodedCompany {
-    pub(crate) fn new(
-        raw: serde_json::Value,
-        error: &serde_json::Error,
-        page: Option<u64>,
-        http_status: StatusCode,
-    ) -> Self {
-        let text = |field: &str| raw.get(field)?.as_str().map(str::to_owned);
-        Self {
-            id: text("id"),
-            name: text("name"),
-            message: error.to_string(),
-            page,
-            http_status,
-            attempts: 1,
-            raw,
-        }
-    }
-}
-
-impl fmt::Display for UndecodedCompany {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "could not decode company")?;
-        if let Some(id) = &self.id {
-            write!(f, " {id:?}")?;
-        }
-        if let Some(name) = &self.name {
-            write!(f, " ({name:?})")?;
-        }
-        if let Some(page) = self.page {
-            write!(f, " on page {page}")?;
-        }
-        let raw = self.raw.to_string();
-        write!(
-            f,
-            ": {} (starts {:?}){}",
-            self.message,
-            snippet(raw.as_bytes()),
-            after(self.attempts)
-        )
-    }
 }
 
 /// What a decode error is about.
