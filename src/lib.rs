@@ -76,7 +76,7 @@
 //! listing/              Page, List (the one request of any listing), Codat's list
 //!                       parameters, the streams over any linked listing (generic)
 //! connections/          the area: its operations, what of a listing is its own
-//!                       (list.rs), salvage
+//!                       (list.rs), decode (its answers)
 //! companies/            the companies area, the same shape
 //! reauthorization/      who needs the customer again: one connection, a company,
 //!                       the sweep over many companies, the portfolio sweep
@@ -92,7 +92,7 @@
 //! `http::intercept::exchange` → the generated `list_connections` call →
 //! `http::hooks` (the settings, then `http::options`) → `http::transport`
 //! (rate limit, whole body) → Codat, and the answer back the same way:
-//! decoded once in `connections::salvage` (by `http::decode`, on tokio's
+//! decoded once in `connections::decode` (by `http::decode`, on tokio's
 //! blocking pool for a large page), handed out by `listing`.
 #![deny(missing_docs)]
 // docs.rs builds with `--cfg docsrs`: each feature-gated item then says

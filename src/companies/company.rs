@@ -103,7 +103,7 @@ impl<'de> Deserialize<'de> for Company {
 
 /// A company whose connections are decoded as they come, in one pass: any
 /// that does not decode fails it (a page's first try; see
-/// `salvage::page`).
+/// `decode::page`).
 pub(super) struct WholeCompany(pub(super) Company);
 
 impl<'de> Deserialize<'de> for WholeCompany {

@@ -4,7 +4,7 @@
 
 use std::future::Future;
 
-use crate::companies::{salvage, Company};
+use crate::companies::{decode, Company};
 use crate::http::intercept::Success;
 use crate::http::Operation;
 use crate::listing::area::Area;
@@ -82,7 +82,7 @@ impl Area for CompaniesListing {
     }
 
     fn decode(answer: Success) -> Result<Page<Company>, Error> {
-        salvage::page(answer)
+        decode::page(answer)
     }
 }
 

@@ -4,8 +4,8 @@
 //! changing a company is left out: a delete removes the company's data.
 
 mod company;
+mod decode;
 mod list;
-mod salvage;
 mod wire;
 
 pub use company::Company;
@@ -99,7 +99,7 @@ impl<'a> Companies<'a> {
             GET,
             get,
             GetCompany::send,
-            salvage::company,
+            decode::company,
         )
     }
 
@@ -149,7 +149,7 @@ impl<'a> CreateCompany<'a> {
             CREATE,
             create,
             RawCreate::send,
-            salvage::company,
+            decode::company,
         )
     }
 

@@ -2,7 +2,7 @@
 //! `dataConnections` goes straight to the generated [`CompanyDetails`], and
 //! the connections are read as the caller asks: as JSON text, each to be
 //! decoded on its own ([`Company`](super::Company)), or straight into
-//! connections (a page's first try, `salvage::page`).
+//! connections (a page's first try, `decode::page`).
 //!
 //! `#[serde(flatten)]` would do the same by buffering every field of the
 //! company first and decoding the details from that copy: on a page of

@@ -5,7 +5,7 @@
 
 use std::future::Future;
 
-use crate::connections::salvage;
+use crate::connections::decode;
 use crate::http::intercept::Success;
 use crate::http::Operation;
 use crate::listing::area::Area;
@@ -121,7 +121,7 @@ impl Area for ConnectionsListing {
     }
 
     fn decode(answer: Success) -> Result<Page<Connection>, Error> {
-        salvage::page(answer)
+        decode::page(answer)
     }
 }
 

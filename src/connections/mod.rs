@@ -1,8 +1,8 @@
 //! The Connections area: the handle a [`Client`] gives, and its operations,
 //! each a call of the generated builder through [`http::call`].
 
+mod decode;
 mod list;
-mod salvage;
 
 pub use list::{ConnectionStream, ConnectionsListing, ListConnections};
 
@@ -101,12 +101,7 @@ impl<'a> Connections<'a> {
                 platform_key: Some(platform_key.into_platform_key()?),
             }))
         };
-        self.call(
-            CREATE,
-            create(),
-            CreateConnection::send,
-            salvage::connection,
-        )
+        self.call(CREATE, create(), CreateConnection::send, decode::connection)
     }
 
     /// Lists a company's connections, one page per request (`list-connections`).
@@ -142,7 +137,7 @@ impl<'a> Connections<'a> {
             let get = get.company_id(company_id.into_company_id()?);
             Ok(get.connection_id(connection_id.into_connection_id()?))
         };
-        self.call(GET, get(), GetConnection::send, salvage::connection)
+        self.call(GET, get(), GetConnection::send, decode::connection)
     }
 
     /// Updates a connection's authorization with the platform-specific
@@ -160,7 +155,7 @@ impl<'a> Connections<'a> {
             Ok(update.connection_id(connection_id.into_connection_id()?))
         };
         let send = UpdateConnectionAuthorization::send;
-        self.call(UPDATE_AUTHORIZATION, update(), send, salvage::connection)
+        self.call(UPDATE_AUTHORIZATION, update(), send, decode::connection)
     }
 
     /// Deletes a connection and the data synced through it (`delete-connection`).
@@ -192,12 +187,7 @@ impl<'a> Connections<'a> {
             let unlink = unlink.company_id(company_id.into_company_id()?);
             Ok(unlink.connection_id(connection_id.into_connection_id()?))
         };
-        self.call(
-            UNLINK,
-            unlink(),
-            UnlinkConnection::send,
-            salvage::connection,
-        )
+        self.call(UNLINK, unlink(), UnlinkConnection::send, decode::connection)
     }
 
     /// The call of `operation`, made by sending `builder` with `send`.

@@ -54,7 +54,7 @@ impl ClientHooks<RequestSettings> for raw::Client {
             self.inner.admit().await;
             let response = self.client.execute(request).await?;
             let answer = self.inner.read(response).await?;
-            Ok(intercept::hand_over(answer))
+            Ok(intercept::keep(answer))
         }
         .instrument(span)
         .await
@@ -65,6 +65,6 @@ impl ClientHooks<RequestSettings> for raw::Client {
         result: &reqwest::Result<reqwest::Response>,
         _info: &OperationInfo,
     ) -> Result<(), raw::Error<E>> {
-        intercept::verdict(result).map_err(raw::Error::Custom)
+        intercept::post(result).map_err(raw::Error::Custom)
     }
 }

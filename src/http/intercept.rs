@@ -9,10 +9,10 @@
 //! page of 5,000 connections. progenitor has no hook between reading a body
 //! and decoding it, so for the crate's own calls (run inside [`exchange`]):
 //!
-//! 1. the `exec` hook hands the answer it read to [`hand_over`], which keeps
+//! 1. the `exec` hook hands the answer it read to [`keep`], which keeps
 //!    it for this call and gives the generated code an empty response;
-//! 2. the `post` hook asks [`verdict`], which ends the generated call with
-//!    [`TAKEN_BY_THE_CRATE`] before it reads anything;
+//! 2. the `post` hook asks [`post`], which ends the generated call with
+//!    [`READ_BY_THE_CRATE`] before it reads anything;
 //! 3. [`exchange`] makes the kept answer this crate's: a [`Success`] for a
 //!    2xx, an [`Error`] otherwise (with the status, `Retry-After` and body
 //!    snippet the generated error would leave out).
@@ -34,14 +34,14 @@ use crate::Error;
 
 tokio::task_local! {
     /// The answer of the crate's own call being made in this task, once read.
-    static TAKEN: RefCell<Option<Taken>>;
+    static INTERCEPTED: RefCell<Option<Intercepted>>;
 }
 
 /// What the `post` hook ends a crate's own call with; never seen by users.
-const TAKEN_BY_THE_CRATE: &str = "the answer is read by the crate, not the generated code";
+const READ_BY_THE_CRATE: &str = "the answer is read by the crate, not the generated code";
 
 /// The parts of an answer the crate's own calls read.
-struct Taken {
+struct Intercepted {
     status: StatusCode,
     headers: HeaderMap,
     retry_after: Option<String>,
@@ -89,10 +89,10 @@ impl Success {
 pub(crate) async fn exchange<V>(
     call: impl Future<Output = Result<V, raw::Error<ErrorMessage>>>,
 ) -> Result<Success, Error> {
-    TAKEN
+    INTERCEPTED
         .scope(RefCell::new(None), async {
             let generated = call.await.err();
-            match (TAKEN.with(RefCell::take), generated) {
+            match (INTERCEPTED.with(RefCell::take), generated) {
                 (Some(taken), _) => taken.into_result(),
                 (None, Some(error)) => Err(unanswered(error)),
                 // The `post` hook ends every call that got an answer, so an
@@ -111,10 +111,10 @@ pub(crate) async fn exchange<V>(
 /// What the `exec` hook gives the generated code for `answer`: inside
 /// [`exchange`], an empty response (the answer is kept for it); otherwise
 /// the answer itself.
-pub(crate) fn hand_over(mut answer: Answer) -> reqwest::Response {
+pub(crate) fn keep(mut answer: Answer) -> reqwest::Response {
     // The closure runs only inside `exchange`; elsewhere the answer stays whole.
-    let _outside = TAKEN.try_with(|slot| {
-        let taken = Taken {
+    let _outside = INTERCEPTED.try_with(|slot| {
+        let taken = Intercepted {
             status: answer.status,
             retry_after: answer.retry_after(),
             headers: std::mem::take(&mut answer.headers),
@@ -125,14 +125,14 @@ pub(crate) fn hand_over(mut answer: Answer) -> reqwest::Response {
     answer.into_response()
 }
 
-/// The `post` hook's verdict on `result`: the crate's own calls end here
+/// What the `post` hook makes of `result`: the crate's own calls end here
 /// (see the module's docs), and a body refused for its size ends any call.
-pub(crate) fn verdict(result: &reqwest::Result<reqwest::Response>) -> Result<(), String> {
+pub(crate) fn post(result: &reqwest::Result<reqwest::Response>) -> Result<(), String> {
     let Ok(response) = result else {
         return Ok(());
     };
-    if TAKEN.try_with(|_| ()).is_ok() {
-        return Err(TAKEN_BY_THE_CRATE.to_owned());
+    if INTERCEPTED.try_with(|_| ()).is_ok() {
+        return Err(READ_BY_THE_CRATE.to_owned());
     }
     match response.extensions().get::<TooLarge>() {
         Some(TooLarge { limit }) => Err(format!(
@@ -143,7 +143,7 @@ pub(crate) fn verdict(result: &reqwest::Result<reqwest::Response>) -> Result<(),
     }
 }
 
-impl Taken {
+impl Intercepted {
     fn into_result(self) -> Result<Success, Error> {
         match self.body {
             Err(limit) => Err(Error::ResponseTooLarge {

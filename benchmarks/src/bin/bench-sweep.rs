@@ -47,7 +47,7 @@ async fn sweep(
     (started.elapsed(), expected - ok)
 }
 
-fn verdict(met: bool) -> &'static str {
+fn met_or_missed(met: bool) -> &'static str {
     if met {
         "met"
     } else {
@@ -74,7 +74,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ));
     targets.push(format!(
         "- {}: sweep wall time {ratio:.2}x the ideal {:.1} s (companies x 20 ms / 16; target: within 1.25x)",
-        verdict(ratio <= 1.25 && lost == 0),
+        met_or_missed(ratio <= 1.25 && lost == 0),
         ideal.as_secs_f64()
     ));
 
@@ -101,7 +101,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ));
         targets.push(format!(
             "- {}: rate-limited sweep, {label}: {:.1}% of requests answered 429 (target: under {:.0}%), {lost} companies lost (target: 0), wall time {ratio:.2}x the ideal {:.0} s (target: within 1.3x)",
-            verdict(share <= max_429 && lost == 0 && ratio <= 1.3),
+            met_or_missed(share <= max_429 && lost == 0 && ratio <= 1.3),
             share * 100.0,
             max_429 * 100.0,
             ideal.as_secs_f64()
@@ -147,7 +147,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ratio = paged[2].as_secs_f64() / ideal.as_secs_f64();
     targets.push(format!(
         "- {}: concurrent pages (4) {ratio:.2}x the ideal {} ms (the first page, then 19 pages 4 at a time; target: within 1.3x)",
-        verdict(ratio <= 1.3),
+        met_or_missed(ratio <= 1.3),
         ideal.as_millis()
     ));
 

@@ -47,7 +47,7 @@ impl Default for RateWindow {
 /// What the limit says about one request: its headers, and whether it is
 /// refused.
 #[derive(Debug)]
-pub(in crate::mock) struct Verdict {
+pub(in crate::mock) struct Counted {
     limit: u64,
     remaining: u64,
     /// Until the window ends.
@@ -67,7 +67,7 @@ impl RateWindow {
     }
 
     /// Counts a request arriving `now`.
-    pub(in crate::mock) fn count(&mut self, now: Instant) -> Verdict {
+    pub(in crate::mock) fn count(&mut self, now: Instant) -> Counted {
         let started = match self.started {
             Some(started) if now.saturating_duration_since(started) < self.window => started,
             _ => {
@@ -81,7 +81,7 @@ impl RateWindow {
         } else {
             self.counted += 1;
         }
-        Verdict {
+        Counted {
             limit: self.limit,
             remaining: self.limit.saturating_sub(self.counted),
             left: self
@@ -92,7 +92,7 @@ impl RateWindow {
     }
 }
 
-impl Verdict {
+impl Counted {
     /// Whether the request is over the limit.
     pub(in crate::mock) fn refused(&self) -> bool {
         self.refused
@@ -161,10 +161,10 @@ mod tests {
         let now = Instant::now();
         let mut answers = Vec::new();
         for _ in 0..2 {
-            let verdict = rate.count(now);
-            let mut response = verdict.refusal();
-            verdict.apply(&mut response);
-            answers.push((verdict.refused(), response));
+            let counted = rate.count(now);
+            let mut response = counted.refusal();
+            counted.apply(&mut response);
+            answers.push((counted.refused(), response));
         }
         assert_eq!(
             answers.iter().map(|a| a.0).collect::<Vec<_>>(),

@@ -104,7 +104,7 @@ async fn record_and_inject(Extract(shared): Extract<Shared>, request: Request) -
 }
 
 /// The 429 of a request over the limit.
-fn refused(rate: super::rate_limit::Verdict) -> Response {
+fn refused(rate: super::rate_limit::Counted) -> Response {
     let mut response = rate.refusal();
     rate.apply(&mut response);
     response

@@ -15,7 +15,7 @@ use super::measure::{
     cores, measure, median, median_of, round_robin, rust_client, Client, Figures,
 };
 use super::peers::Peers;
-use super::report::verdict;
+use super::report::met_or_missed;
 use super::server::Server;
 use super::workload::{
     pace_spacing_ms, DEFAULT_PACE_PER_MINUTE, LISTING_CONCURRENT_PAGES, LISTING_LATENCY_MS,
@@ -290,7 +290,7 @@ fn render(
     let expected_requests = PORTFOLIO_COMPANIES.div_ceil(PORTFOLIO_PAGE) as f64;
     out.push_str(&format!(
         "- {}: the portfolio sweep sends {:.0} requests (target: ceil({PORTFOLIO_COMPANIES} / {PORTFOLIO_PAGE}) = {expected_requests:.0}); the per-company sweep sends {:.0}\n",
-        verdict(paced.requests == expected_requests && unpaced.requests == expected_requests),
+        met_or_missed(paced.requests == expected_requests && unpaced.requests == expected_requests),
         paced.requests,
         per_company.requests,
     ));
@@ -299,7 +299,7 @@ fn render(
     let ratio = paced.figures.wall_ms / two_bound;
     out.push_str(&format!(
         "- {}: at the default pace, wall time {ratio:.2}x the ideal {two_bound:.0} ms, the larger of the fetch and decode bounds (target: within 1.3x){}\n",
-        verdict(ratio <= 1.3),
+        met_or_missed(ratio <= 1.3),
         if pace > two_bound {
             format!(
                 ". No client keeping to {DEFAULT_PACE_PER_MINUTE} requests a minute reaches it: the pace bound is {pace:.0} ms"
@@ -311,12 +311,12 @@ fn render(
     let ratio = paced.figures.wall_ms / three_bound;
     out.push_str(&format!(
         "- {}: at the default pace, wall time {ratio:.2}x {three_bound:.0} ms, the largest of the fetch, decode and pace bounds (target: within 1.3x)\n",
-        verdict(ratio <= 1.3),
+        met_or_missed(ratio <= 1.3),
     ));
     let ratio = unpaced.figures.wall_ms / two_bound;
     out.push_str(&format!(
         "- {}: with no pace, wall time {ratio:.2}x the ideal {two_bound:.0} ms, the larger of the fetch and decode bounds (target: within 1.3x){}\n",
-        verdict(ratio <= 1.3),
+        met_or_missed(ratio <= 1.3),
         if ratio > 1.3 {
             format!(
                 ". One page at a time, the next request waits for this page's decoding (its `_links.next` says what to ask for), so a page costs about its answer and its decoding, {:.0} ms, not the larger of the two",
@@ -330,7 +330,7 @@ fn render(
     let worth = paced.figures.max_rss_kb / page_worth;
     out.push_str(&format!(
         "- {}: peak memory {:.1} MiB, {worth:.1} pages' worth (a page: {page_mib:.1} MiB of JSON and about {:.1} MiB decoded), while the portfolio's JSON is {:.0} MiB (target: at most 3 pages' worth, the page gone through, the page read ahead and the page arriving)\n",
-        verdict(worth <= 3.0),
+        met_or_missed(worth <= 3.0),
         mib(paced.figures.max_rss_kb),
         mib(bounds.decoded_page_kb),
         portfolio_bytes as f64 / (1024.0 * 1024.0),
@@ -339,7 +339,7 @@ fn render(
         let ratio = peer.figures.cpu_ms / paced.figures.cpu_ms;
         out.push_str(&format!(
             "- {}: {} uses {ratio:.1}x our CPU time (target: at least 10x) and {:.1}x our peak memory (target: more than 1x)\n",
-            verdict(ratio >= 10.0 && peer.figures.max_rss_kb > paced.figures.max_rss_kb),
+            met_or_missed(ratio >= 10.0 && peer.figures.max_rss_kb > paced.figures.max_rss_kb),
             peer.figures.name,
             peer.figures.max_rss_kb / paced.figures.max_rss_kb,
         ));
@@ -358,7 +358,7 @@ fn render(
     let ratio = listing.figures.wall_ms / ideal;
     out.push_str(&format!(
         "- {}: the connections listing of {TOTAL} ({} pages of {PAGE_SIZE} at {LISTING_LATENCY_MS} ms, {LISTING_CONCURRENT_PAGES} at once, no pace; `bench-server` in another process) takes {:.0} ms, {ratio:.2}x the ideal {ideal:.0} ms, the larger of the fetch bound {fetch:.0} ms (the first page, then {LISTING_CONCURRENT_PAGES} at a time, {:.1} ms an answer) and the decode bound {decode:.0} ms ({:.0} ms of CPU on {} cores) (target: within 1.3x); CPU {:.0} ms, peak RSS {:.1} MiB\n",
-        verdict(ratio <= 1.3),
+        met_or_missed(ratio <= 1.3),
         lb.pages,
         listing.figures.wall_ms,
         lb.answer_ms,

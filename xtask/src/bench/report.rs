@@ -10,7 +10,7 @@ use super::workload::{
 };
 
 /// How a target line of `BENCHMARKS.md` begins.
-pub fn verdict(met: bool) -> &'static str {
+pub fn met_or_missed(met: bool) -> &'static str {
     if met {
         "met"
     } else {
@@ -49,14 +49,14 @@ pub fn render_sweep(rows: &[(Figures, f64)], found: u64, runs: usize) -> String 
         let ratio = ours.wall_ms / ideal_ms;
         out.push_str(&format!(
             "- {}: our sweep's wall time is {ratio:.2}x the ideal {:.1} s (companies x {SWEEP_LATENCY_MS} ms / {SWEEP_CONCURRENCY}; target: within 1.25x)\n",
-            verdict(ratio <= 1.25),
+            met_or_missed(ratio <= 1.25),
             ideal_ms / 1000.0
         ));
         for (peer, _) in rows.iter().filter(|(f, _)| f.name.starts_with("Codat ")) {
             let ratio = peer.cpu_ms / ours.cpu_ms;
             out.push_str(&format!(
                 "- {}: {} uses {ratio:.1}x our CPU time (target: at least 10x)\n",
-                verdict(ratio >= 10.0),
+                met_or_missed(ratio >= 10.0),
                 peer.name
             ));
         }
@@ -120,7 +120,7 @@ pub fn render_markdown(figures: &[Figures], latencies: &[(&str, f64, f64)], runs
     out.push_str(&format!(
         "\n{GET_CALLS} sequential calls each, over one kept-alive connection.\n\n## Targets\n\n"
     ));
-    let target = |text: String, met: bool| format!("- {}: {text}\n", verdict(met));
+    let target = |text: String, met: bool| format!("- {}: {text}\n", met_or_missed(met));
     if let (Some(sdk), Some(serde)) = (
         by_name("codat-connections stream"),
         by_name("raw reqwest + serde_json"),

@@ -16,8 +16,8 @@
 
 mod changes;
 mod failures;
+mod outcome;
 mod scratch;
-mod verdict;
 
 use std::fs;
 
@@ -27,8 +27,8 @@ use crate::change_report::compare;
 use crate::normalise::to_pretty_string;
 use crate::sync_spec::{workspace_root, DOCUMENT};
 use changes::{select, Change};
+use outcome::{class, decide, Judged, Outcome};
 use scratch::{mirror_tracked_files, test_binaries, Scratch};
-use verdict::{class, decide, Outcome, Verdict};
 
 const USAGE: &str = "usage: cargo xtask spec-drill [--only TEXT]... [--list]";
 
@@ -84,9 +84,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         scratch: &scratch,
         tests: &tests,
     };
-    let result = drill.each(&breaking).and_then(|mut verdicts| {
-        verdicts.extend(drill.together(&additions)?);
-        Ok(verdicts)
+    let result = drill.each(&breaking).and_then(|mut outcomes| {
+        outcomes.extend(drill.together(&additions)?);
+        Ok(outcomes)
     });
     fs::write(&document, &original_text)
         .map_err(|e| format!("cannot restore {}: {e}", document.display()))?;
@@ -129,9 +129,9 @@ impl<'a> Drill<'a> {
         Ok(compare(self.original, &doc).iter().any(|c| c.breaking))
     }
 
-    /// The verdict of each change, tried one at a time.
-    fn each(&self, changes: &[&'a Change]) -> Result<Vec<Verdict<'a>>, String> {
-        let mut verdicts = Vec::new();
+    /// What became of each change, tried one at a time.
+    fn each(&self, changes: &[&'a Change]) -> Result<Vec<Judged<'a>>, String> {
+        let mut outcomes = Vec::new();
         for change in changes {
             eprintln!(
                 "spec-drill: building and testing with {}",
@@ -139,19 +139,19 @@ impl<'a> Drill<'a> {
             );
             let doc = self.changed(&[change])?;
             let outcome = self.exercise(&doc, change.breaking)?;
-            let verdict = Verdict {
+            let judged = Judged {
                 change,
                 reported: self.reported(change)?,
                 outcome,
             };
-            println!("{}", verdict.line());
-            verdicts.push(verdict);
+            println!("{}", judged.line());
+            outcomes.push(judged);
         }
-        Ok(verdicts)
+        Ok(outcomes)
     }
 
-    /// The verdict of each change, tried all together first.
-    fn together(&self, changes: &[&'a Change]) -> Result<Vec<Verdict<'a>>, String> {
+    /// What became of each change, tried all together first.
+    fn together(&self, changes: &[&'a Change]) -> Result<Vec<Judged<'a>>, String> {
         if changes.len() < 2 {
             return self.each(changes);
         }
@@ -164,16 +164,16 @@ impl<'a> Drill<'a> {
             eprintln!("spec-drill: together they fail; trying each alone");
             return self.each(changes);
         }
-        let mut verdicts = Vec::new();
+        let mut outcomes = Vec::new();
         for change in changes {
-            let verdict = Verdict {
+            let judged = Judged {
                 change,
                 reported: self.reported(change)?,
                 outcome: Outcome::Passes,
             };
-            println!("{} (tried with the others)", verdict.line());
-            verdicts.push(verdict);
+            println!("{} (tried with the others)", judged.line());
+            outcomes.push(judged);
         }
-        Ok(verdicts)
+        Ok(outcomes)
     }
 }

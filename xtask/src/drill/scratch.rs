@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use super::failures::{build_failure, first_compile_error, test_failure};
-use super::verdict::Outcome;
+use super::outcome::Outcome;
 
 /// Where the drill works: a copy of the workspace's tracked files, built in
 /// the workspace's own target directory, with the same profile and features

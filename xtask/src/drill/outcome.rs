@@ -13,7 +13,7 @@ pub enum Outcome {
 }
 
 /// One change and what came of it.
-pub struct Verdict<'a> {
+pub struct Judged<'a> {
     pub change: &'a Change,
     /// Whether the change report, run on the document before and after the
     /// change, marks something breaking: what tells our users.
@@ -21,7 +21,7 @@ pub struct Verdict<'a> {
     pub outcome: Outcome,
 }
 
-/// How `--list` and each verdict line name a change's class.
+/// How `--list` and each line name a change's class.
 pub fn class(breaking: bool) -> &'static str {
     if breaking {
         "breaking"
@@ -30,7 +30,7 @@ pub fn class(breaking: bool) -> &'static str {
     }
 }
 
-impl Verdict<'_> {
+impl Judged<'_> {
     /// The line the drill prints: `caught: <change> (<class>): <how>`,
     /// `followed: <change> (breaking): <why that is enough>` or
     /// `passes: <change> (<class>)`.
@@ -58,21 +58,21 @@ impl Verdict<'_> {
 
 /// Succeeds when every breaking change was caught or followed and every
 /// non-breaking one passed; otherwise says which were not.
-pub fn decide(verdicts: &[Verdict]) -> Result<(), String> {
-    let wrong: Vec<&Verdict> = verdicts.iter().filter(|v| !v.as_it_should_be()).collect();
+pub fn decide(outcomes: &[Judged]) -> Result<(), String> {
+    let wrong: Vec<&Judged> = outcomes.iter().filter(|v| !v.as_it_should_be()).collect();
     if wrong.is_empty() {
         return Ok(());
     }
     let mut message = String::from(
         "spec-drill: neither the build and tests nor the change report say what changed:",
     );
-    for verdict in wrong {
-        let what = if verdict.change.breaking {
+    for judged in wrong {
+        let what = if judged.change.breaking {
             "breaking, but nothing failed and the change report does not mark it breaking"
         } else {
             "not breaking, but something failed"
         };
-        message.push_str(&format!("\n  {}: {what}", verdict.change.description));
+        message.push_str(&format!("\n  {}: {what}", judged.change.description));
     }
     Err(message)
 }
@@ -82,9 +82,9 @@ mod tests {
     use super::*;
     use crate::drill::changes::CHANGES;
 
-    fn verdict(breaking: bool, reported: bool, outcome: Outcome) -> Verdict<'static> {
+    fn judged(breaking: bool, reported: bool, outcome: Outcome) -> Judged<'static> {
         let change = CHANGES.iter().find(|c| c.breaking == breaking).unwrap();
-        Verdict {
+        Judged {
             change,
             reported,
             outcome,
@@ -100,9 +100,9 @@ mod tests {
         let how = "does not compile: src/connections.rs:40: no field";
         let path = "path /companies/{companyId}/connections renamed to \
                     /companies/{companyId}/data-connections (breaking)";
-        let caught = verdict(true, true, Outcome::Caught(how.to_owned()));
+        let caught = judged(true, true, Outcome::Caught(how.to_owned()));
         assert_eq!(caught.line(), format!("caught: {path}: {how}"));
-        let followed = verdict(true, true, Outcome::Passes);
+        let followed = judged(true, true, Outcome::Passes);
         assert_eq!(
             followed.line(),
             format!(
@@ -112,10 +112,10 @@ mod tests {
         );
         // Unreported, a breaking change that passes is not followed: it passes unseen.
         assert_eq!(
-            verdict(true, false, Outcome::Passes).line(),
+            judged(true, false, Outcome::Passes).line(),
             format!("passes: {path}")
         );
-        let passes = verdict(false, false, Outcome::Passes);
+        let passes = judged(false, false, Outcome::Passes);
         assert_eq!(
             passes.line(),
             "passes: optional query parameter region added to list-connections (non-breaking)"
@@ -135,19 +135,19 @@ mod tests {
             (false, false, caught(), false),
             (false, true, caught(), false),
         ] {
-            let verdict = verdict(breaking, reported, outcome);
-            assert_eq!(verdict.as_it_should_be(), fine, "{}", verdict.line());
-            let decided = decide(std::slice::from_ref(&verdict));
+            let judged = judged(breaking, reported, outcome);
+            assert_eq!(judged.as_it_should_be(), fine, "{}", judged.line());
+            let decided = decide(std::slice::from_ref(&judged));
             assert_eq!(decided.is_ok(), fine, "{decided:?}");
         }
         assert!(decide(&[]).is_ok());
     }
 
     #[test]
-    fn decide_names_each_wrong_verdict_and_why() {
-        let followed = verdict(true, true, Outcome::Passes);
-        let missed = verdict(true, false, Outcome::Passes);
-        let broke = verdict(false, false, caught());
+    fn decide_names_each_wrong_outcome_and_why() {
+        let followed = judged(true, true, Outcome::Passes);
+        let missed = judged(true, false, Outcome::Passes);
+        let broke = judged(false, false, caught());
         let message = decide(&[followed, missed, broke]).unwrap_err();
         let why: Vec<&str> = message.lines().skip(1).collect();
         assert_eq!(
