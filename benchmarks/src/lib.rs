@@ -16,7 +16,7 @@ pub const API_KEY: &str = "benchmark-key";
 pub const AUTH: &str = "Basic YmVuY2htYXJrLWtleQ==";
 
 /// The `n`th company of the sweep benchmark's portfolio. The Python and
-/// TypeScript peers (`xtask/bench/`) build the same IDs.
+/// TypeScript peers (`benchmarks/peers/`) build the same IDs.
 pub fn sweep_company(n: u64) -> String {
     format!("00000000-0000-4000-8000-{n:012x}")
 }

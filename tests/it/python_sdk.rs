@@ -1,5 +1,5 @@
 //! Codat's official Python SDK (`codat-platform`, pinned in
-//! `xtask/bench/requirements.txt`) as a client of the `codat-mock` program:
+//! `benchmarks/peers/requirements.txt`) as a client of the `codat-mock` program:
 //! a client no one here wrote creates, lists, gets, unlinks and deletes
 //! connections over HTTP, and retries a 429 injected through the mock's
 //! control API (`tests/python/sdk_roundtrip.py`).
@@ -26,7 +26,7 @@ fn python() -> PathBuf {
         _ => panic!(
             "CODAT_PYTHON must name a Python with Codat's SDK installed. Run `cargo xtask ci`, \
              which installs the pinned version under target/tools/, or `python3 -m venv VENV && \
-             VENV/bin/pip install --no-deps -r xtask/bench/requirements.txt` and set \
+             VENV/bin/pip install --no-deps -r benchmarks/peers/requirements.txt` and set \
              CODAT_PYTHON=VENV/bin/python."
         ),
     }

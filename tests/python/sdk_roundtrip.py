@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Codat's official Python SDK (codat-platform, pinned in xtask/bench/requirements.txt)
+"""Codat's official Python SDK (codat-platform, pinned in benchmarks/peers/requirements.txt)
 as a client of the standalone mock: create, list, get, unlink, delete, and a
 429 injected through the mock's control API (/_mock, openapi/mock-control.json)
 that the SDK retries.

@@ -174,7 +174,7 @@ fn install_python_sdk(root: &Path) -> Result<String, String> {
     let venv = root.join("target/tools/python-sdk-venv");
     tools::pip_venv(
         &venv,
-        &root.join("xtask/bench/requirements.txt"),
+        &root.join("benchmarks/peers/requirements.txt"),
         "Codat's Python SDK, for the standalone mock's test",
     )?;
     Ok(venv.join("bin/python").display().to_string())

@@ -58,7 +58,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let peers = Peers {
         python: vec![
             python.display().to_string(),
-            root.join("xtask/bench/peer_python.py")
+            root.join("benchmarks/peers/peer_python.py")
                 .display()
                 .to_string(),
         ],

@@ -34,7 +34,7 @@ pub fn install_python_peer(root: &Path) -> Result<PathBuf, String> {
     let venv = root.join("target/bench/venv");
     tools::pip_venv(
         &venv,
-        &root.join("xtask/bench/requirements.txt"),
+        &root.join("benchmarks/peers/requirements.txt"),
         "Codat's Python SDK",
     )?;
     Ok(venv.join("bin/python"))
@@ -46,8 +46,8 @@ pub fn install_node_peer(root: &Path) -> Result<PathBuf, String> {
     let dir = root.join("target/bench/node");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     for file in ["package.json", "package-lock.json", "peer_node.mjs"] {
-        std::fs::copy(root.join("xtask/bench").join(file), dir.join(file))
-            .map_err(|e| format!("xtask/bench/{file}: {e}"))?;
+        std::fs::copy(root.join("benchmarks/peers").join(file), dir.join(file))
+            .map_err(|e| format!("benchmarks/peers/{file}: {e}"))?;
     }
     tools::npm_ci(&dir, "Codat's TypeScript SDK")?;
     Ok(dir)

@@ -6,7 +6,7 @@
 //! (50 x (latency + work)) and the overlap (50 x max(latency, work)).
 //!
 //! ```sh
-//! cargo bench --bench read_ahead --features mock
+//! cargo bench -p benchmarks --bench read_ahead
 //! ```
 
 use std::time::{Duration, Instant};

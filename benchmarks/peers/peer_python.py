@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark peer: Codat's official Python SDK (codat-platform, pinned in requirements.txt).
 
-install: python3 -m venv VENV && VENV/bin/pip install --no-deps -r xtask/bench/requirements.txt
-run:     VENV/bin/python xtask/bench/peer_python.py <mode> <base_url> <company_id> <api_key> <arg>
+install: python3 -m venv VENV && VENV/bin/pip install --no-deps -r benchmarks/peers/requirements.txt
+run:     VENV/bin/python benchmarks/peers/peer_python.py <mode> <base_url> <company_id> <api_key> <arg>
 
 usage: peer_python.py <mode> <base_url> <company_id> <api_key> <arg>
   mode list: list every page (pageSize 5000) from page 1, following _links.next;
