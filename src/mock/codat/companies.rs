@@ -15,7 +15,7 @@ use super::answers::{error, json_response, malformed_query, no_company};
 use super::contract::Call;
 use super::listing;
 use super::parameters::{self as parameter, company_id};
-use super::query::{Operator, Query};
+use super::query_language::{Operator, Query};
 use super::state::{MockCompany, State};
 use crate::CompanyId;
 

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::answers::{json_response, malformed_query};
 use super::contract::Call;
 use super::parameters as parameter;
-use super::query::Query;
+use super::query_language::Query;
 
 /// The page and page size a listing asks for: the contract has checked the
 /// values; a document without the parameter, or without its default,

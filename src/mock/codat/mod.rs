@@ -10,7 +10,7 @@ pub(in crate::mock) mod handlers;
 pub(in crate::mock) mod idempotency;
 pub(in crate::mock) mod listing;
 pub(in crate::mock) mod parameters;
-pub(in crate::mock) mod query;
+pub(in crate::mock) mod query_language;
 pub(in crate::mock) mod rate_limit;
 pub(in crate::mock) mod server;
 pub(in crate::mock) mod state;
