@@ -80,24 +80,17 @@ impl UndecodedConnection {
 
 impl fmt::Display for UndecodedConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "could not decode connection")?;
-        if let Some(id) = &self.id {
-            write!(f, " {id:?}")?;
-        }
-        if let Some(status) = &self.status {
-            write!(f, " (status {status:?})")?;
-        }
-        if let Some(page) = self.page {
-            write!(f, " on page {page}")?;
-        }
-        let raw = self.raw.to_string();
-        write!(
-            f,
-            ": {} (starts {:?}){}",
-            self.message,
-            snippet(raw.as_bytes()),
-            after(self.attempts)
-        )
+        let status = self.status.as_ref().map(|s| format!(" (status {s:?})"));
+        let item = Item {
+            kind: "connection",
+            id: self.id.as_deref(),
+            about: status.as_deref(),
+            page: self.page,
+            raw: &self.raw,
+            message: &self.message,
+            attempts: self.attempts,
+        };
+        item.fmt(f)
     }
 }
 
@@ -144,13 +137,39 @@ impl UndecodedCompany {
 
 impl fmt::Display for UndecodedCompany {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "could not decode company")?;
-        if let Some(id) = &self.id {
+        let name = self.name.as_ref().map(|n| format!(" ({n:?})"));
+        let item = Item {
+            kind: "company",
+            id: self.id.as_deref(),
+            about: name.as_deref(),
+            page: self.page,
+            raw: &self.raw,
+            message: &self.message,
+            attempts: self.attempts,
+        };
+        item.fmt(f)
+    }
+}
+
+/// How an undecoded item of either kind is told: what it is, where it came
+/// from, what did not decode, and the start of its JSON.
+struct Item<'a> {
+    kind: &'static str,
+    id: Option<&'a str>,
+    about: Option<&'a str>,
+    page: Option<u64>,
+    raw: &'a serde_json::Value,
+    message: &'a str,
+    attempts: u32,
+}
+
+impl Item<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "could not decode {}", self.kind)?;
+        if let Some(id) = self.id {
             write!(f, " {id:?}")?;
         }
-        if let Some(name) = &self.name {
-            write!(f, " ({name:?})")?;
-        }
+        f.write_str(self.about.unwrap_or_default())?;
         if let Some(page) = self.page {
             write!(f, " on page {page}")?;
         }
