@@ -3,9 +3,10 @@
 //! package holds what a user and docs.rs need, and builds and runs a user's
 //! program against it beside reqwest's default features, once with each TLS
 //! feature: with `rustls-aws-lc-rs` rustls keeps one provider and its
-//! process-wide default works; with `rustls-ring` (the default) rustls gets
-//! both and that default panics, which is why the README says to pick
-//! `rustls-aws-lc-rs` there.
+//! process-wide default works; with `rustls-ring` (the default, here with
+//! `mock` and `schemars`, so that the package is built with every feature as
+//! docs.rs builds it) rustls gets both and that default panics, which is why
+//! the README says to pick `rustls-aws-lc-rs` there.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -130,8 +131,10 @@ fn consumer(root: &Path, cargo: &str, packaged: &Path) -> Result<(), String> {
             ),
             Ending::Works,
         ),
+        // The default TLS feature, and the crate's other features: docs.rs
+        // builds the package with all of them.
         (
-            format!(r#"{{ path = "{path}" }}"#),
+            format!(r#"{{ path = "{path}", features = ["mock", "schemars"] }}"#),
             Ending::NoProcessProvider,
         ),
     ];
