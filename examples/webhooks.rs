@@ -23,10 +23,10 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::Router;
 use codat_connections::webhooks::{ConnectionEvent, WebhookError, Webhooks};
 use tokio::sync::mpsc;
 

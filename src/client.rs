@@ -11,9 +11,9 @@ use base64::Engine as _;
 use reqwest::header::HeaderValue;
 use url::Url;
 
-use crate::http::rate_limit::{RateGate, RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
+use crate::http::rate_limit::{DEFAULT_REQUESTS_PER_MINUTE, RateGate, RateLimit};
 use crate::http::transport::RequestSettings;
-use crate::{raw, Error, RetryPolicy};
+use crate::{Error, RetryPolicy, raw};
 
 /// Codat's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.codat.io";

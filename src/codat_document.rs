@@ -35,11 +35,7 @@ pub const CODAT_DOCUMENT: CodatDocument = CodatDocument {
 
 /// `None` for the empty string the build script writes for "unknown".
 const fn non_empty(text: &'static str) -> Option<&'static str> {
-    if text.is_empty() {
-        None
-    } else {
-        Some(text)
-    }
+    if text.is_empty() { None } else { Some(text) }
 }
 
 #[cfg(test)]

@@ -106,8 +106,10 @@ fn percent_decode_lossy_keeps_what_is_no_escape() {
 
 #[test]
 fn a_bad_escape_in_a_reference_is_refused() {
-    assert!(ref_segments("#/a%zz")
-        .unwrap_err()
-        .contains("percent-escape"));
+    assert!(
+        ref_segments("#/a%zz")
+            .unwrap_err()
+            .contains("percent-escape")
+    );
     assert!(ref_segments("#/a%FF").unwrap_err().contains("UTF-8"));
 }

@@ -125,14 +125,14 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
 };
-pub use codat_document::{CodatDocument, CODAT_DOCUMENT};
+pub use codat_document::{CODAT_DOCUMENT, CodatDocument};
 pub use companies::{
     Companies, CompaniesListing, Company, CompanyPageStream, CompanyStream, CreateCompany,
     ListCompanies,
 };
 pub use connections::{ConnectionStream, Connections, ConnectionsListing, ListConnections};
-pub use error::{ApiError, Error, UndecodedCompany, UndecodedConnection, BODY_SNIPPET_LIMIT};
-pub use http::rate_limit::{RateLimit, DEFAULT_REQUESTS_PER_MINUTE};
+pub use error::{ApiError, BODY_SNIPPET_LIMIT, Error, UndecodedCompany, UndecodedConnection};
+pub use http::rate_limit::{DEFAULT_REQUESTS_PER_MINUTE, RateLimit};
 pub use http::response::Response;
 pub use http::retry::RetryPolicy;
 pub use http::transport::RequestSettings;
@@ -140,8 +140,8 @@ pub use listing::parameters::{MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
 pub use listing::{ItemStream, List, ListItem, Listing, Page, PageStream};
 pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
 pub use reauthorization::{
-    CompanyReauthorizations, NeedsReauthorization, PortfolioSweep, Reauthorization, Sweep,
-    SweptCompany, DEFAULT_PORTFOLIO_READ_AHEAD, DEFAULT_SWEEP_CONCURRENCY,
+    CompanyReauthorizations, DEFAULT_PORTFOLIO_READ_AHEAD, DEFAULT_SWEEP_CONCURRENCY,
+    NeedsReauthorization, PortfolioSweep, Reauthorization, Sweep, SweptCompany,
 };
 pub use types::{
     CompanyId, ConnectionId, ConnectionStatus, DataConnectionErrorStatus, DateTime,

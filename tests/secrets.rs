@@ -18,11 +18,11 @@ mod support;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Debug;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
 use base64::Engine as _;
-use codat_connections::mock::{Fault, MockCodat, MOCK_API_KEY};
+use codat_connections::mock::{Fault, MOCK_API_KEY, MockCodat};
 use codat_connections::{
     Client, ClientBuilder, CompanyId, ConnectionId, ConnectionStatus, Error, Reauthorization,
     RetryPolicy,
@@ -129,8 +129,7 @@ struct Shown {
 }
 
 /// The variants every test of the client's calls must produce.
-const ALL_VARIANTS: &str =
-    "Api InvalidInput Timeout Transport Decode InconsistentPaging ResponseTooLarge IdempotencyKeyReused";
+const ALL_VARIANTS: &str = "Api InvalidInput Timeout Transport Decode InconsistentPaging ResponseTooLarge IdempotencyKeyReused";
 
 /// What the log of every operation, some retried, holds.
 const LOGGED: &str = "attempt codat.request list-connections create-connection get-connection \

@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use codat_connections::mock::{MockCodat, Seed, MOCK_API_KEY};
+use codat_connections::mock::{MOCK_API_KEY, MockCodat, Seed};
 
 const USAGE: &str = "\
 usage: codat-mock [--addr ADDRESS] [--seed FILE] [--latency MS] [--rate-limit PER_MINUTE]
@@ -159,7 +159,7 @@ async fn serve(options: Options) -> Result<(), String> {
 async fn stopped() -> Result<(), String> {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{signal, SignalKind};
+        use tokio::signal::unix::{SignalKind, signal};
         let mut terminate = signal(SignalKind::terminate())
             .map_err(|err| format!("cannot wait for SIGTERM: {err}"))?;
         let interrupted = std::pin::pin!(tokio::signal::ctrl_c());

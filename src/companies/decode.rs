@@ -137,10 +137,12 @@ mod tests {
         let by_company: CompaniesPage<Company> = answer(&text).decode().unwrap();
         assert_eq!(whole.results, by_company.results);
         assert_eq!(whole.results[0].data_connections.len(), 2);
-        assert!(whole
-            .results
-            .iter()
-            .all(|c| c.undecoded_connections.is_empty()));
+        assert!(
+            whole
+                .results
+                .iter()
+                .all(|c| c.undecoded_connections.is_empty())
+        );
         assert_eq!(
             (whole.page_number, whole.page_size, whole.total_results),
             (3, 2, 9)

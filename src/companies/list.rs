@@ -4,11 +4,11 @@
 
 use std::future::Future;
 
-use crate::companies::{decode, Company};
-use crate::http::intercept::Success;
+use crate::companies::{Company, decode};
 use crate::http::Operation;
+use crate::http::intercept::Success;
 use crate::listing::area::Area;
-use crate::listing::parameters::{check_query, with_paging, ListQuery, OwnParameters};
+use crate::listing::parameters::{ListQuery, OwnParameters, check_query, with_paging};
 use crate::listing::{ItemStream, List, PageStream};
 use crate::raw::{self, types::ErrorMessage};
 use crate::{Error, Page};
@@ -114,8 +114,8 @@ impl<'a> List<'a, CompaniesListing> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::listing::PageRequest;
     use crate::Client;
+    use crate::listing::PageRequest;
     use std::num::NonZeroU32;
 
     #[test]

@@ -250,9 +250,11 @@ mod tests {
         assert!(create("X").tag("", "v").body().is_err());
         assert!(create("X").tag("k".repeat(28), "v").body().is_err());
         assert!(create("X").tag("k", "v".repeat(101)).body().is_err());
-        assert!(create("X")
-            .tag("k".repeat(27), "v".repeat(100))
-            .body()
-            .is_ok());
+        assert!(
+            create("X")
+                .tag("k".repeat(27), "v".repeat(100))
+                .body()
+                .is_ok()
+        );
     }
 }

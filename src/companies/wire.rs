@@ -74,10 +74,10 @@ impl<'de, A: MapAccess<'de>, C: Deserialize<'de>> MapAccess<'de> for WithoutConn
                 Some(Key::Borrowed(key)) => {
                     return seed
                         .deserialize(BorrowedStrDeserializer::new(key))
-                        .map(Some)
+                        .map(Some);
                 }
                 Some(Key::Owned(key)) => {
-                    return seed.deserialize(StringDeserializer::new(key)).map(Some)
+                    return seed.deserialize(StringDeserializer::new(key)).map(Some);
                 }
             }
             if self.connections.is_some() {
@@ -173,16 +173,20 @@ mod tests {
             assert!(read_text(&text).unwrap().1.is_empty(), "{text}");
         }
         let nameless = r#"{"id": "8a210b68-6988-11ed-a1eb-0242ac120002", "dataConnections": []}"#;
-        assert!(read_text(nameless)
-            .unwrap_err()
-            .to_string()
-            .contains("name"));
+        assert!(
+            read_text(nameless)
+                .unwrap_err()
+                .to_string()
+                .contains("name")
+        );
         assert!(read_text("[]").is_err());
         let twice = format!(r#"{COMPANY}, "dataConnections": [], "dataConnections": []}}"#);
-        assert!(read_text(&twice)
-            .unwrap_err()
-            .to_string()
-            .contains("duplicate"));
+        assert!(
+            read_text(&twice)
+                .unwrap_err()
+                .to_string()
+                .contains("duplicate")
+        );
     }
 
     #[test]

@@ -6,10 +6,10 @@
 use std::future::Future;
 
 use crate::connections::decode;
-use crate::http::intercept::Success;
 use crate::http::Operation;
+use crate::http::intercept::Success;
 use crate::listing::area::Area;
-use crate::listing::parameters::{with_paging, ListQuery, OwnParameters};
+use crate::listing::parameters::{ListQuery, OwnParameters, with_paging};
 use crate::listing::{ItemStream, List, ListItem};
 use crate::raw;
 use crate::raw::types::{Connection, Connections as ConnectionsPage, ErrorMessage};

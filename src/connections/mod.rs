@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use std::future::Future;
 
-use crate::http::intercept::Success;
 use crate::http::Operation;
+use crate::http::intercept::Success;
 use crate::raw;
 use crate::raw::builder::{
     CreateConnection, DeleteConnection, GetConnection, UnlinkConnection,

@@ -5,7 +5,7 @@ use std::fmt;
 
 use reqwest::StatusCode;
 
-use super::{after, snippet, Error};
+use super::{Error, after, snippet};
 use crate::raw::types::Connection;
 
 /// A connection whose JSON does not decode; see [`Error::ConnectionDecode`].

@@ -5,8 +5,8 @@
 
 use tracing::Instrument as _;
 
-use crate::http::intercept::Success;
 use crate::Error;
+use crate::http::intercept::Success;
 
 /// Bodies from this size on are decoded off the task (a page of 5,000
 /// connections is about 2.8 MiB, a single connection about 1 KiB): about a

@@ -24,13 +24,13 @@ use std::cell::RefCell;
 use std::future::Future;
 
 use bytes::Bytes;
-use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 
-use crate::error::{snippet, ApiError};
+use crate::Error;
+use crate::error::{ApiError, snippet};
 use crate::http::transport::{Answer, TooLarge};
 use crate::raw::{self, types::ErrorMessage};
-use crate::Error;
 
 tokio::task_local! {
     /// The answer of the crate's own call being made in this task, once read.

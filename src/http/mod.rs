@@ -85,7 +85,7 @@ where
                 field: "Idempotency-Key",
                 value: None,
                 reason: "is sent only with creates and unlinks (Codat's POST and PATCH)",
-            })
+            });
         }
         (_, None) => None,
     };

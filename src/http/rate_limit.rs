@@ -20,8 +20,8 @@ use governor::middleware::NoOpMiddleware;
 use governor::nanos::Nanos;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
-use reqwest::header::{HeaderMap, HeaderName};
 use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderName};
 use tokio::time::Instant;
 
 /// Codat's documented limit on requests from one IP address: 1,000 a

@@ -1,7 +1,7 @@
 //! [`Response`]: a call's typed value together with the answer it came in.
 
-use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 
 use crate::http::rate_limit::RateLimit;
 

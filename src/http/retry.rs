@@ -40,8 +40,8 @@ use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
-use crate::http::classify::{may_retry, requested_wait, Repeatable};
 use crate::Error;
+use crate::http::classify::{Repeatable, may_retry, requested_wait};
 
 /// When and how often failed requests are retried.
 ///

@@ -25,10 +25,10 @@ pub(crate) mod area {
     use std::fmt;
     use std::future::Future;
 
-    use crate::http::intercept::Success;
     use crate::http::Operation;
-    use crate::listing::parameters::{ListQuery, OwnParameters};
+    use crate::http::intercept::Success;
     use crate::listing::ListItem;
+    use crate::listing::parameters::{ListQuery, OwnParameters};
     use crate::raw::{self, types::ErrorMessage};
     use crate::{Error, Page};
 

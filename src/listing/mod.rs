@@ -22,10 +22,10 @@ use std::task::{Context, Poll};
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 
-use crate::raw::types::HalLinks;
 use crate::Error;
 #[cfg(doc)]
 use crate::UndecodedConnection;
+use crate::raw::types::HalLinks;
 
 use pager::{Concurrent, Pager};
 

@@ -180,10 +180,10 @@ impl<R: PageRequest, T: ListItem> Concurrent<R, T> {
             _ => None,
         };
         let item = self.pager.next_page().await?;
-        if !std::mem::replace(&mut self.started, true) {
-            if let (Ok(page), Some(request)) = (&item, request) {
-                self.plan(&request, page);
-            }
+        if !std::mem::replace(&mut self.started, true)
+            && let (Ok(page), Some(request)) = (&item, request)
+        {
+            self.plan(&request, page);
         }
         Some((item, self))
     }

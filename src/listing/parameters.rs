@@ -124,9 +124,9 @@ impl Paging {
         let base = Url::parse(crate::DEFAULT_BASE_URL).map_err(|_| UNREADABLE)?;
         let link = base.join(href).map_err(|_| UNREADABLE)?;
         let number = |value: &str| {
-            value.parse::<NonZeroU32>().map_err(|_| {
-                "the next page's link has a page or pageSize that is not a positive number"
-            })
+            value.parse::<NonZeroU32>().map_err(
+                |_| "the next page's link has a page or pageSize that is not a positive number",
+            )
         };
         let mut next = self.clone();
         let mut page = None;

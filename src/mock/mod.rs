@@ -131,7 +131,7 @@ mod codat;
 mod controls;
 
 pub use codat::state::ReceivedRequest;
-pub use codat::webhooks::{DeliveryOutcome, WebhookDelivery, WebhookFault, MAX_DELIVERY_ATTEMPTS};
+pub use codat::webhooks::{DeliveryOutcome, MAX_DELIVERY_ATTEMPTS, WebhookDelivery, WebhookFault};
 pub use controls::faults::Fault;
 pub use controls::seed::{Seed, SeedCompany, SeedConnection};
 

@@ -17,8 +17,8 @@
 mod portfolio;
 mod sweep;
 
-pub use portfolio::{PortfolioSweep, DEFAULT_PORTFOLIO_READ_AHEAD};
-pub use sweep::{CompanyReauthorizations, Sweep, SweptCompany, DEFAULT_SWEEP_CONCURRENCY};
+pub use portfolio::{DEFAULT_PORTFOLIO_READ_AHEAD, PortfolioSweep};
+pub use sweep::{CompanyReauthorizations, DEFAULT_SWEEP_CONCURRENCY, Sweep, SweptCompany};
 
 use futures::stream::StreamExt;
 use url::Url;
@@ -26,7 +26,7 @@ use url::Url;
 use crate::connections::Connections;
 use crate::raw::types::Connection;
 use crate::types::ids::{IntoCompanyId, IntoConnectionId};
-use crate::{ConnectionStatus, Error, UndecodedConnection, MAX_PAGE_SIZE};
+use crate::{ConnectionStatus, Error, MAX_PAGE_SIZE, UndecodedConnection};
 
 /// What a connection needs for the customer to share data again; see
 /// [`Connections::reauthorization`].

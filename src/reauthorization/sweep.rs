@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use futures::stream::{self, Stream, StreamExt};
 
-use super::{collect, NeedsReauthorization, Unusable};
+use super::{NeedsReauthorization, Unusable, collect};
 use crate::types::ids::IntoCompanyId;
 use crate::{Client, CompanyId, Error, UndecodedConnection};
 

@@ -113,7 +113,7 @@ macro_rules! uuid_id {
                 stringify!($name).to_owned()
             }
 
-            fn json_schema(generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+            fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
                 Uuid::json_schema(generator)
             }
         }
@@ -232,7 +232,7 @@ impl schemars::JsonSchema for PlatformKey {
         "PlatformKey".to_owned()
     }
 
-    fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+    fn json_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
         schemars::schema::SchemaObject {
             instance_type: Some(schemars::schema::InstanceType::String.into()),
             string: Some(Box::new(schemars::schema::StringValidation {

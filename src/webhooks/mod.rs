@@ -28,6 +28,6 @@ mod verification;
 pub use crate::raw::types::{CompanyReference, ConnectionWebhook};
 pub use events::{ConnectionChange, ConnectionEvent};
 pub use verification::{
-    SignedHeaders, VerifiedWebhook, WebhookError, WebhookHeaders, Webhooks,
-    DEFAULT_MAX_WEBHOOK_BYTES, DEFAULT_TOLERANCE,
+    DEFAULT_MAX_WEBHOOK_BYTES, DEFAULT_TOLERANCE, SignedHeaders, VerifiedWebhook, WebhookError,
+    WebhookHeaders, Webhooks,
 };

@@ -4,10 +4,10 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::alphabet;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -68,7 +68,9 @@ pub enum WebhookError {
     BadSignature,
     /// The delivery's timestamp is further from now than the tolerance
     /// allows (a replay, or a badly wrong clock on one side).
-    #[error("the webhook timestamp is {skew_seconds} s from now, beyond the {tolerance_seconds} s allowed")]
+    #[error(
+        "the webhook timestamp is {skew_seconds} s from now, beyond the {tolerance_seconds} s allowed"
+    )]
     TimestampOutOfTolerance {
         /// The timestamp minus now, in seconds: negative when it is in the
         /// past.

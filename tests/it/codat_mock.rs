@@ -8,7 +8,7 @@ use crate::support;
 #[path = "codat_mock/control_api.rs"]
 mod control_api;
 
-use support::program::{start, stderr_of, stop, PROGRAM};
+use support::program::{PROGRAM, start, stderr_of, stop};
 
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use codat_connections::mock::{MockCodat, Seed};
 use codat_connections::{CompanyId, ConnectionId, ConnectionStatus, Error, RetryPolicy};
 use futures::{StreamExt, TryStreamExt};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use support::gbol;
 use support::mock_setup::{json_answer, mock_authorization, status_answer};
 
@@ -385,8 +385,8 @@ fn expected_len(page: &Value, id: CompanyId) -> usize {
 }
 
 #[tokio::test]
-async fn the_portfolio_sweep_reads_5000_companies_a_request_and_finds_every_one_needing_the_customer(
-) {
+async fn the_portfolio_sweep_reads_5000_companies_a_request_and_finds_every_one_needing_the_customer()
+ {
     let codat = MockCodat::start().await.unwrap();
     let expected = portfolio(&codat, 12_000).await;
     let client = codat.client().unwrap();

@@ -12,7 +12,7 @@ use std::time::Duration;
 use codat_connections::{ConnectionId, ConnectionStatus};
 use futures::{StreamExt, TryStreamExt};
 use support::gbol;
-use support::mock_setup::{ids_of, mock_company_linked, MockSetup};
+use support::mock_setup::{MockSetup, ids_of, mock_company_linked};
 use tokio::time::Instant;
 
 #[tokio::test(start_paused = true)]

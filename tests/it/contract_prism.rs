@@ -16,10 +16,10 @@ use std::collections::HashMap;
 
 use codat_connections::{ConnectionStatus, Reauthorization};
 use futures::StreamExt;
-use support::generated::{assert_all_decoded, decoded, Held, OPERATIONS};
+use support::generated::{Held, OPERATIONS, assert_all_decoded, decoded};
 use support::net::plain_http;
-use support::prism::{root, Prism};
-use support::{upstream, COMPANY, CONNECTION};
+use support::prism::{Prism, root};
+use support::{COMPANY, CONNECTION, upstream};
 use uuid::Uuid;
 
 /// Every operation of the SDK; each must pass Prism's request validation

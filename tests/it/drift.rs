@@ -19,10 +19,10 @@ use std::path::PathBuf;
 
 use codat_connections::raw::types::{Companies, Company as RawCompany, Connections};
 use codat_connections::{Company, Connection, DateTime, ErrorMessage};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use support::json_pointer;
 use support::operations::Operation;
-use support::schema::{self, check_shape, flatten, generate, properties, read_json, Mode};
+use support::schema::{self, Mode, check_shape, flatten, generate, properties, read_json};
 
 const AREA: &str = "Spec drift";
 

@@ -15,8 +15,8 @@ use codat_connections::{
     Client, Connection, ConnectionStatus, DataConnectionError, DataConnectionErrorStatus, DateTime,
     Error, Page, SourceType,
 };
-use serde_json::{json, Value};
-use support::{client, connection_path, connections_path, page_json, COMPANY, CONNECTION};
+use serde_json::{Value, json};
+use support::{COMPANY, CONNECTION, client, connection_path, connections_path, page_json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -22,7 +22,7 @@ use futures::StreamExt;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
-use support::generated::{assert_all_decoded, decoded, Held, OPERATIONS};
+use support::generated::{Held, OPERATIONS, assert_all_decoded, decoded};
 use support::operations::Operation;
 use support::{allowed, schema, upstream};
 use uuid::Uuid;

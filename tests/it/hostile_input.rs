@@ -7,7 +7,7 @@
 use crate::support;
 
 use codat_connections::mock::MockCodat;
-use codat_connections::{Error, RetryPolicy, MAX_QUERY_LENGTH};
+use codat_connections::{Error, MAX_QUERY_LENGTH, RetryPolicy};
 use support::mock_setup::mock_company;
 use support::{COMPANY, CONNECTION};
 

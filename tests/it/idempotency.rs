@@ -13,8 +13,8 @@ use std::time::Duration;
 use base64::Engine as _;
 use codat_connections::mock::{Fault, MockCodat, ReceivedRequest};
 use codat_connections::{
-    Client, CompanyId, Connection, ConnectionId, ConnectionStatus, Error, RetryPolicy,
-    DEFAULT_TIMEOUT,
+    Client, CompanyId, Connection, ConnectionId, ConnectionStatus, DEFAULT_TIMEOUT, Error,
+    RetryPolicy,
 };
 use reqwest::StatusCode;
 use support::mock_setup::status_answer;
@@ -423,9 +423,10 @@ async fn a_header_of_ones_own_is_sent_and_one_the_crate_owns_is_refused() {
         .await
         .unwrap();
     let sent: &ReceivedRequest = &codat.requests()[0];
-    assert!(sent
-        .headers
-        .contains(&("x-trace-id".to_owned(), "4bf92f3577b34da6".to_owned())));
+    assert!(
+        sent.headers
+            .contains(&("x-trace-id".to_owned(), "4bf92f3577b34da6".to_owned()))
+    );
     codat.clear_requests();
 
     for (name, value) in [

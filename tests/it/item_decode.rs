@@ -10,8 +10,8 @@ use crate::support;
 use codat_connections::mock::Fault;
 use codat_connections::{Connection, ConnectionStatus, Error, Page};
 use futures::StreamExt;
-use serde_json::{json, Value};
-use support::mock_setup::{connection_with_id, json_answer, mock_company, MockSetup};
+use serde_json::{Value, json};
+use support::mock_setup::{MockSetup, connection_with_id, json_answer, mock_company};
 use support::page_of;
 
 /// Codat's example connection with `id` and `status`, and the fields it

@@ -9,18 +9,18 @@ use crate::support;
 use std::time::Duration;
 
 use codat_connections::{
-    Client, Connection, ConnectionStatus, Error, Reauthorization, RetryPolicy, Url,
-    BODY_SNIPPET_LIMIT,
+    BODY_SNIPPET_LIMIT, Client, Connection, ConnectionStatus, Error, Reauthorization, RetryPolicy,
+    Url,
 };
 use futures::StreamExt;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use support::operations::Operation::{self, *};
 use support::operations::{
-    assert_is_codat_example, assert_is_documented, assert_query, assert_standard_headers,
-    header_of, only_request, serve, Call, ListSettings,
+    Call, ListSettings, assert_is_codat_example, assert_is_documented, assert_query,
+    assert_standard_headers, header_of, only_request, serve,
 };
 use support::*;
 

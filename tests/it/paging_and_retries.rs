@@ -14,11 +14,11 @@ use codat_connections::mock::Fault;
 use codat_connections::{ConnectionId, ConnectionStatus, Error, RetryPolicy};
 use futures::{StreamExt, TryStreamExt};
 use support::mock_setup::{
-    connection_with_id, ids_of, json_answer, json_bytes_answer, mock_company, mock_company_linked,
-    status_answer, MockSetup,
+    MockSetup, connection_with_id, ids_of, json_answer, json_bytes_answer, mock_company,
+    mock_company_linked, status_answer,
 };
 use support::net::free_port;
-use support::{page_of, COMPANY, CONNECTION};
+use support::{COMPANY, CONNECTION, page_of};
 use tokio::time::Instant;
 
 #[tokio::test(start_paused = true)]

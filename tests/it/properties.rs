@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use codat_connections::raw::types::{Connection, Connections, ErrorMessage};
 use codat_connections::{
-    CompanyId, ConnectionId, ConnectionStatus, DataConnectionErrorStatus, DateTime, Error, Page,
-    PlatformKey, SourceType, BODY_SNIPPET_LIMIT,
+    BODY_SNIPPET_LIMIT, CompanyId, ConnectionId, ConnectionStatus, DataConnectionErrorStatus,
+    DateTime, Error, Page, PlatformKey, SourceType,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;

@@ -9,7 +9,7 @@ use crate::support;
 
 use std::time::Duration;
 
-use codat_connections::{Client, Error, RetryPolicy, DEFAULT_REQUESTS_PER_MINUTE};
+use codat_connections::{Client, DEFAULT_REQUESTS_PER_MINUTE, Error, RetryPolicy};
 use support::mock_setup::{mock_company, status_answer};
 use tokio::time::Instant;
 

@@ -7,8 +7,8 @@
 use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use codat_connections::mock::MockCodat;
@@ -75,10 +75,12 @@ fn assert_complete(expected: &Needing, swept: Vec<codat_connections::SweptCompan
             .collect();
         assert_eq!(&ids, &expected[&found.company_id]);
         for needed in &found.needing_reauthorization {
-            assert!(needed
-                .link_url
-                .path()
-                .contains(&needed.connection.id.to_string()));
+            assert!(
+                needed
+                    .link_url
+                    .path()
+                    .contains(&needed.connection.id.to_string())
+            );
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::support;
 use std::collections::HashMap;
 
 use codat_connections::{Client, ConnectionStatus, Error, ListConnections};
-use support::{client, connection_json, page_json, API_KEY, COMPANY, CONNECTION, KEY_BASE64};
+use support::{API_KEY, COMPANY, CONNECTION, KEY_BASE64, client, connection_json, page_json};
 use wiremock::matchers::{any, method, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

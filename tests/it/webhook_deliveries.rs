@@ -7,15 +7,15 @@
 
 use crate::support;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use codat_connections::mock::{
-    DeliveryOutcome, MockCodat, WebhookDelivery, WebhookFault, MAX_DELIVERY_ATTEMPTS,
+    DeliveryOutcome, MAX_DELIVERY_ATTEMPTS, MockCodat, WebhookDelivery, WebhookFault,
 };
 use codat_connections::webhooks::{ConnectionEvent, Webhooks};
 use codat_connections::{CompanyId, ConnectionId, ConnectionStatus, Reauthorization, Url};
@@ -214,8 +214,7 @@ fn delivery_faults() -> Vec<DeliveryFault> {
     vec![
         DeliveryFault {
             case: "mock fault: the same event delivered twice",
-            outcome:
-                "both verify; ConnectionEvent::id is the same, for the receiver to de-duplicate",
+            outcome: "both verify; ConnectionEvent::id is the same, for the receiver to de-duplicate",
             from: Linked,
             faults: vec![WebhookFault::Duplicate],
             refused_by_endpoint: 0,
@@ -255,8 +254,7 @@ fn delivery_faults() -> Vec<DeliveryFault> {
         },
         DeliveryFault {
             case: "mock: the endpoint answers 503 to a delivery",
-            outcome:
-                "retried (same message id); the next attempt is accepted; each attempt recorded",
+            outcome: "retried (same message id); the next attempt is accepted; each attempt recorded",
             from: Linked,
             faults: vec![],
             refused_by_endpoint: 1,

@@ -8,13 +8,13 @@ use crate::support;
 use std::time::{Duration, UNIX_EPOCH};
 
 use codat_connections::webhooks::{
-    ConnectionEvent, WebhookError, Webhooks, DEFAULT_MAX_WEBHOOK_BYTES,
+    ConnectionEvent, DEFAULT_MAX_WEBHOOK_BYTES, WebhookError, Webhooks,
 };
 use codat_connections::{ConnectionStatus, Reauthorization};
 use http::HeaderMap;
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use support::webhooks::*;
 
 const AREA: &str = "Webhooks";
@@ -323,14 +323,24 @@ fn refusals() -> Vec<(String, String, Vec<Delivery>)> {
             "refused: WebhookError::BadSignature (answer 401)",
             vec![
                 delivery("one byte changed", good.clone(), &tampered, bad_signature()),
-                delivery("a byte added", good.clone(), &[&body[..], b" "].concat(), bad_signature()),
+                delivery(
+                    "a byte added",
+                    good.clone(),
+                    &[&body[..], b" "].concat(),
+                    bad_signature(),
+                ),
                 delivery("as signed", good.clone(), &body, Ok(())),
             ],
         ),
         row(
             "signed with another endpoint's secret",
             "refused: WebhookError::BadSignature (answer 401)",
-            vec![delivery("", signed(OTHER_SECRET, NOW, &body), &body, bad_signature())],
+            vec![delivery(
+                "",
+                signed(OTHER_SECRET, NOW, &body),
+                &body,
+                bad_signature(),
+            )],
         ),
         row(
             "stale timestamp (signed 301 s ago; a replay)",
@@ -348,8 +358,15 @@ fn refusals() -> Vec<(String, String, Vec<Delivery>)> {
             malformed_timestamps
                 .iter()
                 .map(|bad| {
-                    let expected = Err(WebhookError::MalformedHeader { header: "webhook-timestamp" });
-                    delivery(format!("{bad:?}"), with("webhook-timestamp", bad), &body, expected)
+                    let expected = Err(WebhookError::MalformedHeader {
+                        header: "webhook-timestamp",
+                    });
+                    delivery(
+                        format!("{bad:?}"),
+                        with("webhook-timestamp", bad),
+                        &body,
+                        expected,
+                    )
                 })
                 .collect(),
         ),
@@ -381,8 +398,18 @@ fn refusals() -> Vec<(String, String, Vec<Delivery>)> {
             "non-UTF-8 body",
             "verified over its raw bytes, then refused: WebhookError::NotJson (answer 400)",
             vec![
-                delivery("signed", signed(SECRET, NOW, not_utf8), not_utf8, Err(not_json())),
-                delivery("forged", signed(OTHER_SECRET, NOW, not_utf8), not_utf8, bad_signature()),
+                delivery(
+                    "signed",
+                    signed(SECRET, NOW, not_utf8),
+                    not_utf8,
+                    Err(not_json()),
+                ),
+                delivery(
+                    "forged",
+                    signed(OTHER_SECRET, NOW, not_utf8),
+                    not_utf8,
+                    bad_signature(),
+                ),
             ],
         ),
         row(
@@ -520,9 +547,10 @@ fn both_header_spellings_are_accepted() {
 fn a_secret_without_its_prefix_is_the_same_secret() {
     let body = body_of(&disconnected_example());
     let bare = Webhooks::new(SECRET.trim_start_matches("whsec_")).unwrap();
-    assert!(bare
-        .verify_at(&signed(SECRET, NOW, &body), &body, now())
-        .is_ok());
+    assert!(
+        bare.verify_at(&signed(SECRET, NOW, &body), &body, now())
+            .is_ok()
+    );
     for malformed in ["", "whsec_", "whsec_not base64!", "whsec_====", "   "] {
         let err = Webhooks::new(malformed).unwrap_err();
         assert!(

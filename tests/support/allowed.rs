@@ -59,11 +59,7 @@ pub fn leaf(_name: &str, schema: &Value) -> Option<BoxedStrategy<Value>> {
             (uuid(), any::<bool>())
                 .prop_map(|(id, upper)| {
                     let id = id.hyphenated().to_string();
-                    if upper {
-                        id.to_uppercase()
-                    } else {
-                        id
-                    }
+                    if upper { id.to_uppercase() } else { id }
                 })
                 .boxed(),
         ),

@@ -10,7 +10,7 @@ use codat_connections::{ConnectionStatus, DataConnectionErrorStatus, DateTime, S
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::sample::select;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::schema;
 

@@ -1,7 +1,7 @@
 //! The IDs, JSON bodies and clients the tests share, each defined once.
 
 use codat_connections::{Client, PlatformKey, RetryPolicy};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// The company every single-company test talks about.
 pub const COMPANY: &str = "8a210b68-6988-11ed-a1eb-0242ac120002";

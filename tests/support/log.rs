@@ -11,7 +11,7 @@ pub struct Log(Arc<Mutex<Vec<u8>>>);
 
 impl Log {
     /// A writer factory for `with_writer`: every writer appends here.
-    pub fn writer(&self) -> impl Fn() -> Log + Send + Sync + 'static {
+    pub fn writer(&self) -> impl Fn() -> Log + Send + Sync + 'static + use<> {
         let log = self.clone();
         move || log.clone()
     }

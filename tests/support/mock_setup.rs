@@ -4,7 +4,7 @@
 
 use codat_connections::mock::{Fault, MockCodat};
 use codat_connections::{Client, CompanyId, ConnectionId, ConnectionStatus, ListConnections};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::fixtures::{connection_json, gbol};
 

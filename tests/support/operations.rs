@@ -14,7 +14,7 @@ use serde_json::Value;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use super::fixtures::{connection_json, page_json, AUTHORIZATION, COMPANY, CONNECTION};
+use super::fixtures::{AUTHORIZATION, COMPANY, CONNECTION, connection_json, page_json};
 
 /// A Connections operation, known by its `operationId`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

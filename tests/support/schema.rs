@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::json_pointer;
 
@@ -92,14 +92,14 @@ pub fn flatten(doc: &Value, schema: &Value, depth: usize) -> Value {
         return schema.clone();
     };
     let mut out = Map::new();
-    if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
-        if let Value::Object(target) = flatten(
+    if let Some(reference) = map.get("$ref").and_then(Value::as_str)
+        && let Value::Object(target) = flatten(
             doc,
             json_pointer::resolve(doc, reference).unwrap_or_else(|e| panic!("{e}")),
             depth + 1,
-        ) {
-            out = target;
-        }
+        )
+    {
+        out = target;
     }
     for part in map
         .get("allOf")

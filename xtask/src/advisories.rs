@@ -145,10 +145,10 @@ fn unpack(root: &Path, snapshot: &Path, db: &Path) -> Result<Source, String> {
     )?;
     let unpacked = only_subfolder(&scratch)?;
     let (_, time, _) = head_commit(&unpacked)?;
-    if let Ok((_, existing_time, _)) = head_commit(db) {
-        if existing_time >= time {
-            return Ok(Source::Kept);
-        }
+    if let Ok((_, existing_time, _)) = head_commit(db)
+        && existing_time >= time
+    {
+        return Ok(Source::Kept);
     }
     if let Some(parent) = db.parent() {
         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;

@@ -204,10 +204,10 @@ const CARGO_DENY: &str = "0.20.2";
 fn install_cargo_deny(root: &Path, cargo: &str) -> Result<String, String> {
     let tools = root.join("target/tools/cargo-deny");
     let bin = tools.join("bin/cargo-deny");
-    if let Ok(output) = Command::new(&bin).arg("--version").output() {
-        if String::from_utf8_lossy(&output.stdout).contains(CARGO_DENY) {
-            return Ok(bin.display().to_string());
-        }
+    if let Ok(output) = Command::new(&bin).arg("--version").output()
+        && String::from_utf8_lossy(&output.stdout).contains(CARGO_DENY)
+    {
+        return Ok(bin.display().to_string());
     }
     let root_arg = tools.display().to_string();
     let mut install = Command::new(cargo);

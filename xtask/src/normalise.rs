@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::json_pointer::{component, ref_segments, ref_string, refs_under, resolve};
@@ -264,12 +264,12 @@ fn collect_components(upstream: &Value, doc: &mut Value) -> Result<Value, String
             ),
         };
         let key = (section.clone(), name.clone());
-        if let Some(existing) = copies.get(&key) {
-            if existing != &target {
-                return Err(format!(
-                    "two different schemas would both be named `{name}` (one at `{reference}`)"
-                ));
-            }
+        if let Some(existing) = copies.get(&key)
+            && existing != &target
+        {
+            return Err(format!(
+                "two different schemas would both be named `{name}` (one at `{reference}`)"
+            ));
         }
         pending.extend(refs_under(&target).into_iter().map(str::to_owned));
         copies.insert(key, target);
@@ -280,12 +280,13 @@ fn collect_components(upstream: &Value, doc: &mut Value) -> Result<Value, String
     // so that `connectionId` in the path and `Connection.id` are one type.
     for (reference, new) in &renamed {
         let segments = ref_segments(reference)?;
-        if let [c, s, param, leaf] = segments.as_slice() {
-            if c == "components" && s == "parameters" && leaf == "schema" {
-                if let Some(parameter) = copies.get_mut(&("parameters".to_owned(), param.clone())) {
-                    parameter["schema"] = json!({ "$ref": new });
-                }
-            }
+        if let [c, s, param, leaf] = segments.as_slice()
+            && c == "components"
+            && s == "parameters"
+            && leaf == "schema"
+            && let Some(parameter) = copies.get_mut(&("parameters".to_owned(), param.clone()))
+        {
+            parameter["schema"] = json!({ "$ref": new });
         }
     }
 
@@ -392,11 +393,26 @@ mod tests {
     #[test]
     fn hoisted_names_explain_themselves() {
         let cases = [
-            ("#/components/schemas/Connection/definitions/dataConnectionStatus", "ConnectionStatus"),
-            ("#/components/schemas/Integration/definitions/sourceType", "SourceType"),
-            ("#/components/schemas/PagingInfo/definitions/links", "HalLinks"),
-            ("#/components/schemas/PagingInfo/definitions/halRef", "HalRef"),
-            ("#/components/parameters/connectionId/schema", "ConnectionId"),
+            (
+                "#/components/schemas/Connection/definitions/dataConnectionStatus",
+                "ConnectionStatus",
+            ),
+            (
+                "#/components/schemas/Integration/definitions/sourceType",
+                "SourceType",
+            ),
+            (
+                "#/components/schemas/PagingInfo/definitions/links",
+                "HalLinks",
+            ),
+            (
+                "#/components/schemas/PagingInfo/definitions/halRef",
+                "HalRef",
+            ),
+            (
+                "#/components/parameters/connectionId/schema",
+                "ConnectionId",
+            ),
             (
                 "#/paths/~1companies~1%7BcompanyId%7D~1syncSettings/post/requestBody/content/application~1json/schema/allOf/0/properties/companyId",
                 "CompanyId",
@@ -487,9 +503,11 @@ mod tests {
             .collect();
         assert_eq!(company, ["get"]);
         assert_eq!(paths["/companies"].as_object().unwrap().len(), 2);
-        assert!(doc["paths"]
-            .get("/companies/{companyId}/products")
-            .is_none());
+        assert!(
+            doc["paths"]
+                .get("/companies/{companyId}/products")
+                .is_none()
+        );
         let schemas = doc["components"]["schemas"].as_object().unwrap();
         let names: Vec<&str> = schemas.keys().map(String::as_str).collect();
         assert_eq!(names, ["CompanyId", "Connection", "ConnectionStatus"]);

@@ -100,10 +100,8 @@ fn package_version(root: &Path) -> Result<String, String> {
         let line = line.trim();
         if line.starts_with('[') {
             in_package = line == "[package]";
-        } else if in_package {
-            if let Some(version) = line.strip_prefix("version = ") {
-                return Ok(version.trim_matches('"').to_owned());
-            }
+        } else if in_package && let Some(version) = line.strip_prefix("version = ") {
+            return Ok(version.trim_matches('"').to_owned());
         }
     }
     Err("Cargo.toml: no version in [package]".to_owned())

@@ -64,10 +64,10 @@ pub fn component_schemas_reachable(doc: &Value, roots: Vec<&Value>) -> BTreeSet<
         if !seen.insert(reference) {
             continue;
         }
-        if let Some((section, name)) = component(reference) {
-            if section == "schemas" {
-                found.insert(name);
-            }
+        if let Some((section, name)) = component(reference)
+            && section == "schemas"
+        {
+            found.insert(name);
         }
         if let Ok(target) = resolve(doc, reference) {
             pending.extend(refs_under(target));

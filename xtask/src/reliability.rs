@@ -18,21 +18,66 @@ pub const ROWS: &str = "target/reliability";
 
 /// Sections in this order; any other area follows, by name.
 const AREAS: [(&str, &str); 15] = [
-    ("Faults", "tests/it/faults.rs: every fault the shipped mock can inject, against a client with the default retry policy (tokio's paused clock)."),
-    ("Idempotency", "tests/it/idempotency.rs: creates and unlinks carry an Idempotency-Key, the same on each attempt, against the mock's model of Codat's idempotency (tokio's paused clock)."),
-    ("Per-call options", "tests/it/idempotency.rs: a timeout and headers for one call, and the answer's status, headers and attempts on success (tokio's paused clock)."),
-    ("Rate limit", "tests/it/rate_limit.rs: one rate limit per client, against the mock's X-Rate-Limit-* headers and per-minute limit (tokio's paused clock)."),
-    ("Sweep", "tests/it/sweep.rs: the sweep across companies, against the mock with latency and a per-minute limit (tokio's paused clock)."),
-    ("Companies", "tests/it/companies.rs: the company operations and the portfolio sweep against the mock: onboarding, what is refused before sending, filters, a malformed embedded connection, a 429 storm (tokio's paused clock), and no company created by re-linking."),
-    ("Paging", "tests/it/concurrent_pages.rs: concurrent pages, in order and consistent; tests/it/paging_and_retries.rs: pages that misbehave or whose paging numbers make no sense (tokio's paused clock)."),
-    ("Decoding", "tests/it/item_decode.rs: a connection that does not decode costs only itself."),
-    ("Generated answers", "tests/it/generated_answers.rs and tests/it/contract_prism.rs: answers generated from Codat's published document, by a walker of its schemas (a fixed seed) and by Prism's dynamic mode, through the client."),
-    ("Hostile input", "tests/it/hostile_input.rs: each value crosses the wire exactly as given (checked on the request the mock received) or is refused before sending."),
-    ("Property tests", "tests/it/properties.rs: the decoders written by hand, on generated input."),
-    ("Spec drift", "tests/it/drift.rs: the current client against responses shaped by every published version of Codat's document; tests/it/forward_compat.rs: by changes Codat has not made yet."),
-    ("Webhooks", "tests/it/webhooks.rs: deliveries signed, forged, replayed or odd, against `Webhooks::verify` (an injected clock); tests/it/webhook_deliveries.rs: the mock's deliveries end to end."),
-    ("Standalone mock", "tests/it/codat_mock.rs: the `codat-mock` program, started as a user would, driven over HTTP and stopped by a signal; and what it refuses. tests/it/codat_mock/control_api.rs: its HTTP control API, every route against its document, and what it refuses. tests/it/python_sdk.rs: Codat's Python SDK as its client."),
-    ("Secrets", "tests/secrets.rs: everything the SDK can print while the fault matrix and a table of calls run, searched for the API key."),
+    (
+        "Faults",
+        "tests/it/faults.rs: every fault the shipped mock can inject, against a client with the default retry policy (tokio's paused clock).",
+    ),
+    (
+        "Idempotency",
+        "tests/it/idempotency.rs: creates and unlinks carry an Idempotency-Key, the same on each attempt, against the mock's model of Codat's idempotency (tokio's paused clock).",
+    ),
+    (
+        "Per-call options",
+        "tests/it/idempotency.rs: a timeout and headers for one call, and the answer's status, headers and attempts on success (tokio's paused clock).",
+    ),
+    (
+        "Rate limit",
+        "tests/it/rate_limit.rs: one rate limit per client, against the mock's X-Rate-Limit-* headers and per-minute limit (tokio's paused clock).",
+    ),
+    (
+        "Sweep",
+        "tests/it/sweep.rs: the sweep across companies, against the mock with latency and a per-minute limit (tokio's paused clock).",
+    ),
+    (
+        "Companies",
+        "tests/it/companies.rs: the company operations and the portfolio sweep against the mock: onboarding, what is refused before sending, filters, a malformed embedded connection, a 429 storm (tokio's paused clock), and no company created by re-linking.",
+    ),
+    (
+        "Paging",
+        "tests/it/concurrent_pages.rs: concurrent pages, in order and consistent; tests/it/paging_and_retries.rs: pages that misbehave or whose paging numbers make no sense (tokio's paused clock).",
+    ),
+    (
+        "Decoding",
+        "tests/it/item_decode.rs: a connection that does not decode costs only itself.",
+    ),
+    (
+        "Generated answers",
+        "tests/it/generated_answers.rs and tests/it/contract_prism.rs: answers generated from Codat's published document, by a walker of its schemas (a fixed seed) and by Prism's dynamic mode, through the client.",
+    ),
+    (
+        "Hostile input",
+        "tests/it/hostile_input.rs: each value crosses the wire exactly as given (checked on the request the mock received) or is refused before sending.",
+    ),
+    (
+        "Property tests",
+        "tests/it/properties.rs: the decoders written by hand, on generated input.",
+    ),
+    (
+        "Spec drift",
+        "tests/it/drift.rs: the current client against responses shaped by every published version of Codat's document; tests/it/forward_compat.rs: by changes Codat has not made yet.",
+    ),
+    (
+        "Webhooks",
+        "tests/it/webhooks.rs: deliveries signed, forged, replayed or odd, against `Webhooks::verify` (an injected clock); tests/it/webhook_deliveries.rs: the mock's deliveries end to end.",
+    ),
+    (
+        "Standalone mock",
+        "tests/it/codat_mock.rs: the `codat-mock` program, started as a user would, driven over HTTP and stopped by a signal; and what it refuses. tests/it/codat_mock/control_api.rs: its HTTP control API, every route against its document, and what it refuses. tests/it/python_sdk.rs: Codat's Python SDK as its client.",
+    ),
+    (
+        "Secrets",
+        "tests/secrets.rs: everything the SDK can print while the fault matrix and a table of calls run, searched for the API key.",
+    ),
 ];
 
 /// `cargo xtask reliability`: runs the tests, recording their rows, and

@@ -46,12 +46,11 @@ pub fn declare_openapi_3_0(doc: &mut Value) {
 pub fn schema_examples_to_example(doc: &mut Value) {
     for_each_schema_mut(doc, &mut |schema| {
         let Value::Object(map) = schema else { return };
-        if let Some(Value::Array(examples)) = map.remove("examples") {
-            if !map.contains_key("example") {
-                if let Some(first) = examples.into_iter().next() {
-                    map.insert("example".into(), first);
-                }
-            }
+        if let Some(Value::Array(examples)) = map.remove("examples")
+            && !map.contains_key("example")
+            && let Some(first) = examples.into_iter().next()
+        {
+            map.insert("example".into(), first);
         }
     });
 }
@@ -168,10 +167,10 @@ pub fn drop_property_names(doc: &mut Value) {
 /// `additionalProperties`. The evident meaning is kept: a map of strings.
 pub fn spell_additional_properties(doc: &mut Value) {
     for_each_schema_mut(doc, &mut |schema| {
-        if let Value::Object(map) = schema {
-            if let Some(values) = map.remove("additional properties") {
-                map.entry("additionalProperties").or_insert(values);
-            }
+        if let Value::Object(map) = schema
+            && let Some(values) = map.remove("additional properties")
+        {
+            map.entry("additionalProperties").or_insert(values);
         }
     });
 }
@@ -183,10 +182,10 @@ pub fn spell_additional_properties(doc: &mut Value) {
 pub fn open_response_objects(doc: &mut Value) {
     let response_schemas = component_schemas_reachable_from_responses(doc);
     let open = &mut |schema: &mut Value| {
-        if let Value::Object(map) = schema {
-            if map.get("additionalProperties") == Some(&Value::Bool(false)) {
-                map.remove("additionalProperties");
-            }
+        if let Value::Object(map) = schema
+            && map.get("additionalProperties") == Some(&Value::Bool(false))
+        {
+            map.remove("additionalProperties");
         }
     };
     if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
@@ -356,13 +355,17 @@ mod tests {
         drop_limits_on_received_values(&mut doc);
         let schemas = &doc["components"]["schemas"];
         assert_eq!(schemas["Sent"]["maxLength"], 4);
-        assert!(schemas["Received"]["properties"]["name"]
-            .get("maxLength")
-            .is_none());
+        assert!(
+            schemas["Received"]["properties"]["name"]
+                .get("maxLength")
+                .is_none()
+        );
         assert!(schemas["Tags"].get("maxProperties").is_none());
-        assert!(schemas["Tags"]["additionalProperties"]
-            .get("maxLength")
-            .is_none());
+        assert!(
+            schemas["Tags"]["additionalProperties"]
+                .get("maxLength")
+                .is_none()
+        );
     }
 
     #[test]
@@ -428,9 +431,11 @@ mod tests {
             json!({"type": "string", "example": "2022-10-23T00:00:00Z"})
         );
         assert_eq!(doc["components"]["schemas"]["Kept"]["example"], "mine");
-        assert!(doc["components"]["schemas"]["Kept"]
-            .get("examples")
-            .is_none());
+        assert!(
+            doc["components"]["schemas"]["Kept"]
+                .get("examples")
+                .is_none()
+        );
     }
 
     #[test]

@@ -44,11 +44,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "--commit" => match args.next() {
                 Some(sha) if is_commit(sha) => commit = Some(sha.as_str()),
                 _ => {
-                    return Err("sync-spec: --commit takes a git commit (40 hex digits)".to_owned())
+                    return Err("sync-spec: --commit takes a git commit (40 hex digits)".to_owned());
                 }
             },
             unknown if unknown.starts_with("--") => {
-                return Err(format!("sync-spec: unknown option `{unknown}`"))
+                return Err(format!("sync-spec: unknown option `{unknown}`"));
             }
             _ => paths.push(arg),
         }

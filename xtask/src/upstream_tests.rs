@@ -9,7 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::normalise::OPERATIONS;
-use crate::sync_spec::{render_from_file, report_lines, workspace_root, DOCUMENT};
+use crate::sync_spec::{DOCUMENT, render_from_file, report_lines, workspace_root};
 
 mod build_script {
     // The very settings build.rs generates the client with, so that what is

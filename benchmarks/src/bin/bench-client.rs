@@ -17,7 +17,7 @@ use codat_connections::raw::types::{Connection, Connections};
 use codat_connections::{Client, RetryPolicy};
 use futures::{StreamExt, TryStreamExt};
 
-use benchmarks::{Measure, API_KEY, AUTH, COMPANY, CONNECTION};
+use benchmarks::{API_KEY, AUTH, COMPANY, CONNECTION, Measure};
 
 const PAGE_SIZE: u32 = 5000;
 
@@ -27,7 +27,10 @@ const SWEEP_CONCURRENCY: usize = 16;
 type Failure = Box<dyn std::error::Error>;
 
 /// A hand-written client's GET: the answer's bytes, nothing decoded.
-async fn fetch(http: &reqwest::Client, url: &str) -> Result<impl Deref<Target = [u8]>, Failure> {
+async fn fetch(
+    http: &reqwest::Client,
+    url: &str,
+) -> Result<impl Deref<Target = [u8]> + use<>, Failure> {
     let answer = http.get(url).header("Authorization", AUTH).send().await?;
     Ok(answer.error_for_status()?.bytes().await?)
 }
@@ -133,7 +136,8 @@ async fn main() -> Result<(), Failure> {
         }
         "sweep-raw" => {
             let http = &http;
-            let found = futures::stream::iter(0..count)
+
+            futures::stream::iter(0..count)
                 .map(|n| async move {
                     let company = benchmarks::sweep_company(n);
                     let mut found = Vec::new();
@@ -151,8 +155,7 @@ async fn main() -> Result<(), Failure> {
                 })
                 .buffer_unordered(SWEEP_CONCURRENCY)
                 .try_fold(0, |n, found| async move { Ok(n + found.len() as u64) })
-                .await?;
-            found
+                .await?
         }
         other => return Err(format!("unknown mode {other}").into()),
     };

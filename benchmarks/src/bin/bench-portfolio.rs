@@ -22,11 +22,11 @@
 //!
 //! Prints one JSON line (see `benchmarks::Measure`).
 
-use codat_connections::raw::types::{Company, Connections, PagingInfo};
 use codat_connections::Client;
+use codat_connections::raw::types::{Company, Connections, PagingInfo};
 use futures::{StreamExt, TryStreamExt};
 
-use benchmarks::{cpu_ms, rss_kb, Measure, API_KEY, AUTH, COMPANY};
+use benchmarks::{API_KEY, AUTH, COMPANY, Measure, cpu_ms, rss_kb};
 
 type Failure = Box<dyn std::error::Error>;
 

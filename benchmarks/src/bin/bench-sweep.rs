@@ -48,11 +48,7 @@ async fn sweep(
 }
 
 fn met_or_missed(met: bool) -> &'static str {
-    if met {
-        "met"
-    } else {
-        "MISSED"
-    }
+    if met { "met" } else { "MISSED" }
 }
 
 #[tokio::main]

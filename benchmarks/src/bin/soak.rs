@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use benchmarks::rss_kb;
-use codat_connections::mock::{Fault, MockCodat, MOCK_API_KEY};
+use codat_connections::mock::{Fault, MOCK_API_KEY, MockCodat};
 use codat_connections::{Client, ConnectionStatus, Error, RetryPolicy};
 
 const REQUESTS: u64 = 10_000;

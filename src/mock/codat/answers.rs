@@ -3,9 +3,9 @@
 //! part of the mock that answers (the dispatch, the handlers, the faults and
 //! the rate limit) builds its answers here, so that all of them look alike.
 
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Codat's `ErrorMessage` body.
 fn error_body(status: StatusCode, message: &str) -> Value {

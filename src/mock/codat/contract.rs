@@ -3,7 +3,7 @@
 //! and methods, and what the document refuses in it, each violation named.
 
 use jsonschema::{Draft, Registry, Validator};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::json_pointer::{self, escape, locate, ref_string};
 
@@ -803,9 +803,11 @@ mod tests {
         let path = path(&doc, op);
         assert!(contract.route(&op.method, &path, None).is_some());
         assert!(contract.route("TRACE", &path, None).is_none());
-        assert!(contract
-            .route(&op.method, &format!("/undeclared{path}"), None)
-            .is_none());
+        assert!(
+            contract
+                .route(&op.method, &format!("/undeclared{path}"), None)
+                .is_none()
+        );
         assert!(contract.route(&op.method, "/", None).is_none());
     }
 

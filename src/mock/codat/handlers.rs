@@ -193,10 +193,10 @@ fn get_connection(state: &mut State, call: &Call<'_>, _: &[u8]) -> Result<Respon
 
 fn delete_connection(state: &mut State, call: &Call<'_>, _: &[u8]) -> Result<Response, Response> {
     let id = connection_of(state, call)?.id;
-    if let Ok((company, connections)) = connections_of(state, call) {
-        if let Some(deleted) = connections.remove(&id) {
-            state.announce("connection.deleted", company, &deleted);
-        }
+    if let Ok((company, connections)) = connections_of(state, call)
+        && let Some(deleted) = connections.remove(&id)
+    {
+        state.announce("connection.deleted", company, &deleted);
     }
     Ok(StatusCode::OK.into_response())
 }

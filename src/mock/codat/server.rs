@@ -4,10 +4,10 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use axum::extract::{Request, State as Extract};
-use axum::http::{header, StatusCode};
-use axum::response::Response;
 use axum::Router;
+use axum::extract::{Request, State as Extract};
+use axum::http::{StatusCode, header};
+use axum::response::Response;
 
 use super::answers::{error, validation_failed};
 use super::handlers;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::http::header;
 use base64::Engine as _;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::contract::Contract;
 use super::idempotency::Keys;

@@ -7,20 +7,20 @@
 
 use std::sync::{Arc, Mutex};
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State as Extract};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::Router;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::seed::Seed;
 use super::wire::{self as wire, bounded_millis};
+use crate::mock::MockCodat;
 use crate::mock::codat::answers::{error, json_response};
 use crate::mock::codat::state::State;
-use crate::mock::MockCodat;
 use crate::{CompanyId, ConnectionId};
 
 /// Where the control API's routes start; Codat has no path there.

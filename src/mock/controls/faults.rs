@@ -2,7 +2,7 @@
 //! how each such answer goes out on the wire.
 
 use axum::body::Bytes;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::mock::codat::answers::error;

@@ -6,12 +6,12 @@
 use std::time::Duration;
 
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::faults::Fault;
+use crate::ConnectionStatus;
 use crate::mock::codat::state::ReceivedRequest;
 use crate::mock::codat::webhooks::{DeliveryOutcome, WebhookDelivery, WebhookFault};
-use crate::ConnectionStatus;
 
 /// The most a delay of the control API may ask for (an hour, the mock's
 /// [`MAX_DELAY`](crate::mock::MAX_DELAY)): longer is a mistake, not a test.

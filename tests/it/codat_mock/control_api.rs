@@ -7,10 +7,10 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use base64::Engine as _;
-use codat_connections::mock::{MockCodat, MOCK_API_KEY};
+use codat_connections::mock::{MOCK_API_KEY, MockCodat};
 use codat_connections::{ConnectionStatus, RetryPolicy};
 
 use crate::support;
@@ -425,11 +425,13 @@ async fn what_it_refuses_it_refuses_whole_with_a_reason() {
         .await
         .unwrap();
     assert_eq!(answer.status().as_u16(), 404);
-    assert!(answer
-        .text()
-        .await
-        .unwrap()
-        .contains("openapi/mock-control.json"));
+    assert!(
+        answer
+            .text()
+            .await
+            .unwrap()
+            .contains("openapi/mock-control.json")
+    );
     let answer = http
         .get(format!("{}/_mock/reset", mock.base_url()))
         .send()

@@ -11,10 +11,10 @@
 
 use codat_connections::{Company, Connection};
 use jsonschema::Draft;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::support;
-use crate::support::schema::{flatten, generate, is_nullable, properties, schema_type, Mode};
+use crate::support::schema::{Mode, flatten, generate, is_nullable, properties, schema_type};
 
 /// What of `codat` (a schema in Codat's document `doc`) our schema `ours`
 /// (a whole derived schema) does not accept: one line per refused instance.

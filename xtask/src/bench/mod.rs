@@ -23,7 +23,7 @@ use std::process::Command;
 
 use crate::sync_spec::workspace_root;
 use crate::tools;
-use peers::{install_node_peer, install_python_peer, Peers};
+use peers::{Peers, install_node_peer, install_python_peer};
 use portfolio::run_portfolio;
 use report::render_svg;
 use scenarios::{run_listing, run_sweep};

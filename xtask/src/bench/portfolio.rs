@@ -12,15 +12,15 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::measure::{
-    cores, measure, median, median_of, round_robin, rust_client, Client, Figures,
+    Client, Figures, cores, measure, median, median_of, round_robin, rust_client,
 };
 use super::peers::Peers;
 use super::report::met_or_missed;
 use super::server::Server;
 use super::workload::{
-    pace_spacing_ms, DEFAULT_PACE_PER_MINUTE, LISTING_CONCURRENT_PAGES, LISTING_LATENCY_MS,
-    PAGE_SIZE, PER_COMPANY_SAMPLE, PORTFOLIO_COMPANIES, PORTFOLIO_HEADING, PORTFOLIO_LATENCY_MS,
-    PORTFOLIO_PAGE, TOTAL,
+    DEFAULT_PACE_PER_MINUTE, LISTING_CONCURRENT_PAGES, LISTING_LATENCY_MS, PAGE_SIZE,
+    PER_COMPANY_SAMPLE, PORTFOLIO_COMPANIES, PORTFOLIO_HEADING, PORTFOLIO_LATENCY_MS,
+    PORTFOLIO_PAGE, TOTAL, pace_spacing_ms,
 };
 
 /// What the ideal of a paged job is made of, from `runs` runs of a
@@ -146,7 +146,9 @@ pub fn run_portfolio(bin: &Path, peers: &Peers, runs: usize) -> Result<String, S
         &format!("companies={PER_COMPANY_SAMPLE}"),
         "needing_customer",
     )?;
-    println!("  the per-company sweep of {PER_COMPANY_SAMPLE} companies at the default pace (about 2 minutes)");
+    println!(
+        "  the per-company sweep of {PER_COMPANY_SAMPLE} companies at the default pace (about 2 minutes)"
+    );
     let before = server.requests()?;
     let sample = measure(&portfolio_client(
         bin,
@@ -201,7 +203,9 @@ fn run_concurrent_listing(bin: &Path, runs: usize) -> Result<Listing, String> {
         ],
     )?;
     let pages = TOTAL.div_ceil(PAGE_SIZE);
-    println!("listing {TOTAL} connections, {pages} pages at {LISTING_LATENCY_MS} ms, {LISTING_CONCURRENT_PAGES} at once");
+    println!(
+        "listing {TOTAL} connections, {pages} pages at {LISTING_LATENCY_MS} ms, {LISTING_CONCURRENT_PAGES} at once"
+    );
     let bounds = Bounds::measure(bin, "listing-bounds", &server.url, pages, runs)?;
     let client = Client {
         name: "codat-connections listing, concurrent pages 4",

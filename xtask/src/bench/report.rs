@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use super::measure::{cores, Figures};
+use super::measure::{Figures, cores};
 use super::workload::{
     GET_CALLS, PAGE_SIZE, SWEEP_COMPANIES, SWEEP_CONCURRENCY, SWEEP_HEADING, SWEEP_LATENCY_MS,
     TOTAL,
@@ -11,11 +11,7 @@ use super::workload::{
 
 /// How a target line of `BENCHMARKS.md` begins.
 pub fn met_or_missed(met: bool) -> &'static str {
-    if met {
-        "met"
-    } else {
-        "MISSED"
-    }
+    if met { "met" } else { "MISSED" }
 }
 
 pub fn render_sweep(rows: &[(Figures, f64)], found: u64, runs: usize) -> String {

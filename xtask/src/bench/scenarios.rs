@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use super::measure::{measure, median_of, percentile, round_robin, rust_client, Client, Figures};
+use super::measure::{Client, Figures, measure, median_of, percentile, round_robin, rust_client};
 use super::peers::Peers;
 use super::report::{render_markdown, render_sweep};
 use super::server::Server;

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::type_label::{simple_target, type_label};
 use crate::json_pointer::follow;
 use crate::reachability::{
-    component_schemas_reachable, operation_parts, OperationParts, WEBHOOKS_EXTENSION,
+    OperationParts, WEBHOOKS_EXTENSION, component_schemas_reachable, operation_parts,
 };
 
 /// Which way data described by a fact travels.
@@ -270,15 +270,15 @@ fn flatten(
         }
         // Arrays and maps of plain values are described by the parent's type;
         // only element objects have fields of their own.
-        if let Some(items) = part.get("items") {
-            if items.get("properties").is_some() {
-                flatten(doc, &format!("{place}[]"), items, flow, Kind::Field, out);
-            }
+        if let Some(items) = part.get("items")
+            && items.get("properties").is_some()
+        {
+            flatten(doc, &format!("{place}[]"), items, flow, Kind::Field, out);
         }
-        if let Some(values) = part.get("additionalProperties") {
-            if values.get("properties").is_some() {
-                flatten(doc, &format!("{place}{{}}"), values, flow, Kind::Field, out);
-            }
+        if let Some(values) = part.get("additionalProperties")
+            && values.get("properties").is_some()
+        {
+            flatten(doc, &format!("{place}{{}}"), values, flow, Kind::Field, out);
         }
     }
 }

@@ -20,7 +20,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use facts::{facts, Fact, Flow, Kind};
+use facts::{Fact, Flow, Kind, facts};
 
 /// One line of the report.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -46,10 +46,10 @@ fn is_simple(schema: &Value) -> bool {
 
 pub fn type_label(doc: &Value, schema: &Value) -> String {
     if let Some(reference) = single_ref(schema) {
-        if let Ok(target) = resolve(doc, reference) {
-            if is_simple(target) {
-                return type_label(doc, target);
-            }
+        if let Ok(target) = resolve(doc, reference)
+            && is_simple(target)
+        {
+            return type_label(doc, target);
         }
         return ref_segments(reference)
             .ok()

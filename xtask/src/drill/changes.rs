@@ -1,7 +1,7 @@
 //! The changes the drill makes to the document, each breaking or not, and
 //! which of them `--only` picks.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::json_pointer::escape;
 
@@ -264,7 +264,7 @@ mod tests {
     use std::fs;
 
     use crate::change_report::compare;
-    use crate::sync_spec::{workspace_root, DOCUMENT};
+    use crate::sync_spec::{DOCUMENT, workspace_root};
 
     fn checked_in() -> Value {
         let text = fs::read_to_string(workspace_root().join(DOCUMENT)).unwrap();

@@ -73,10 +73,9 @@ pub fn test_failure(stdout: &str, stderr: &str) -> String {
         } else if let Some(test) = line
             .strip_prefix("test ")
             .and_then(|l| l.strip_suffix(" ... FAILED"))
+            && let Some(block) = failed.last_mut()
         {
-            if let Some(block) = failed.last_mut() {
-                block.push(test);
-            }
+            block.push(test);
         }
     }
     let parts: Vec<String> = failed

@@ -25,10 +25,10 @@ use serde_json::Value;
 
 use crate::change_report::compare;
 use crate::normalise::to_pretty_string;
-use crate::sync_spec::{workspace_root, DOCUMENT};
-use changes::{select, Change};
-use outcome::{class, decide, Judged, Outcome};
-use scratch::{mirror_tracked_files, test_binaries, Scratch};
+use crate::sync_spec::{DOCUMENT, workspace_root};
+use changes::{Change, select};
+use outcome::{Judged, Outcome, class, decide};
+use scratch::{Scratch, mirror_tracked_files, test_binaries};
 
 const USAGE: &str = "usage: cargo xtask spec-drill [--only TEXT]... [--list]";
 

@@ -23,11 +23,7 @@ pub struct Judged<'a> {
 
 /// How `--list` and each line name a change's class.
 pub fn class(breaking: bool) -> &'static str {
-    if breaking {
-        "breaking"
-    } else {
-        "non-breaking"
-    }
+    if breaking { "breaking" } else { "non-breaking" }
 }
 
 impl Judged<'_> {
