@@ -106,12 +106,6 @@ mod companies;
 mod connections;
 mod error;
 mod http;
-#[cfg(feature = "mock")]
-#[allow(dead_code)] // xtask and the drift tests use the rest of it
-mod json_pointer;
-#[cfg(all(test, feature = "mock"))]
-mod json_pointer_tests;
-
 mod listing;
 #[cfg(feature = "mock")]
 pub mod mock;

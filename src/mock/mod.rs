@@ -17,8 +17,9 @@
 //! [`MockCodat::send_webhooks_to`] it also sends Codat's signed connection
 //! webhooks, with delivery faults.
 //!
-//! Its paths, methods and parameter names are those of
-//! `openapi/connections.json`, the document the client is generated from:
+//! Its paths, methods and parameter names are those of the document the
+//! client is generated from (`openapi/connections.json`, or the one the
+//! `CODAT_OPENAPI` environment variable named when the crate was built):
 //! a method and path the document lacks is answered 404, and so is a path
 //! whose IDs its schemas refuse (where the operation lists no 400); a query
 //! parameter it does not declare, a value (integers within their `int32` or

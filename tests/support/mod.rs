@@ -13,9 +13,8 @@ pub mod arbitrary;
 pub mod faults;
 pub mod fixtures;
 pub mod generated;
-/// The crate's one reader of `$ref`s, shared with `sync-spec`.
-#[path = "../../src/json_pointer.rs"]
-pub mod json_pointer;
+/// The one reader of `$ref`s, shared with the mock and `sync-spec`.
+pub use codat_connections_spec::json_pointer;
 pub mod log;
 #[cfg(feature = "mock")]
 pub mod mock_setup;

@@ -4,20 +4,12 @@
 
 mod advisories;
 mod bench;
-mod change_report;
 mod ci;
 mod docs;
 mod drill;
 mod first_build;
-#[path = "../../src/json_pointer.rs"]
-#[allow(dead_code)] // the library's mock and the drift tests use the rest
-mod json_pointer;
-mod normalise;
 mod package;
-mod reachability;
 mod reliability;
-mod rewrite;
-mod schema_walk;
 mod schemathesis;
 mod sync_spec;
 mod tools;
@@ -25,6 +17,9 @@ mod tools;
 mod upstream_tests;
 
 use std::process::ExitCode;
+
+// The rules from Codat's document to ours, shared with the build script.
+use codat_connections_spec::{change_report, json_pointer, normalise};
 
 const USAGE: &str = "\
 usage:

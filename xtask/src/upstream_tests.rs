@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::normalise::OPERATIONS;
 use crate::sync_spec::{DOCUMENT, render_from_file, report_lines, workspace_root};
 
+#[allow(dead_code)] // the tests call `generate` only
 mod build_script {
     // The very settings build.rs generates the client with, so that what is
     // tested here is what the crate compiles.

@@ -1,14 +1,16 @@
-//! The checked-in OpenAPI document, read as the mock's routing table and
+//! The OpenAPI document the client was generated from (the packaged
+//! `openapi/connections.json`, or the one `CODAT_OPENAPI` named at build
+//! time), read as the mock's routing table and
 //! request contract: which operation a request calls, by the document's paths
 //! and methods, and what the document refuses in it, each violation named.
 
 use jsonschema::{Draft, Registry, Validator};
 use serde_json::{Value, json};
 
-use crate::json_pointer::{self, escape, locate, ref_string};
+use codat_connections_spec::json_pointer::{self, escape, locate, ref_string};
 
 /// The document the SDK is generated from.
-const DOCUMENT: &str = include_str!("../../../openapi/connections.json");
+const DOCUMENT: &str = include_str!(concat!(env!("OUT_DIR"), "/connections.json"));
 
 /// Where the document sits in the schema registry; `$ref`s into it are
 /// resolved there and nowhere else.
@@ -85,7 +87,8 @@ impl Contract {
             // The document is part of this crate: the build generates the
             // client from it and this module's tests load it, so it cannot
             // fail here without failing them first.
-            Contract::load(DOCUMENT).expect("openapi/connections.json is a valid contract")
+            Contract::load(DOCUMENT)
+                .expect("the document the client was generated from is a valid contract")
         })
     }
 

@@ -1,5 +1,4 @@
-//! Unit tests of `json_pointer.rs`, kept apart from it because the
-//! integration tests and xtask include that file by path: here they run once.
+//! Unit tests of `json_pointer.rs`.
 
 use crate::json_pointer::*;
 use serde_json::json;

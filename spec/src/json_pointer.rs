@@ -1,7 +1,7 @@
 //! JSON references (`$ref`) as OpenAPI writes them: a fragment holding a
-//! percent-encoded JSON pointer. The one reader of `openapi/connections.json`'s
-//! references: the mock uses it (feature `mock`), and so do `xtask` and the
-//! drift tests, which include this file by path. It needs only `serde_json`.
+//! percent-encoded JSON pointer. The one reader of the documents'
+//! references: the rules here, `codat-connections`' mock, its tests and its
+//! `xtask` all use it.
 
 use serde_json::Value;
 

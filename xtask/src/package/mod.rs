@@ -6,7 +6,15 @@
 //! process-wide default works; with `rustls-ring` (the default, here with
 //! `mock` and `schemars`, so that the package is built with every feature as
 //! docs.rs builds it) rustls gets both and that default panics, which is why
-//! the README says to pick `rustls-aws-lc-rs` there.
+//! the README says to pick `rustls-aws-lc-rs` there. Then the same user
+//! builds it from Codat documents of their choosing (`chosen.rs`).
+//!
+//! The crate's build script depends on `codat-connections-spec`, packaged
+//! beside it: the user's manifest takes that package in place of the
+//! crates.io release it names (`[patch.crates-io]`), as the two would be
+//! published together.
+
+mod chosen;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -38,6 +46,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     consumer(&root, &cargo, &packaged)
 }
 
+/// The crates packaged, the one the build script depends on first.
+const PACKAGES: [&str; 2] = ["codat-connections-spec", "codat-connections"];
+
 /// Packages the crate and builds the package; returns the folder it was
 /// unpacked to.
 fn package(root: &Path, cargo: &str) -> Result<PathBuf, String> {
@@ -45,7 +56,8 @@ fn package(root: &Path, cargo: &str) -> Result<PathBuf, String> {
     // `--allow-dirty`: the package is what the work tree holds, committed
     // or not, so that it can be tried before a commit.
     command
-        .args(["package", "-p", "codat-connections", "--allow-dirty"])
+        .args(["package", "--allow-dirty"])
+        .args(PACKAGES.iter().flat_map(|name| ["-p", name]))
         .current_dir(root);
     tools::run(
         &mut command,
@@ -92,6 +104,19 @@ fn package(root: &Path, cargo: &str) -> Result<PathBuf, String> {
     Ok(root.join(format!("target/package/codat-connections-{version}")))
 }
 
+/// Where `cargo package` unpacked `codat-connections-spec`, beside the
+/// crate's own package (the two share their version).
+fn spec_package(packaged: &Path) -> PathBuf {
+    let name = packaged
+        .file_name()
+        .map(|name| {
+            name.to_string_lossy()
+                .replacen("codat-connections-", "codat-connections-spec-", 1)
+        })
+        .unwrap_or_default();
+    packaged.with_file_name(name)
+}
+
 /// The crate's version, from its manifest.
 fn package_version(root: &Path) -> Result<String, String> {
     let manifest = fs::read_to_string(root.join("Cargo.toml")).map_err(|e| e.to_string())?;
@@ -122,6 +147,7 @@ fn consumer(root: &Path, cargo: &str, packaged: &Path) -> Result<(), String> {
             .map_err(|e| format!("Cargo.lock: {e}"))?;
     }
     let path = packaged.display().to_string();
+    let spec = spec_package(packaged).display().to_string();
     let cases = [
         (
             format!(
@@ -137,7 +163,7 @@ fn consumer(root: &Path, cargo: &str, packaged: &Path) -> Result<(), String> {
         ),
     ];
     for (dependency, expected) in cases {
-        fs::write(dir.join("Cargo.toml"), manifest(&dependency))
+        fs::write(dir.join("Cargo.toml"), manifest(&dependency, &spec))
             .map_err(|e| format!("{}: {e}", dir.display()))?;
         let what = format!("a user's program with codat-connections = {dependency}");
         let mut build = Command::new(cargo);
@@ -168,7 +194,8 @@ fn consumer(root: &Path, cargo: &str, packaged: &Path) -> Result<(), String> {
         }
         println!("    {what}: {ended:?}, as expected");
     }
-    Ok(())
+    let dependency = format!(r#"{{ path = "{path}", features = ["mock"] }}"#);
+    chosen::run(root, cargo, &dir, &manifest(&dependency, &spec))
 }
 
 /// How the user's program ends.
@@ -181,8 +208,9 @@ enum Ending {
 }
 
 /// The user's manifest: the crate as `dependency` says, beside reqwest and
-/// rustls with their default features.
-fn manifest(dependency: &str) -> String {
+/// rustls with their default features, with `codat-connections-spec` from
+/// its package at `spec`.
+fn manifest(dependency: &str, spec: &str) -> String {
     format!(
         r#"[package]
 name = "codat-consumer"
@@ -197,6 +225,12 @@ publish = false
 codat-connections = {dependency}
 reqwest = "0.13"
 rustls = "0.23"
+serde_json = "1"
+tokio = {{ version = "1", features = ["rt"] }}
+
+# Published with codat-connections; here, its package.
+[patch.crates-io]
+codat-connections-spec = {{ path = "{spec}" }}
 
 # As the workspace builds, so that its artifacts are reused.
 [profile.dev]
@@ -214,6 +248,10 @@ mod tests {
         let root = crate::sync_spec::workspace_root();
         let version = package_version(&root).unwrap();
         assert!(version.split('.').count() == 3, "{version}");
-        assert!(manifest("{ path = \"x\" }").contains("codat-connections = { path = \"x\" }"));
+        let manifest = manifest("{ path = \"x\" }", "y");
+        assert!(manifest.contains("codat-connections = { path = \"x\" }"));
+        assert!(manifest.contains("codat-connections-spec = { path = \"y\" }"));
+        let spec = spec_package(Path::new("/t/package/codat-connections-0.1.0"));
+        assert_eq!(spec, Path::new("/t/package/codat-connections-spec-0.1.0"));
     }
 }
