@@ -58,6 +58,8 @@ usage:
                                            side, sweep 2,000 companies with ours and Codat's
                                            SDKs; writes BENCHMARKS.md and BENCHMARKS.svg
                                            (--only sweep: that section alone)
+  cargo xtask docs                         the API documentation as docs.rs builds it (every
+                                           feature, --cfg docsrs, broken links are errors)
   cargo xtask first-build [--crate PATH]   time a user's first release build of the crate (a
                                            minimal consumer, empty target directory)";
 
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         Some("soak") => bench::soak(&args[1..]),
         Some("first-build") => first_build::run(&args[1..]),
         Some("package") => package::run(&args[1..]),
+        Some("docs") if args.len() == 1 => docs::check(&sync_spec::workspace_root(), "cargo"),
         _ => Err(USAGE.to_owned()),
     };
     match result {
