@@ -99,6 +99,7 @@ impl Client {
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             requests_per_minute: NonZeroU32::new(DEFAULT_REQUESTS_PER_MINUTE),
+            compression: true,
         }
     }
 
@@ -221,6 +222,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     max_response_bytes: usize,
     requests_per_minute: Option<NonZeroU32>,
+    compression: bool,
 }
 
 impl ClientBuilder {
@@ -291,8 +293,9 @@ impl ClientBuilder {
     }
 
     /// The largest answer body accepted (default
-    /// [`DEFAULT_MAX_RESPONSE_BYTES`]); a larger one fails with
-    /// [`Error::ResponseTooLarge`] instead of filling memory.
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`]), counted as inflated when it came
+    /// compressed; a larger one fails with [`Error::ResponseTooLarge`] as
+    /// soon as reading passes the limit, instead of filling memory.
     pub fn max_response_bytes(self, bytes: usize) -> Self {
         Self {
             max_response_bytes: bytes,
@@ -306,6 +309,21 @@ impl ClientBuilder {
     pub fn connect_timeout(self, timeout: Duration) -> Self {
         Self {
             connect_timeout: timeout.min(Self::MAX_TIMEOUT),
+            ..self
+        }
+    }
+
+    /// Whether the client asks for compressed answers (default `true`): it
+    /// sends `Accept-Encoding: gzip,deflate` and inflates what the server
+    /// chose; an answer that is not compressed is read as before. A page of
+    /// 5,000 companies is 7.4 MiB of JSON and under 1 MiB gzipped. Not
+    /// applied to a client given with [`ClientBuilder::http_client`].
+    ///
+    /// Either way, a body compressed with an encoding the client did not
+    /// ask for, or one that does not inflate, is an [`Error::Encoding`].
+    pub fn compression(self, compression: bool) -> Self {
+        Self {
+            compression,
             ..self
         }
     }
@@ -350,6 +368,8 @@ impl ClientBuilder {
             Some(client) => client,
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
+                .gzip(self.compression)
+                .deflate(self.compression)
                 .tls_backend_preconfigured(
                     crate::http::tls::client_config().map_err(|reason| Error::Tls { reason })?,
                 )

@@ -80,6 +80,20 @@ pub enum Error {
         /// How many attempts were made.
         attempts: u32,
     },
+    /// Codat's answer came compressed in a way the client cannot read: with
+    /// a `Content-Encoding` it did not ask for (it asks for gzip and deflate,
+    /// unless [`ClientBuilder::compression`](crate::ClientBuilder::compression)
+    /// turned that off), or as a compressed body that does not inflate
+    /// (corrupt, or cut short). Retried like a dropped connection.
+    #[error("could not read Codat's {status} answer{}: {reason}", after(*attempts))]
+    Encoding {
+        /// The status of the answer.
+        status: StatusCode,
+        /// How the body could not be read.
+        reason: String,
+        /// How many attempts were made.
+        attempts: u32,
+    },
     /// Codat's pages contradict each other (an empty page that claims a
     /// successor, the same page twice, a link back to a page already listed,
     /// pages going on past what `totalResults` allows); listing stopped
@@ -234,6 +248,7 @@ impl Error {
             Error::Timeout { attempts, .. }
             | Error::Transport { attempts, .. }
             | Error::Decode { attempts, .. }
+            | Error::Encoding { attempts, .. }
             | Error::ResponseTooLarge { attempts, .. } => {
                 *attempts = count;
             }
@@ -252,6 +267,7 @@ impl Error {
             Error::Timeout { attempts, .. }
             | Error::Transport { attempts, .. }
             | Error::Decode { attempts, .. }
+            | Error::Encoding { attempts, .. }
             | Error::ResponseTooLarge { attempts, .. } => *attempts,
             Error::InvalidInput { .. } | Error::InconsistentPaging { .. } | Error::Tls { .. } => 0,
         }
@@ -264,7 +280,9 @@ impl Error {
             Error::Decode { status, .. } => *status,
             Error::ConnectionDecode(item) => Some(item.http_status),
             Error::CompanyDecode(item) => Some(item.http_status),
-            Error::ResponseTooLarge { status, .. } => Some(*status),
+            Error::ResponseTooLarge { status, .. } | Error::Encoding { status, .. } => {
+                Some(*status)
+            }
             _ => None,
         }
     }

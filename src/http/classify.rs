@@ -10,7 +10,7 @@ use crate::Error;
 
 impl Error {
     /// Whether the same request may succeed later: 408, 429 and 5xx answers,
-    /// timeouts and connection failures. Whether it is *safe* to repeat
+    /// timeouts, connection failures and bodies that do not inflate. Whether it is *safe* to repeat
     /// depends on the operation too (a repeated create may create twice).
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -19,7 +19,7 @@ impl Error {
                     || api.status == StatusCode::TOO_MANY_REQUESTS
                     || api.status.is_server_error()
             }
-            Error::Timeout { .. } => true,
+            Error::Timeout { .. } | Error::Encoding { .. } => true,
             Error::Transport { source, .. } => {
                 source.is_connect() || source.is_request() || source.is_body()
             }
@@ -52,9 +52,10 @@ pub(crate) fn may_retry(error: &Error, repeatable: Repeatable) -> bool {
         (_, Error::Transport { source, .. }) if source.is_connect() => true,
         (Repeatable::Idempotent, err) => err.is_retryable(),
         (Repeatable::Keyed, Error::Api(api)) => api.status == StatusCode::CONFLICT,
-        (Repeatable::Keyed, err @ (Error::Timeout { .. } | Error::Transport { .. })) => {
-            err.is_retryable()
-        }
+        (
+            Repeatable::Keyed,
+            err @ (Error::Timeout { .. } | Error::Transport { .. } | Error::Encoding { .. }),
+        ) => err.is_retryable(),
         (Repeatable::Keyed, _) => false,
     }
 }

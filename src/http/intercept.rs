@@ -29,7 +29,7 @@ use reqwest::header::HeaderMap;
 
 use crate::Error;
 use crate::error::{ApiError, snippet};
-use crate::http::transport::{Answer, TooLarge};
+use crate::http::transport::{Answer, Unread};
 use crate::raw::{self, types::ErrorMessage};
 
 tokio::task_local! {
@@ -45,8 +45,8 @@ struct Intercepted {
     status: StatusCode,
     headers: HeaderMap,
     retry_after: Option<String>,
-    /// `Err(limit)`: refused for its size.
-    body: Result<Bytes, usize>,
+    /// `Err`: not kept, and why.
+    body: Result<Bytes, Unread>,
 }
 
 /// A success answer (any 2xx), its body not decoded yet.
@@ -118,7 +118,7 @@ pub(crate) fn keep(mut answer: Answer) -> reqwest::Response {
             status: answer.status,
             retry_after: answer.retry_after(),
             headers: std::mem::take(&mut answer.headers),
-            body: answer.body.replace(Bytes::new()).ok_or(answer.limit),
+            body: std::mem::replace(&mut answer.body, Ok(Bytes::new())),
         };
         slot.replace(Some(taken));
     });
@@ -134,9 +134,13 @@ pub(crate) fn post(result: &reqwest::Result<reqwest::Response>) -> Result<(), St
     if INTERCEPTED.try_with(|_| ()).is_ok() {
         return Err(READ_BY_THE_CRATE.to_owned());
     }
-    match response.extensions().get::<TooLarge>() {
-        Some(TooLarge { limit }) => Err(format!(
+    match response.extensions().get::<Unread>() {
+        Some(Unread::TooLarge { limit }) => Err(format!(
             "Codat's {} answer is larger than the {limit}-byte limit",
+            response.status()
+        )),
+        Some(Unread::Encoding(reason)) => Err(format!(
+            "could not read Codat's {} answer: {reason}",
             response.status()
         )),
         None => Ok(()),
@@ -146,9 +150,14 @@ pub(crate) fn post(result: &reqwest::Result<reqwest::Response>) -> Result<(), St
 impl Intercepted {
     fn into_result(self) -> Result<Success, Error> {
         match self.body {
-            Err(limit) => Err(Error::ResponseTooLarge {
+            Err(Unread::TooLarge { limit }) => Err(Error::ResponseTooLarge {
                 status: self.status,
                 limit,
+                attempts: 1,
+            }),
+            Err(Unread::Encoding(reason)) => Err(Error::Encoding {
+                status: self.status,
+                reason,
                 attempts: 1,
             }),
             Ok(body) if self.status.is_success() => Ok(Success {

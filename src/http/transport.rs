@@ -63,13 +63,12 @@ impl fmt::Debug for RequestSettings {
     }
 }
 
-/// An answer as it was read: whole, or refused for its size.
+/// An answer as it was read: whole, or its body not kept, and why.
 pub(crate) struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
-    /// The whole body; `None` when it was larger than `limit` bytes.
-    pub body: Option<Bytes>,
-    pub limit: usize,
+    /// The whole body (inflated, when it came compressed).
+    pub body: Result<Bytes, Unread>,
     version: Version,
     /// The URL the answer came from, kept on the rebuilt response (without
     /// it reqwest would parse a placeholder URL for every answer).
@@ -90,33 +89,39 @@ impl Answer {
     }
 
     /// The answer as a response the generated code can read, its body in
-    /// memory; a body refused for its size is empty, and the response marked
-    /// [`TooLarge`] for the `post` hook.
+    /// memory; a body not kept is empty, and the response marked with
+    /// [`Unread`] for the `post` hook.
     pub(crate) fn into_response(self) -> reqwest::Response {
-        let too_large = self.body.is_none();
+        let (body, unread) = match self.body {
+            Ok(body) => (body, None),
+            Err(unread) => (Bytes::new(), Some(unread)),
+        };
         let mut response = ::http::Response::builder()
             .status(self.status)
             .version(self.version)
             .url(self.url)
-            .body(self.body.unwrap_or_default())
+            .body(body)
             // Cannot fail: every part is already typed (a status, a
             // version, a URL), so the builder has nothing left to parse.
             .expect("a response built from typed parts is valid");
         *response.headers_mut() = self.headers;
-        if too_large {
-            response
-                .extensions_mut()
-                .insert(TooLarge { limit: self.limit });
+        if let Some(unread) = unread {
+            response.extensions_mut().insert(unread);
         }
         reqwest::Response::from(response)
     }
 }
 
-/// Marks a response whose body was refused for its size (seen by the `post`
-/// hook).
-#[derive(Clone, Copy)]
-pub(crate) struct TooLarge {
-    pub limit: usize,
+/// Why an answer's body was not kept (and marks a response so, for the
+/// `post` hook).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Unread {
+    /// It was larger than the limit, in bytes: as announced, or as read
+    /// (inflated, when it came compressed); reading stopped there.
+    TooLarge { limit: usize },
+    /// It came compressed in a way the client cannot read: an encoding it
+    /// did not ask for, or a compressed body that does not inflate. Says how.
+    Encoding(String),
 }
 
 impl RequestSettings {
@@ -183,8 +188,22 @@ impl RequestSettings {
         }
         let version = response.version();
         let url = response.url().clone();
-        let body = read_body(&mut response, limit, &self.0.spare).await?;
-        if let Some(body) = &body {
+        // reqwest inflates what it asked for, and then drops the header; one
+        // left is an encoding it did not ask for, which it passes through.
+        let body = match unasked_encoding(&headers) {
+            Some(unasked) => Err(unasked),
+            None => match read_body(&mut response, limit, &self.0.spare).await {
+                Ok(Some(body)) => Ok(body),
+                Ok(None) => Err(Unread::TooLarge { limit }),
+                Err(error) if error.is_decode() => Err(Unread::Encoding(format!(
+                    "its compressed body does not inflate (corrupt or cut short): {}",
+                    std::error::Error::source(&error)
+                        .map_or(error.to_string(), ToString::to_string)
+                ))),
+                Err(error) => return Err(error),
+            },
+        };
+        if let Ok(body) = &body {
             tracing::debug!(
                 status = status.as_u16(),
                 bytes = body.len(),
@@ -195,15 +214,28 @@ impl RequestSettings {
             status,
             headers,
             body,
-            limit,
             version,
             url,
         })
     }
 }
 
+/// The `Content-Encoding` of an answer reqwest did not inflate, as the
+/// reason its body is not read.
+fn unasked_encoding(headers: &HeaderMap) -> Option<Unread> {
+    let encoding = headers.get(::http::header::CONTENT_ENCODING)?;
+    let encoding = String::from_utf8_lossy(encoding.as_bytes());
+    (!encoding.trim().eq_ignore_ascii_case("identity")).then(|| {
+        Unread::Encoding(format!(
+            "it came compressed with `{}`, which the client did not ask for",
+            encoding.trim()
+        ))
+    })
+}
+
 /// The whole body of `response`, or `None` when it is larger than `limit`
-/// bytes (announced or as read).
+/// bytes (announced or as read; inflated, when reqwest inflates it: reading
+/// stops at the limit, whatever the compressed size).
 ///
 /// A body that comes in one chunk (every small answer) is kept as it came;
 /// a longer one is copied once, into a buffer of the announced length.
@@ -384,8 +416,8 @@ mod tests {
         assert_eq!(response.content_length(), None);
         let read = transport.read(response).await.unwrap().into_response();
         assert_eq!(
-            read.extensions().get::<TooLarge>().map(|t| t.limit),
-            Some(100_000)
+            read.extensions().get::<Unread>(),
+            Some(&Unread::TooLarge { limit: 100_000 })
         );
         assert!(read.bytes().await.unwrap().is_empty());
     }

@@ -8,6 +8,7 @@ mod support;
 
 mod codat_mock;
 mod companies;
+mod compression;
 mod concurrent_pages;
 mod contract_prism;
 mod drift;

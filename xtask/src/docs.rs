@@ -41,19 +41,6 @@ fn says_feature(html: &str, feature: &str) -> bool {
     html.contains(&format!("crate feature <code>{feature}</code>"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_page_names_the_feature_as_rustdoc_writes_it() {
-        let page = r#"<div class="stab portability">Available on <strong>crate feature <code>mock</code></strong> only.</div>"#;
-        assert!(says_feature(page, "mock"));
-        assert!(!says_feature(page, "schemars"));
-        assert!(!says_feature("<p>no such note</p>", "mock"));
-    }
-}
-
 /// A rustdoc that allows `doc_cfg` for this crate alone: docs.rs builds with
 /// a nightly toolchain, where `doc_cfg` (which `--cfg docsrs` turns on) is
 /// allowed, and `RUSTC_BOOTSTRAP=codat_connections` lets the stable one allow
@@ -69,4 +56,17 @@ fn rustdoc_allowing_doc_cfg(root: &Path) -> Result<std::path::PathBuf, String> {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_names_the_feature_as_rustdoc_writes_it() {
+        let page = r#"<div class="stab portability">Available on <strong>crate feature <code>mock</code></strong> only.</div>"#;
+        assert!(says_feature(page, "mock"));
+        assert!(!says_feature(page, "schemars"));
+        assert!(!says_feature("<p>no such note</p>", "mock"));
+    }
 }

@@ -1,10 +1,12 @@
 //! Codat's behaviour, as the mock plays it: the server and its contract
-//! check (every request against the document), each operation's handler,
+//! check (every request against the document), compressed answers, each
+//! operation's handler,
 //! the listing's paging and query language, idempotency, the rate limit,
 //! webhook deliveries, and the state they all keep.
 
 pub(in crate::mock) mod answers;
 pub(in crate::mock) mod companies;
+pub(in crate::mock) mod compression;
 pub(in crate::mock) mod contract;
 pub(in crate::mock) mod handlers;
 pub(in crate::mock) mod idempotency;

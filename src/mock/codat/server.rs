@@ -10,9 +10,11 @@ use axum::http::{StatusCode, header};
 use axum::response::Response;
 
 use super::answers::{error, validation_failed};
+use super::compression;
 use super::handlers;
 use super::idempotency::{self, Admission};
 use super::state::{ReceivedRequest, State};
+use crate::mock::controls::faults::Fault;
 
 type Shared = Arc<Mutex<State>>;
 
@@ -43,7 +45,7 @@ async fn record_and_inject(Extract(shared): Extract<Shared>, request: Request) -
             "the request body is too large",
         );
     };
-    let (latency, fault, rate, claim) = {
+    let (latency, fault, rate, claim, compression) = {
         let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
         state.received.push(ReceivedRequest {
             method: parts.method.to_string(),
@@ -69,16 +71,23 @@ async fn record_and_inject(Extract(shared): Extract<Shared>, request: Request) -
         if rate.refused() {
             return refused(rate);
         }
-        match idempotency::admit(&state.idempotency, &state.authorization, &parts, &bytes) {
-            Admission::Answer(mut response) => {
-                rate.apply(&mut response);
-                return response;
-            }
-            Admission::Unkeyed => (state.latency, state.faults.pop_front(), rate, None),
-            Admission::Claimed(claim) => {
-                (state.latency, state.faults.pop_front(), rate, Some(claim))
-            }
-        }
+        let claim =
+            match idempotency::admit(&state.idempotency, &state.authorization, &parts, &bytes) {
+                Admission::Answer(mut response) => {
+                    rate.apply(&mut response);
+                    return response;
+                }
+                Admission::Unkeyed => None,
+                Admission::Claimed(claim) => Some(claim),
+            };
+        let compression = state.compression && compression::accepts_gzip(&parts.headers);
+        (
+            state.latency,
+            state.faults.pop_front(),
+            rate,
+            claim,
+            compression,
+        )
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -95,10 +104,14 @@ async fn record_and_inject(Extract(shared): Extract<Shared>, request: Request) -
             None => response,
         }
     };
+    let compression = compression && fault.as_ref().is_none_or(Fault::answers_as_codat);
     let mut response = match fault {
         None => codat.await,
         Some(fault) => fault.answer(codat).await,
     };
+    if compression {
+        response = compression::gzip(response).await;
+    }
     rate.apply(&mut response);
     response
 }

@@ -86,6 +86,8 @@ pub(in crate::mock) struct State {
     pub(in crate::mock) received: Vec<ReceivedRequest>,
     pub(in crate::mock) faults: VecDeque<Fault>,
     pub(in crate::mock) latency: Duration,
+    /// Whether answers are gzipped for a request that accepts gzip.
+    pub(in crate::mock) compression: bool,
     pub(in crate::mock) rate: RateWindow,
     /// The `Idempotency-Key`s seen, and their answers.
     pub(in crate::mock) idempotency: Keys,
@@ -106,6 +108,7 @@ impl State {
             received: Vec::new(),
             faults: VecDeque::new(),
             latency: Duration::ZERO,
+            compression: true,
             rate: RateWindow::default(),
             idempotency: Keys::default(),
             contract: Contract::shared(),

@@ -31,6 +31,17 @@ pub enum Fault {
         /// The body bytes.
         body: Vec<u8>,
     },
+    /// Exactly this body with this `Content-Encoding`, as Codat's answer:
+    /// for a compressed body that is corrupt, cut short or inflates past a
+    /// client's limit, or one in an encoding the client did not ask for.
+    Encoded {
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Encoding` header, such as `gzip` or `br`.
+        content_encoding: String,
+        /// The body bytes, sent as they are.
+        body: Vec<u8>,
+    },
     /// Waits this long, at most [`MAX_DELAY`](crate::mock::MAX_DELAY) (an hour),
     /// then answers as Codat would.
     Delay(std::time::Duration),
@@ -51,8 +62,12 @@ pub enum Fault {
 }
 
 impl Fault {
-    /// The answer this fault gives; `codat` is the answer Codat would give,
-    /// for the one fault (`Delay`) that only holds it back.
+    /// Whether its answer is one the mock compresses when asked, as it does
+    /// Codat's own: Codat's answer held back, or an error status.
+    pub(in crate::mock) fn answers_as_codat(&self) -> bool {
+        matches!(self, Fault::Delay(_) | Fault::Status { .. })
+    }
+
     /// The fault's answer; `codat` is Codat's own, awaited only by the
     /// faults that answer as Codat would.
     pub(in crate::mock) async fn answer(
@@ -85,6 +100,18 @@ impl Fault {
                 let status =
                     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+            }
+            Fault::Encoded {
+                status,
+                content_encoding,
+                body,
+            } => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                let headers = [
+                    (header::CONTENT_TYPE, "application/json".to_owned()),
+                    (header::CONTENT_ENCODING, content_encoding),
+                ];
+                (status, headers, body).into_response()
             }
             Fault::Delay(delay) => {
                 tokio::time::sleep(delay.min(crate::mock::MAX_DELAY)).await;

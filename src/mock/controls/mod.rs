@@ -318,6 +318,14 @@ impl MockCodat {
         self.state().latency = latency.min(crate::mock::MAX_DELAY);
     }
 
+    /// Whether answers are gzipped for a request whose `Accept-Encoding`
+    /// allows it (the default; this crate's client asks), as a server that
+    /// compresses does. Turned off, every answer goes out as it is. For a
+    /// compressed body that is broken, see [`Fault::Encoded`](crate::mock::Fault::Encoded).
+    pub fn set_compression(&self, compression: bool) {
+        self.state().compression = compression;
+    }
+
     /// From now on, sends Codat's connection webhooks to `url`, signed with
     /// `secret` (`whsec_` and base64, as Codat's portal shows it): creating a
     /// connection (`connection.created`), [`set_status`](Self::set_status)
