@@ -321,7 +321,7 @@ impl MockCodat {
     /// Whether answers are gzipped for a request whose `Accept-Encoding`
     /// allows it (the default; this crate's client asks), as a server that
     /// compresses does. Turned off, every answer goes out as it is. For a
-    /// compressed body that is broken, see [`Fault::Encoded`](crate::mock::Fault::Encoded).
+    /// compressed body that is broken, see [`Fault::Encoded`].
     pub fn set_compression(&self, compression: bool) {
         self.state().compression = compression;
     }
