@@ -24,6 +24,15 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().expect("in memory")
 }
 
+/// Codat's 200 replaced by `body`, sent with `Content-Encoding: encoding`.
+fn encoded(encoding: &str, body: Vec<u8>) -> Fault {
+    Fault::Encoded {
+        status: 200,
+        content_encoding: encoding.to_owned(),
+        body,
+    }
+}
+
 /// A mock with one company and one connection, and a client of it that
 /// retries at once (three attempts).
 async fn mock() -> (MockCodat, Client, CompanyId, ConnectionId) {
@@ -145,14 +154,7 @@ async fn a_gzipped_body_that_inflates_past_the_limit_is_refused_at_the_limit() {
         .unwrap();
     let bomb = gzip(&vec![b' '; 64 * 1024 * 1024]);
     assert!(bomb.len() < limit / 4, "{} bytes compressed", bomb.len());
-    mock.inject(
-        Fault::Encoded {
-            status: 200,
-            content_encoding: "gzip".to_owned(),
-            body: bomb.clone(),
-        },
-        1,
-    );
+    mock.inject(encoded("gzip", bomb.clone()), 1);
     let err = client
         .connections()
         .get(company, connection)
@@ -184,11 +186,7 @@ async fn a_gzipped_body_that_does_not_inflate_is_an_encoding_error_and_retried()
         (corrupt, "A 200 whose gzip body is corrupt"),
         (cut_short, "A 200 whose gzip body is cut short"),
     ] {
-        let fault = Fault::Encoded {
-            status: 200,
-            content_encoding: "gzip".to_owned(),
-            body,
-        };
+        let fault = encoded("gzip", body);
         // Once: retried, and the second answer (Codat's) is read.
         mock.inject(fault.clone(), 1);
         let got = client.connections().get(company, connection).await.unwrap();
@@ -222,24 +220,10 @@ async fn a_gzipped_body_that_does_not_inflate_is_an_encoding_error_and_retried()
 #[tokio::test]
 async fn an_encoding_the_client_did_not_ask_for_is_an_encoding_error() {
     let (mock, client, company, connection) = mock().await;
-    mock.inject(
-        Fault::Encoded {
-            status: 200,
-            content_encoding: "br".to_owned(),
-            body: vec![0x8b; 64],
-        },
-        1,
-    );
+    mock.inject(encoded("br", vec![0x8b; 64]), 1);
     let got = client.connections().get(company, connection).await.unwrap();
     assert_eq!(got.id, connection);
-    mock.inject(
-        Fault::Encoded {
-            status: 200,
-            content_encoding: "br".to_owned(),
-            body: vec![0x8b; 64],
-        },
-        3,
-    );
+    mock.inject(encoded("br", vec![0x8b; 64]), 3);
     let err = client
         .connections()
         .get(company, connection)
@@ -257,14 +241,7 @@ async fn an_encoding_the_client_did_not_ask_for_is_an_encoding_error() {
         .build()
         .unwrap();
     let gzipped = gzip(&connection_json(&mock, company, connection).await);
-    mock.inject(
-        Fault::Encoded {
-            status: 200,
-            content_encoding: "gzip".to_owned(),
-            body: gzipped,
-        },
-        1,
-    );
+    mock.inject(encoded("gzip", gzipped), 1);
     let err = plain
         .connections()
         .get(company, connection)
