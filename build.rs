@@ -98,17 +98,23 @@ fn main() {
         None => (packaged, String::new(), Vec::new()),
         Some(path) => {
             let path = std::path::PathBuf::from(path);
-            let (document, changes) = chosen_document(&path, &packaged).unwrap_or_else(|message| {
-                // One message, naming the file; cargo shows a failed build
-                // script's output whatever the crate's source.
-                eprintln!("error: {CHOSEN}={}: {message}", path.display());
-                std::process::exit(1)
-            });
+            let (document, changes) =
+                chosen_document(&path, &packaged).unwrap_or_else(|message| refuse(&path, &message));
             (document, path.display().to_string(), changes)
         }
     };
     let text = codat_connections_spec::normalise::to_pretty_string(&document);
-    let code = generate(&text).unwrap_or_else(|e| panic!("{e}"));
+    let code = generate(&text).unwrap_or_else(|e| {
+        if path.is_empty() {
+            panic!("{e}")
+        }
+        let message = format!(
+            "{e}: codat-connections {} cannot be generated from it; a release of \
+             codat-connections that follows it is needed (until then, unset {CHOSEN})",
+            env!("CARGO_PKG_VERSION")
+        );
+        refuse(Path::new(&path), &message)
+    });
     // Which of Codat's documents it was (`CODAT_DOCUMENT`, src/codat_document.rs).
     let source = &document["info"]["x-codat-source"];
     for (variable, field) in [
@@ -129,6 +135,14 @@ fn main() {
     // The document the client was generated from, for the mock to follow.
     write("connections.json", &text);
     write("codat_document_changes.rs", &format!("&{changes:?}"));
+}
+
+/// Stops the build for the document `CODAT_OPENAPI` names, with one
+/// message naming the file (cargo shows a failed build script's output,
+/// whatever the crate's source).
+fn refuse(path: &Path, message: &str) -> ! {
+    eprintln!("error: {CHOSEN}={}: {message}", path.display());
+    std::process::exit(1)
 }
 
 /// The document at `path` (as Codat publishes it, or already derived), and
