@@ -89,21 +89,23 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed={CHOSEN}");
     println!("cargo:rerun-if-env-changed={ACCEPT_BREAKING}");
-    let packaged =
-        std::fs::read(DOCUMENT).unwrap_or_else(|e| panic!("cannot read {DOCUMENT}: {e}"));
-    let packaged = codat_connections_spec::derive(&packaged)
-        .unwrap_or_else(|e| panic!("{DOCUMENT} cannot be used: {e}"));
+    let packaged_text =
+        std::fs::read_to_string(DOCUMENT).unwrap_or_else(|e| panic!("cannot read {DOCUMENT}: {e}"));
+    let packaged: serde_json::Value =
+        serde_json::from_str(&packaged_text).unwrap_or_else(|e| panic!("{DOCUMENT}: {e}"));
     let chosen = std::env::var_os(CHOSEN).filter(|path| !path.is_empty());
-    let (document, path, changes) = match chosen {
-        None => (packaged, String::new(), Vec::new()),
+    // The packaged document is already derived (`sync-spec --check` says
+    // so): its text is generated from as it is.
+    let (document, text, path, changes) = match chosen {
+        None => (packaged, packaged_text, String::new(), Vec::new()),
         Some(path) => {
             let path = std::path::PathBuf::from(path);
             let (document, changes) =
                 chosen_document(&path, &packaged).unwrap_or_else(|message| refuse(&path, &message));
-            (document, path.display().to_string(), changes)
+            let text = codat_connections_spec::normalise::to_pretty_string(&document);
+            (document, text, path.display().to_string(), changes)
         }
     };
-    let text = codat_connections_spec::normalise::to_pretty_string(&document);
     let code = generate(&text).unwrap_or_else(|e| {
         if path.is_empty() {
             panic!("{e}")

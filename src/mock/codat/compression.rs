@@ -47,6 +47,7 @@ pub(in crate::mock) async fn gzip(response: Response) -> Response {
         return Response::from_parts(parts, Body::from(bytes));
     }
     let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 4), Compression::default());
+    // Cannot fail: the encoder writes into a Vec, whose writes never fail.
     let compressed = encoder
         .write_all(&bytes)
         .and_then(|()| encoder.finish())
