@@ -7,11 +7,12 @@
 //! ```
 //!
 //! It prints the base URL, the API key it accepts and where its HTTP control
-//! API is (seed, statuses, faults, rate limit, latency, webhooks, the
-//! requests received, reset: `openapi/mock-control.json`), serves until SIGINT
-//! or SIGTERM, and then stops cleanly (exit status 0). A usage error exits
-//! with 2, a server that cannot start (an address in use, a seed file that
-//! cannot be read) with 1; in both cases nothing is left half-started.
+//! API is (seed, statuses, faults, rate limit, latency, compression,
+//! webhooks, the requests received, reset: `openapi/mock-control.json`),
+//! serves until SIGINT or SIGTERM, and then stops cleanly (exit status 0).
+//! A usage error exits with 2, a server that cannot start (an address in
+//! use, a seed file that cannot be read) with 1; in both cases nothing is
+//! left half-started.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;

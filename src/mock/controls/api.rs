@@ -54,6 +54,7 @@ pub(in crate::mock) fn router(state: Arc<Mutex<State>>, base_url: String) -> Rou
         .route("/faults", post(inject))
         .route("/rate-limit", put(rate_limit))
         .route("/latency", put(latency))
+        .route("/compression", put(compression))
         .route("/webhooks", put(webhooks))
         .route("/webhook-faults", post(webhook_faults))
         .route("/webhook-deliveries", get(deliveries))
@@ -179,6 +180,15 @@ async fn latency(Extract(controls): Extract<Controls>, bytes: Bytes) -> Result<R
     let request: wire::LatencyRequest = body(&bytes)?;
     let latency = bounded_millis("a latency", request.milliseconds).map_err(|why| refused(&why))?;
     controls.mock().set_latency(latency);
+    Ok(done())
+}
+
+async fn compression(
+    Extract(controls): Extract<Controls>,
+    bytes: Bytes,
+) -> Result<Response, Refusal> {
+    let request: wire::CompressionRequest = body(&bytes)?;
+    controls.mock().set_compression(request.enabled);
     Ok(done())
 }
 

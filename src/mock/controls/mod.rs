@@ -1,9 +1,9 @@
 //! The controls: how a test arranges the mock's Codat (companies,
-//! connections and their statuses, faults, a rate limit, latency, a webhook
-//! endpoint) and reads back what reached it. The Rust controls are the
-//! methods here; `api` serves the same over HTTP under `/_mock` (its wire
-//! types in `wire`), for clients in any language; `faults` and `seed` are
-//! what both arrange.
+//! connections and their statuses, faults, a rate limit, latency,
+//! compression, a webhook endpoint) and reads back what reached it. The
+//! Rust controls are the methods here; `api` serves the same over HTTP
+//! under `/_mock` (its wire types in `wire`), for clients in any language;
+//! `faults` and `seed` are what both arrange.
 
 pub(in crate::mock) mod api;
 pub(in crate::mock) mod faults;
@@ -219,9 +219,10 @@ impl MockCodat {
     }
 
     /// Forgets everything: companies and connections, the requests
-    /// received, queued faults, the rate limit, the latency, the
-    /// `Idempotency-Key`s seen, and the webhook endpoint with its faults and
-    /// deliveries (what was still queued is not sent). The base URL stays.
+    /// received, queued faults, the rate limit, the latency, compression
+    /// turned off (it is on again), the `Idempotency-Key`s seen, and the
+    /// webhook endpoint with its faults and deliveries (what was still queued
+    /// is not sent). The base URL stays.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -320,8 +321,9 @@ impl MockCodat {
 
     /// Whether answers are gzipped for a request whose `Accept-Encoding`
     /// allows it (the default; this crate's client asks), as a server that
-    /// compresses does. Turned off, every answer goes out as it is. For a
-    /// compressed body that is broken, see [`Fault::Encoded`].
+    /// compresses does. Turned off, every answer goes out as it is, until
+    /// it is turned on again or [`reset`](Self::reset). For a compressed
+    /// body that is broken, see [`Fault::Encoded`].
     pub fn set_compression(&self, compression: bool) {
         self.state().compression = compression;
     }

@@ -211,6 +211,13 @@ pub(in crate::mock) struct LatencyRequest {
     pub(in crate::mock) milliseconds: u64,
 }
 
+/// `PUT /_mock/compression`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(in crate::mock) struct CompressionRequest {
+    pub(in crate::mock) enabled: bool,
+}
+
 /// `PUT /_mock/webhooks`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -329,5 +336,20 @@ mod tests {
         assert!(extra.unwrap_err().contains("colour"));
         let long = read(r#"{"fault": {"kind": "delay", "milliseconds": 3600001}}"#);
         assert!(long.unwrap_err().contains("hour"));
+    }
+
+    #[test]
+    fn compression_is_switched_by_enabled_alone() {
+        let read = |text: &str| {
+            serde_json::from_str::<CompressionRequest>(text)
+                .map(|request| request.enabled)
+                .map_err(|err| err.to_string())
+        };
+        assert_eq!(read(r#"{"enabled": false}"#), Ok(false));
+        assert_eq!(read(r#"{"enabled": true}"#), Ok(true));
+        assert!(read(r#"{}"#).unwrap_err().contains("enabled"));
+        assert!(read(r#"{"enabled": "no"}"#).is_err());
+        let extra = read(r#"{"enabled": true, "level": 9}"#).unwrap_err();
+        assert!(extra.contains("level"), "{extra}");
     }
 }

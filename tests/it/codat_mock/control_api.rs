@@ -130,6 +130,50 @@ fn connection_path(template: &str, company: &str, connection: &str) -> String {
         .replace("{connectionId}", connection)
 }
 
+/// A client of Codat's API as one in another language makes it by hand:
+/// it asks for gzip itself and inflates nothing, so the answer's
+/// `Content-Encoding` and bytes are what the mock sent.
+struct ByHand {
+    http: reqwest::Client,
+    authorization: String,
+}
+
+impl ByHand {
+    fn new() -> Self {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        Self {
+            http: reqwest::Client::builder()
+                .no_gzip()
+                .no_deflate()
+                .build()
+                .unwrap(),
+            authorization: format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(MOCK_API_KEY)
+            ),
+        }
+    }
+
+    /// `GET url` with `Accept-Encoding: gzip`: the status, the
+    /// `Content-Encoding` (if any) and the body as sent.
+    async fn get_asking_gzip(&self, url: &str) -> (u16, Option<String>, Vec<u8>) {
+        let answer = self
+            .http
+            .get(url)
+            .header("authorization", &self.authorization)
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .expect("the mock answers");
+        let status = answer.status().as_u16();
+        let encoding = answer
+            .headers()
+            .get("content-encoding")
+            .map(|value| value.to_str().unwrap().to_owned());
+        (status, encoding, answer.bytes().await.unwrap().to_vec())
+    }
+}
+
 #[tokio::test]
 async fn every_route_of_its_document_arranges_what_the_client_then_sees() {
     let mock = MockCodat::start().await.unwrap();
@@ -248,6 +292,33 @@ async fn every_route_of_its_document_arranges_what_the_client_then_sees() {
     );
     assert_eq!(mock.request_count(), 0);
 
+    // Compression off, then on, as a client in another language asks for
+    // gzip by hand; left off, for reset to turn it on again.
+    let by_hand = ByHand::new();
+    let listing = format!("{}/companies/{COMPANY}/connections", mock.base_url());
+    let compression = |enabled: bool| {
+        let body = Some(json!({ "enabled": enabled }));
+        let control = &control;
+        async move {
+            let path = "/_mock/compression";
+            control.call("PUT", path, path, body).await.0
+        }
+    };
+    assert_eq!(compression(false).await, 204);
+    let (status, encoding, body) = by_hand.get_asking_gzip(&listing).await;
+    assert_eq!((status, encoding), (200, None), "off: sent as it is");
+    let page: Value = serde_json::from_slice(&body).expect("plain JSON");
+    assert_eq!(page["totalResults"], 1, "{page}");
+    assert_eq!(compression(true).await, 204);
+    let (status, encoding, body) = by_hand.get_asking_gzip(&listing).await;
+    assert_eq!(
+        (status, encoding.as_deref()),
+        (200, Some("gzip")),
+        "on again"
+    );
+    assert_eq!(&body[..2], &[0x1f, 0x8b], "a gzip stream");
+    assert_eq!(compression(false).await, 204);
+
     let limit = json!({"limit": 1, "windowMilliseconds": 3600000});
     assert_eq!(
         control
@@ -309,6 +380,13 @@ async fn every_route_of_its_document_arranges_what_the_client_then_sees() {
         mock.webhook_deliveries().is_empty(),
         "reset forgets the deliveries"
     );
+    // Reset turned compression on again: even the 404 comes gzipped.
+    let (status, encoding, _) = by_hand.get_asking_gzip(&listing).await;
+    assert_eq!(
+        (status, encoding.as_deref()),
+        (404, Some("gzip")),
+        "compression on after reset"
+    );
 
     assert_eq!(
         control.uncalled(),
@@ -317,8 +395,13 @@ async fn every_route_of_its_document_arranges_what_the_client_then_sees() {
     );
     support::record(
         "Standalone mock",
-        "every route of openapi/mock-control.json: seed, status, link failure, webhooks and their faults, a 429, a rate limit, latency, requests, reset",
+        "every route of openapi/mock-control.json: seed, status, link failure, webhooks and their faults, a 429, a rate limit, latency, compression, requests, reset",
         "each answers a status and a body its document lists; the crate's client sees what it arranged",
+    );
+    support::record(
+        "Standalone mock",
+        "control API: compression turned off, on again, then off and the mock reset, each answer asked for with `Accept-Encoding: gzip` by hand",
+        "off: no Content-Encoding, plain JSON; on: `Content-Encoding: gzip` and a gzip stream; after reset: gzip again",
     );
 }
 
@@ -373,6 +456,10 @@ async fn what_it_refuses_it_refuses_whole_with_a_reason() {
             Some(json!({"companies": [{"connections": [{"id": null, "platformKey": "gbol", "status": "Linked"}]}]})), 400, "null"),
         ("an unknown webhook fault", "POST", "/_mock/webhook-faults", "/_mock/webhook-faults".into(),
             Some(json!({"fault": "lost"})), 400, "lost"),
+        ("a compression switch with a field it does not know", "PUT", "/_mock/compression", "/_mock/compression".into(),
+            Some(json!({"enabled": false, "level": 9})), 400, "level"),
+        ("a compression switch that is not a boolean", "PUT", "/_mock/compression", "/_mock/compression".into(),
+            Some(json!({"enabled": "off"})), 400, "not a valid body"),
     ];
     for (case, method, template, path, body, expected, why) in cases {
         let (status, answer) = control.call(method, template, &path, body).await;
@@ -416,6 +503,10 @@ async fn what_it_refuses_it_refuses_whole_with_a_reason() {
             .await
             .expect("no fault queued, no limit set");
     }
+    // Nor was compression turned off.
+    let listing = format!("{}/companies/{company}/connections", mock.base_url());
+    let (status, encoding, _) = ByHand::new().get_asking_gzip(&listing).await;
+    assert_eq!((status, encoding.as_deref()), (200, Some("gzip")));
 
     // Outside its routes, the control API says so (and is not Codat).
     let http = support::net::plain_http();
