@@ -123,8 +123,9 @@
 //! The `codat-mock` program serves a mock on an address of its own; its
 //! HTTP control API, under `/_mock` and described by
 //! `openapi/mock-control.json`, is these same controls (seed, statuses, a
-//! link failure, faults, a rate limit, latency, compression on or off,
-//! webhooks and their faults, the requests and deliveries, [`reset`](MockCodat::reset)), for a test that is not
+//! link failure, faults (a broken compressed body too), a rate limit,
+//! latency, compression on or off, webhooks and their faults, the requests
+//! and deliveries, [`reset`](MockCodat::reset)), for a test that is not
 //! written in Rust. Control calls need no API key, are not recorded, and no
 //! fault or rate limit applies to them.
 

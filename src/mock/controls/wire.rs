@@ -77,6 +77,15 @@ pub(in crate::mock) enum FaultForm {
         #[serde(default)]
         partial_body: String,
     },
+    /// [`Fault::Encoded`]: the body is binary (a gzip stream cut short,
+    /// say), so it travels as base64.
+    #[serde(rename_all = "camelCase")]
+    Encoded {
+        status: u16,
+        #[serde(default = "gzip")]
+        content_encoding: String,
+        body_base64: String,
+    },
 }
 
 /// A header value the document allows: printable ASCII and spaces, which
@@ -99,10 +108,23 @@ fn json_type() -> String {
     "application/json".to_owned()
 }
 
+fn gzip() -> String {
+    "gzip".to_owned()
+}
+
+/// Bytes written as base64 (the standard alphabet, padded, as the
+/// document's pattern has it), or why they are not.
+fn base64_bytes(what: &str, text: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|err| format!("{what} is not valid base64 (standard alphabet, padded): {err}"))
+}
+
 impl FaultForm {
     /// The mock's fault, or why this one cannot be sent: a status that is
-    /// not an HTTP status, a `Retry-After` that is not a header value, a
-    /// delay over an hour.
+    /// not an HTTP status, a `Retry-After` or `Content-Encoding` that is not
+    /// a header value, a body that is not base64, a delay over an hour.
     pub(in crate::mock) fn into_fault(self) -> Result<Fault, String> {
         let status_of = |status: u16| {
             if (100..=599).contains(&status) {
@@ -150,6 +172,19 @@ impl FaultForm {
                 status: status_of(status)?,
                 partial_body: partial_body.into_bytes(),
             },
+            FaultForm::Encoded {
+                status,
+                content_encoding,
+                body_base64,
+            } => {
+                let status = status_of(status)?;
+                printable("contentEncoding", &content_encoding)?;
+                Fault::Encoded {
+                    status,
+                    content_encoding,
+                    body: base64_bytes("bodyBase64", &body_base64)?,
+                }
+            }
         })
     }
 }
@@ -336,6 +371,68 @@ mod tests {
         assert!(extra.unwrap_err().contains("colour"));
         let long = read(r#"{"fault": {"kind": "delay", "milliseconds": 3600001}}"#);
         assert!(long.unwrap_err().contains("hour"));
+    }
+
+    #[test]
+    fn an_encoded_fault_carries_its_body_as_base64() {
+        let read = |fault: &str| {
+            serde_json::from_str::<FaultsRequest>(&format!(r#"{{"fault": {fault}}}"#))
+                .map_err(|err| err.to_string())
+                .and_then(|request| request.fault.into_fault())
+        };
+        assert_eq!(
+            read(
+                r#"{"kind": "encoded", "status": 200, "contentEncoding": "br", "bodyBase64": "H4sIAA=="}"#
+            ),
+            Ok(Fault::Encoded {
+                status: 200,
+                content_encoding: "br".into(),
+                body: vec![0x1f, 0x8b, 0x08, 0x00],
+            })
+        );
+        assert_eq!(
+            read(r#"{"kind": "encoded", "status": 502, "bodyBase64": ""}"#),
+            Ok(Fault::Encoded {
+                status: 502,
+                content_encoding: "gzip".into(),
+                body: Vec::new(),
+            }),
+            "gzip unless said otherwise; an empty body is a body"
+        );
+        for (fault, why) in [
+            (
+                r#"{"kind": "encoded", "status": 200, "bodyBase64": "H4s*"}"#,
+                "bodyBase64 is not valid base64",
+            ),
+            (
+                r#"{"kind": "encoded", "status": 200, "bodyBase64": "H4sIAA"}"#,
+                "bodyBase64 is not valid base64",
+            ),
+            (
+                r#"{"kind": "encoded", "status": 200, "bodyBase64": "QR=="}"#,
+                "bodyBase64 is not valid base64",
+            ),
+            (
+                r#"{"kind": "encoded", "status": 600, "bodyBase64": ""}"#,
+                "not an HTTP status",
+            ),
+            (
+                r#"{"kind": "encoded", "status": 200, "contentEncoding": "gz\nip", "bodyBase64": ""}"#,
+                "printable ASCII",
+            ),
+            (
+                r#"{"kind": "encoded", "status": 200, "contentEncoding": "gzïp", "bodyBase64": ""}"#,
+                "printable ASCII",
+            ),
+            (r#"{"kind": "encoded", "status": 200}"#, "bodyBase64"),
+            (
+                r#"{"kind": "encoded", "status": 200, "bodyBase64": "", "body": "x"}"#,
+                "unknown field `body`",
+            ),
+        ] {
+            let refused = read(fault).unwrap_err();
+            assert!(refused.contains(why), "{fault}: {refused}");
+        }
     }
 
     #[test]

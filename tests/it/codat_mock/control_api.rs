@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use base64::Engine as _;
 use codat_connections::mock::{MOCK_API_KEY, MockCodat};
-use codat_connections::{ConnectionStatus, RetryPolicy};
+use codat_connections::{ConnectionStatus, Error, RetryPolicy};
 
 use crate::support;
 
@@ -172,6 +172,14 @@ impl ByHand {
             .map(|value| value.to_str().unwrap().to_owned());
         (status, encoding, answer.bytes().await.unwrap().to_vec())
     }
+}
+
+/// `bytes` gzipped.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
 }
 
 #[tokio::test]
@@ -405,6 +413,56 @@ async fn every_route_of_its_document_arranges_what_the_client_then_sees() {
     );
 }
 
+#[tokio::test]
+async fn an_encoded_fault_sent_as_base64_reaches_the_client_as_an_encoding_error() {
+    let mock = MockCodat::start().await.unwrap();
+    let control = Control::new(mock.base_url());
+    let company = mock.add_company();
+    let connection = mock.add_connection(company, support::gbol(), ConnectionStatus::Linked);
+    let client = mock.client().unwrap();
+    let once = client.connections().retry(RetryPolicy::none());
+    let mut got = once.get(company, connection).await.unwrap();
+    got.status = ConnectionStatus::Deauthorized;
+    let whole = gzip(&serde_json::to_vec(&got).unwrap());
+    let encoded = |body: &[u8]| {
+        json!({"fault": {
+            "kind": "encoded",
+            "status": 200,
+            "contentEncoding": "gzip",
+            "bodyBase64": base64::engine::general_purpose::STANDARD.encode(body),
+        }, "times": 1})
+    };
+    let path = "/_mock/faults";
+    // The bytes are sent exactly as given: whole, they inflate to the
+    // connection they hold (not the mock's, which is Linked).
+    let fault = encoded(&whole);
+    assert_eq!(control.call("POST", path, path, Some(fault)).await.0, 204);
+    let sent = once.get(company, connection).await.unwrap();
+    assert_eq!(sent.status, ConnectionStatus::Deauthorized);
+    // Cut short, they do not inflate.
+    let fault = encoded(&whole[..whole.len() / 2]);
+    assert_eq!(control.call("POST", path, path, Some(fault)).await.0, 204);
+    let err = once.get(company, connection).await.unwrap_err();
+    let Error::Encoding {
+        status,
+        reason,
+        attempts,
+    } = &err
+    else {
+        panic!("expected Error::Encoding, got {err:?}");
+    };
+    assert_eq!((status.as_u16(), *attempts), (200, 1));
+    assert!(reason.contains("does not inflate"), "{reason}");
+    // Once each: the next answer is Codat's.
+    let got = once.get(company, connection).await.unwrap();
+    assert_eq!(got.status, ConnectionStatus::Linked);
+    support::record(
+        "Standalone mock",
+        "control API: an encoded fault, a gzip body sent as base64, for one request: whole, then cut short",
+        "whole: the client inflates exactly the bytes given; cut short: the crate's client gets Error::Encoding (\"does not inflate\"); then Codat's answer again",
+    );
+}
+
 /// A refusal case: what it is, the method, the path's template and the path,
 /// the body, the status it gets, and what its message must say.
 type Refusal<'a> = (
@@ -422,7 +480,8 @@ async fn what_it_refuses_it_refuses_whole_with_a_reason() {
     let mock = MockCodat::start().await.unwrap();
     let control = Control::new(mock.base_url());
     let company = mock.add_company().to_string();
-    let kinds = "status, respond, delay, dropConnection, dropAfterProcessing, dropDuringBody";
+    let kinds =
+        "status, respond, delay, dropConnection, dropAfterProcessing, dropDuringBody, encoded";
 
     #[rustfmt::skip]
     let cases: Vec<Refusal> = vec![
@@ -456,6 +515,14 @@ async fn what_it_refuses_it_refuses_whole_with_a_reason() {
             Some(json!({"companies": [{"connections": [{"id": null, "platformKey": "gbol", "status": "Linked"}]}]})), 400, "null"),
         ("an unknown webhook fault", "POST", "/_mock/webhook-faults", "/_mock/webhook-faults".into(),
             Some(json!({"fault": "lost"})), 400, "lost"),
+        ("an encoded fault whose body is not base64", "POST", "/_mock/faults", "/_mock/faults".into(),
+            Some(json!({"fault": {"kind": "encoded", "status": 200, "bodyBase64": "H4s*"}})), 400, "bodyBase64 is not valid base64"),
+        ("an encoded fault with a field it does not know", "POST", "/_mock/faults", "/_mock/faults".into(),
+            Some(json!({"fault": {"kind": "encoded", "status": 200, "bodyBase64": "", "body": "{}"}})), 400, "unknown field `body`"),
+        ("an encoded fault status that is not HTTP's", "POST", "/_mock/faults", "/_mock/faults".into(),
+            Some(json!({"fault": {"kind": "encoded", "status": 600, "bodyBase64": ""}})), 400, "not an HTTP status"),
+        ("an encoded fault whose contentEncoding is not a header value", "POST", "/_mock/faults", "/_mock/faults".into(),
+            Some(json!({"fault": {"kind": "encoded", "status": 200, "contentEncoding": "gz\nip", "bodyBase64": ""}})), 400, "printable ASCII"),
         ("a compression switch with a field it does not know", "PUT", "/_mock/compression", "/_mock/compression".into(),
             Some(json!({"enabled": false, "level": 9})), 400, "level"),
         ("a compression switch that is not a boolean", "PUT", "/_mock/compression", "/_mock/compression".into(),
