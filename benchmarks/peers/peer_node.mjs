@@ -17,8 +17,10 @@
 //              linkUrl; <arg> is how many companies there must be; <company_id>
 //              is unused (pass -). "items" is how many connections were found.
 // Prints one JSON line:
-//   {"items", "wall_ms", "cpu_ms", "max_rss_kb", "latencies_us", "expected"}
-// wall_ms and cpu_ms cover the work only (after imports and client construction).
+//   {"items", "wall_ms", "cpu_ms", "max_rss_kb", "first_ms", "latencies_us", "expected"}
+// wall_ms and cpu_ms cover the work only (after imports and client construction);
+// first_ms is when the first item (a connection, a company, a get's answer, a
+// swept company) was in hand.
 // Any error: exit 1 with the error on stderr.
 
 import { CodatPlatform } from "@codat/platform";
@@ -28,9 +30,22 @@ const GET_CONNECTION_ID = "2e9d2c44-f675-40ba-8049-353bfcb5e171";
 const SWEEP_CONCURRENCY = 16;
 const NEEDING_CUSTOMER = ["Deauthorized", "Unlinked"];
 
-// The IDs bench-server's sweep portfolio serves (benchmarks::sweep_company).
+const MASK64 = (1n << 64n) - 1n;
+
+function splitmix64(x) {
+  let z = (x + 0x9e3779b97f4a7c15n) & MASK64;
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
+  return z ^ (z >> 31n);
+}
+
+// The IDs bench-server's sweep portfolio serves (benchmarks::sweep_company,
+// benchmarks::uuid): random-looking, made from n.
 function sweepCompanyId(n) {
-  return `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+  const hex = (x) => x.toString(16).padStart(16, "0");
+  const h = hex(splitmix64(2n * BigInt(n))) + hex(splitmix64(2n * BigInt(n) + 1n));
+  const variant = "89ab"[parseInt(h[16], 16) % 4];
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20)}`;
 }
 
 // Same rule as the Rust client: a portal "Basic ..." value is sent as given,
@@ -38,6 +53,14 @@ function sweepCompanyId(n) {
 function authHeader(key) {
   if (key.startsWith("Basic ")) return key;
   return "Basic " + Buffer.from(key, "utf8").toString("base64");
+}
+
+// When the first item (a connection, a company, a get's answer, a swept
+// company) was in hand (process.hrtime.bigint()), once it is.
+let first = null;
+
+function item() {
+  if (first === null) first = process.hrtime.bigint();
 }
 
 function cpuUs() {
@@ -50,6 +73,7 @@ async function runList(sdk, companyId) {
   let page = 1;
   for (;;) {
     const res = await sdk.connections.list({ companyId, page, pageSize: PAGE_SIZE });
+    if ((res.results ?? []).length > 0) item();
     count += (res.results ?? []).length;
     if (res.links.next == null) return count;
     page += 1;
@@ -79,6 +103,7 @@ async function runSweep(sdk, companies) {
     while (next < ids.length) {
       const companyId = ids[next++];
       const found = await needingCustomer(sdk, companyId);
+      item();
       items += found.length;
     }
   };
@@ -93,6 +118,7 @@ async function runCompanies(sdk, companies) {
   for (;;) {
     const res = await sdk.companies.list({ page, pageSize: PAGE_SIZE });
     for (const company of res.results ?? []) {
+      item();
       seen += 1;
       for (const connection of company.dataConnections ?? []) {
         if (NEEDING_CUSTOMER.includes(connection.status)) {
@@ -111,6 +137,7 @@ async function runGet(sdk, companyId, calls, latencies) {
   for (let i = 0; i < calls; i++) {
     const t0 = process.hrtime.bigint();
     const conn = await sdk.connections.get({ companyId, connectionId: GET_CONNECTION_ID });
+    item();
     latencies.push(Number(process.hrtime.bigint() - t0) / 1e3);
     if (conn.id !== GET_CONNECTION_ID) {
       throw new Error(`get-connection returned id ${JSON.stringify(conn.id)}`);
@@ -155,6 +182,7 @@ async function main(argv) {
     wall_ms: Number(wall1 - wall0) / 1e6,
     cpu_ms: (cpu1 - cpu0) / 1e3,
     max_rss_kb: process.resourceUsage().maxRSS, // KiB
+    first_ms: first === null ? null : Number(first - wall0) / 1e6,
     latencies_us: latencies.map((x) => Math.round(x * 10) / 10),
     expected: mode === "list" ? n : null,
   };

@@ -18,8 +18,10 @@ usage: peer_python.py <mode> <base_url> <company_id> <api_key> <arg>
              linkUrl; <arg> is how many companies there must be; <company_id>
              is unused (pass -). "items" is how many connections were found.
 Prints one JSON line:
-  {"items", "wall_ms", "cpu_ms", "max_rss_kb", "latencies_us", "expected"}
-wall_ms and cpu_ms cover the work only (after imports and client construction).
+  {"items", "wall_ms", "cpu_ms", "max_rss_kb", "first_ms", "latencies_us", "expected"}
+wall_ms and cpu_ms cover the work only (after imports and client construction);
+first_ms is when the first item (a connection, a company, a get's answer, a
+swept company) was in hand.
 Any error: exit 1 with the error on stderr.
 """
 
@@ -41,9 +43,22 @@ SWEEP_CONCURRENCY = 16
 NEEDING_CUSTOMER = ("Deauthorized", "Unlinked")
 
 
+MASK64 = (1 << 64) - 1
+
+
+def splitmix64(x: int) -> int:
+    z = (x + 0x9E3779B97F4A7C15) & MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+    return z ^ (z >> 31)
+
+
 def sweep_company_id(n: int) -> str:
-    # The IDs bench-server's sweep portfolio serves (benchmarks::sweep_company).
-    return f"00000000-0000-4000-8000-{n:012x}"
+    # The IDs bench-server's sweep portfolio serves (benchmarks::sweep_company,
+    # benchmarks::uuid): random-looking, made from n.
+    h = f"{splitmix64(2 * n):016x}{splitmix64(2 * n + 1):016x}"
+    variant = "89ab"[int(h[16], 16) % 4]
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
 
 
 def auth_header(key: str) -> str:
@@ -52,6 +67,15 @@ def auth_header(key: str) -> str:
     if key.startswith("Basic "):
         return key
     return "Basic " + base64.b64encode(key.encode()).decode()
+
+
+# When the first item was in hand (time.perf_counter()), once it is.
+FIRST = []
+
+
+def item() -> None:
+    if not FIRST:
+        FIRST.append(time.perf_counter())
 
 
 def cpu_s() -> float:
@@ -68,6 +92,8 @@ def pages(sdk: CodatPlatform, company_id: str):
             "page": page,
             "page_size": PAGE_SIZE,
         })
+        if res.results:
+            item()
         yield res.results or []
         if res.links.next is None:
             return
@@ -99,6 +125,7 @@ def run_companies(sdk: CodatPlatform, companies: int) -> int:
     while True:
         res = sdk.companies.list(request={"page": page, "page_size": PAGE_SIZE})
         for company in res.results or []:
+            item()
             seen += 1
             found.extend(
                 (company.id, connection.id, connection.link_url)
@@ -120,6 +147,7 @@ def run_get(sdk: CodatPlatform, company_id: str, calls: int, latencies: list) ->
             "company_id": company_id,
             "connection_id": GET_CONNECTION_ID,
         })
+        item()
         latencies.append((time.perf_counter() - t0) * 1e6)
         if conn.id != GET_CONNECTION_ID:
             raise RuntimeError(f"get-connection returned id {conn.id!r}")
@@ -163,6 +191,7 @@ def main(argv) -> int:
         "wall_ms": (wall1 - wall0) * 1e3,
         "cpu_ms": (cpu1 - cpu0) * 1e3,
         "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,  # KiB on Linux
+        "first_ms": (FIRST[0] - wall0) * 1e3 if FIRST else None,
         "latencies_us": [round(x, 1) for x in latencies],
         "expected": n if mode == "list" else None,
     }

@@ -18,8 +18,65 @@ pub const AUTH: &str = "Basic YmVuY2htYXJrLWtleQ==";
 /// The `n`th company of the sweep benchmark's portfolio. The Python and
 /// TypeScript peers (`benchmarks/peers/`) build the same IDs.
 pub fn sweep_company(n: u64) -> String {
-    format!("00000000-0000-4000-8000-{n:012x}")
+    uuid(n)
 }
+
+/// A version 4 UUID made from `seed`, as random-looking as Codat's own:
+/// the benchmarks' pages then compress as Codat's would (IDs counting up
+/// would compress many times better). Two rounds of SplitMix64, which the
+/// peers repeat: `hex(splitmix64(2 seed)) + hex(splitmix64(2 seed + 1))`,
+/// with the version and variant set.
+pub fn uuid(seed: u64) -> String {
+    let hex = format!(
+        "{:016x}{:016x}",
+        splitmix64(seed.wrapping_mul(2)),
+        splitmix64(seed.wrapping_mul(2).wrapping_add(1))
+    );
+    let digit = char::from(hex.as_bytes()[16]).to_digit(16).unwrap_or(0);
+    let variant = ["8", "9", "a", "b"][digit as usize % 4];
+    format!(
+        "{}-{}-4{}-{variant}{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..]
+    )
+}
+
+/// SplitMix64's output for `x` (one step from state `x`).
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A time between 2022 and 2024 made from `seed`, in Codat's form, with
+/// `fraction` digits of a second: real listings' times differ from item to
+/// item, and so compress as these do.
+pub fn timestamp(seed: u64, fraction: usize) -> String {
+    let h = splitmix64(seed ^ 0x5DEE_CE66_D1CE_4E5B);
+    let part = |shift: u32, modulus: u64| (h >> shift) % modulus;
+    let mut time = format!(
+        "{}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        2022 + part(0, 3),
+        1 + part(2, 12),
+        1 + part(6, 28),
+        part(11, 24),
+        part(16, 60),
+        part(22, 60)
+    );
+    if fraction > 0 {
+        let digits = format!("{:07}", part(28, 10_000_000));
+        time.push('.');
+        time.push_str(&digits[..fraction.min(7)]);
+    }
+    time + "Z"
+}
+
+/// Where connection IDs' seeds start, apart from companies'.
+const CONNECTION_SEEDS: u64 = 1 << 48;
 
 /// How many connections the `n`th company of the sweep portfolio has: 1 to 3.
 pub fn sweep_connections(n: u64) -> u64 {
@@ -28,14 +85,7 @@ pub fn sweep_connections(n: u64) -> u64 {
 
 /// A realistic connection, as Codat returns it, with the `n`th identifier.
 pub fn connection(n: u64) -> serde_json::Value {
-    let id = format!(
-        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-        n as u32,
-        (n >> 32) & 0xffff,
-        n % 0xfff,
-        n % 0xfff,
-        n
-    );
+    let id = uuid(CONNECTION_SEEDS + n);
     let statuses = [
         "Linked",
         "Linked",
@@ -53,8 +103,8 @@ pub fn connection(n: u64) -> serde_json::Value {
         "platformName": "Basiq",
         "linkUrl": format!("https://link-api.codat.io/companies/{COMPANY}/connections/{id}/start"),
         "status": statuses[(n % statuses.len() as u64) as usize],
-        "lastSync": "2022-10-27T10:22:43.6464237Z",
-        "created": "2022-10-27T09:53:29Z",
+        "lastSync": timestamp(CONNECTION_SEEDS + n, 7),
+        "created": timestamp(!n, 0),
         "sourceType": kinds[(n % kinds.len() as u64) as usize],
         "dataConnectionErrors": [],
         "connectionInfo": {},
@@ -76,8 +126,8 @@ pub fn company(n: u64, connections: &[String]) -> String {
         "name": format!("Company {n}"),
         "description": "A customer of the sweep benchmark",
         "redirect": format!("https://link.codat.io/company/{id}"),
-        "lastSync": "2022-10-27T10:22:43.6464237Z",
-        "created": "2022-01-01T12:00:00.000Z",
+        "lastSync": timestamp(n, 7),
+        "created": timestamp(!(CONNECTION_SEEDS + n), 3),
         "createdByUserName": "Onboarding",
         "products": ["spend-insights", "lending"],
         "tags": {"region": region, "uid": format!("customer-{n}")},
@@ -125,10 +175,12 @@ fn proc_status_kb(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// Measures wall and CPU time of the work between `start` and `report`.
+/// Measures wall and CPU time of the work between `start` and `report`,
+/// and when the first item arrived.
 pub struct Measure {
     wall: Instant,
     cpu: f64,
+    first: Option<f64>,
 }
 
 impl Measure {
@@ -137,18 +189,42 @@ impl Measure {
         Self {
             wall: Instant::now(),
             cpu: cpu_ms(),
+            first: None,
         }
     }
 
-    /// The one JSON line every benchmark client prints.
+    /// Notes that an item has arrived: the first one sets `first_ms`.
+    pub fn item(&mut self) {
+        if self.first.is_none() {
+            self.first = Some(self.wall.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+
+    /// The one JSON line every benchmark client prints; `first_ms` is
+    /// `null` when no item was noted.
     pub fn report(self, items: u64, latencies_us: &[f64]) -> String {
         serde_json::json!({
             "items": items,
             "wall_ms": self.wall.elapsed().as_secs_f64() * 1000.0,
             "cpu_ms": cpu_ms() - self.cpu,
             "max_rss_kb": max_rss_kb(),
+            "first_ms": self.first,
             "latencies_us": latencies_us,
         })
         .to_string()
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::{sweep_company, uuid};
+
+    /// The peers (`benchmarks/peers/`) compute these same IDs: the values
+    /// are theirs, printed by `sweep_company_id(0)` and `sweepCompanyId(12345)`.
+    #[test]
+    fn ids_are_the_ones_the_peers_compute() {
+        assert_eq!(sweep_company(0), "e220a839-7b1d-4daf-910a-2dec89025cc1");
+        assert_eq!(sweep_company(12345), "f6fd368f-019d-4ee2-822e-465e77c67759");
+        let ids: std::collections::HashSet<_> = (0..10_000).map(uuid).collect();
+        assert_eq!(ids.len(), 10_000);
     }
 }
