@@ -1,9 +1,17 @@
 //! Serves Codat-shaped pages of connections from memory, pre-serialised, so
 //! that the server is never what a benchmark measures.
 //!
-//! `bench-server <total connections> <page size> [latency ms]` prints its
-//! base URL on the first line of stdout and serves until killed; with a
-//! latency, every listing is answered after it (a timer).
+//! `bench-server [--gzip] <total connections> <page size> [latency ms]`
+//! prints its base URL on the first line of stdout and serves until killed;
+//! with a latency, every listing is answered after it (a timer).
+//!
+//! With `--gzip`, every page (and the single connection) is also kept
+//! gzipped (level 6, compressed once at start-up), and a request whose
+//! `Accept-Encoding` names gzip is answered with those bytes and
+//! `Content-Encoding: gzip`: a benchmark then measures the client's
+//! inflating, not the server's compressor. Without it, answers are never
+//! compressed, whatever the request asks. The per-company listings of
+//! `sweep` are built per request and never compressed.
 //!
 //! `bench-server sweep <companies> <latency ms>` serves a portfolio instead:
 //! `companies` companies (IDs from `benchmarks::sweep_company`) with 1 to 3
@@ -23,7 +31,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
@@ -32,17 +40,69 @@ use benchmarks::{COMPANY, connection};
 struct Pages {
     size: u64,
     latency: Duration,
-    pages: Vec<Bytes>,
-    one: Bytes,
+    pages: Vec<Ready>,
+    one: Ready,
+}
+
+/// An answer's JSON, and the same gzipped when the server compresses.
+struct Ready {
+    json: Bytes,
+    gzipped: Option<Bytes>,
+}
+
+impl Ready {
+    fn new(json: Bytes, gzip: bool) -> Self {
+        let gzipped = gzip.then(|| {
+            use std::io::Write;
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+            encoder.write_all(&json).expect("writing into a Vec");
+            Bytes::from(encoder.finish().expect("writing into a Vec"))
+        });
+        Ready { json, gzipped }
+    }
+
+    /// The answer to a request with these headers: gzipped when the
+    /// server compresses and the request asks for gzip.
+    fn answer(&self, request: &HeaderMap) -> Response {
+        let asks = request
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .any(|coding| {
+                let mut parts = coding.split(';').map(str::trim);
+                parts.next() == Some("gzip") && parts.all(|q| q != "q=0")
+            });
+        match &self.gzipped {
+            Some(gzipped) if asks => (
+                StatusCode::OK,
+                [
+                    (header::CONTENT_TYPE, "application/json"),
+                    (header::CONTENT_ENCODING, "gzip"),
+                ],
+                gzipped.clone(),
+            )
+                .into_response(),
+            _ => json(self.json.clone()),
+        }
+    }
+
+    /// The bytes a client that asks for gzip receives.
+    fn wire_len(&self) -> usize {
+        self.gzipped.as_ref().unwrap_or(&self.json).len()
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let gzip = args.iter().any(|a| a == "--gzip");
+    args.retain(|a| a != "--gzip");
     if args.first().map(String::as_str) == Some("sweep") {
         let companies: u64 = args.get(1).map_or(Ok(2_000), |a| a.parse())?;
         let latency: u64 = args.get(2).map_or(Ok(20), |a| a.parse())?;
-        return serve(sweep_app(companies, Duration::from_millis(latency))).await;
+        return serve(sweep_app(companies, Duration::from_millis(latency), gzip)).await;
     }
     let total: u64 = args.first().map_or(Ok(100_000), |a| a.parse())?;
     let size: u64 = args.get(1).map_or(Ok(5_000), |a| a.parse())?;
@@ -68,7 +128,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "results": results, "pageNumber": page, "pageSize": size,
                 "totalResults": total, "_links": links,
             });
-            Bytes::from(serde_json::to_vec(&body).expect("JSON values serialise"))
+            let json = serde_json::to_vec(&body).expect("JSON values serialise");
+            Ready::new(Bytes::from(json), gzip)
         })
         .collect();
     let mut one = connection(7);
@@ -77,7 +138,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         size,
         latency,
         pages,
-        one: Bytes::from(one.to_string()),
+        one: Ready::new(Bytes::from(one.to_string()), gzip),
     });
     let app = Router::new()
         .route("/companies/{company}/connections", get(list))
@@ -113,6 +174,7 @@ async fn list(
     State(pages): State<Arc<Pages>>,
     Path(_company): Path<String>,
     RawQuery(query): RawQuery,
+    request: HeaderMap,
 ) -> Response {
     if !pages.latency.is_zero() {
         tokio::time::sleep(pages.latency).await;
@@ -126,7 +188,7 @@ async fn list(
             .into_response();
     }
     match pages.pages.get((page.max(1) - 1) as usize) {
-        Some(body) => json(body.clone()),
+        Some(ready) => ready.answer(&request),
         None => (StatusCode::NOT_FOUND, "no such page").into_response(),
     }
 }
@@ -134,8 +196,12 @@ async fn list(
 async fn one_connection(
     State(pages): State<Arc<Pages>>,
     Path((_c, _k)): Path<(String, String)>,
+    request: HeaderMap,
 ) -> Response {
-    json(pages.one.clone())
+    if !pages.latency.is_zero() {
+        tokio::time::sleep(pages.latency).await;
+    }
+    pages.one.answer(&request)
 }
 
 /// The sweep benchmark's portfolio and what the server has served of it,
@@ -146,7 +212,7 @@ struct Portfolio {
     index: HashMap<String, usize>,
     connections: Vec<Vec<String>>,
     companies: Vec<String>,
-    company_pages: Vec<Bytes>,
+    company_pages: Vec<Ready>,
     /// How many connections need the customer among the first `n` companies.
     needing_before: Vec<u64>,
     latency: Duration,
@@ -156,7 +222,7 @@ struct Portfolio {
 /// The page size `list-companies` pages are kept ready for.
 const COMPANY_PAGE: usize = 5_000;
 
-fn sweep_app(companies: u64, latency: Duration) -> Router {
+fn sweep_app(companies: u64, latency: Duration, gzip: bool) -> Router {
     let mut next = 0;
     let (mut connections, mut needing_before) = (Vec::new(), vec![0]);
     for company in 0..companies {
@@ -191,7 +257,7 @@ fn sweep_app(companies: u64, latency: Duration) -> Router {
         requests: AtomicU64::new(0),
     };
     portfolio.company_pages = (1..=portfolio.companies.len().div_ceil(COMPANY_PAGE))
-        .map(|page| portfolio.company_page(page, COMPANY_PAGE))
+        .map(|page| Ready::new(portfolio.company_page(page, COMPANY_PAGE), gzip))
         .collect();
     Router::new()
         .route("/companies", get(companies_list))
@@ -261,6 +327,7 @@ fn out_of_range() -> Response {
 async fn companies_list(
     State(portfolio): State<Arc<Portfolio>>,
     RawQuery(query): RawQuery,
+    request: HeaderMap,
 ) -> Response {
     portfolio.requests.fetch_add(1, Ordering::Relaxed);
     tokio::time::sleep(portfolio.latency).await;
@@ -268,7 +335,7 @@ async fn companies_list(
         return out_of_range();
     };
     match portfolio.company_pages.get(page - 1) {
-        Some(ready) if size == COMPANY_PAGE => json(ready.clone()),
+        Some(ready) if size == COMPANY_PAGE => ready.answer(&request),
         _ => json(portfolio.company_page(page, size)),
     }
 }
@@ -311,13 +378,14 @@ async fn sweep_stats(
         .and_then(|n| n.parse::<usize>().ok())
         .unwrap_or(all)
         .min(all);
-    let page_bytes = portfolio.company_pages.first().map_or(0, Bytes::len);
+    let pages = &portfolio.company_pages;
     let stats = serde_json::json!({
         "requests": portfolio.requests.load(Ordering::Relaxed),
         "companies": all,
         "needing_customer": portfolio.needing_before[first],
-        "company_page_bytes": page_bytes,
-        "portfolio_bytes": portfolio.company_pages.iter().map(Bytes::len).sum::<usize>(),
+        "company_page_bytes": pages.first().map_or(0, |p| p.json.len()),
+        "portfolio_bytes": pages.iter().map(|p| p.json.len()).sum::<usize>(),
+        "portfolio_wire_bytes": pages.iter().map(Ready::wire_len).sum::<usize>(),
     });
     json(Bytes::from(stats.to_string()))
 }
