@@ -8,8 +8,10 @@
 //! get-connection latency), `sweep` (`Client::sweep` over `count`
 //! companies of `bench-server sweep`, 16 at a time; the items are the
 //! connections found needing the customer again) and `sweep-raw` (the same
-//! with reqwest + serde_json into the generated types: the floor). Prints one JSON line (see
-//! `benchmarks::Measure`).
+//! with reqwest + serde_json into the generated types: the floor). A mode
+//! ending in `+identity` runs the same with the SDK's compression off. Prints
+//! one JSON line (see `benchmarks::Measure`; `first_ms` is when the first
+//! connection, or the first get's answer, arrived).
 
 use std::ops::Deref;
 
@@ -58,6 +60,10 @@ async fn main() -> Result<(), Failure> {
         return Err("usage: bench-client <mode> <base url> <count>".into());
     };
     let count: u64 = count.parse()?;
+    let (mode, compression) = match mode.strip_suffix("+identity") {
+        Some(mode) => (mode, false),
+        None => (mode.as_str(), true),
+    };
     // This crate gives reqwest rustls without a built-in crypto provider
     // (it hands its own clients a ring configuration), so a plain reqwest
     // client needs one installed.
@@ -68,12 +74,17 @@ async fn main() -> Result<(), Failure> {
         .retry(RetryPolicy::none())
         // A local server, not Codat: measure the client, not Codat's pace.
         .requests_per_minute(None)
+        .compression(compression)
+        .build()?;
+    let defaults = Client::builder(API_KEY)
+        .base_url(base)
+        .compression(compression)
         .build()?;
     let get_url = format!("{base}/companies/{COMPANY}/connections/{CONNECTION}");
 
-    let measure = Measure::start();
+    let mut measure = Measure::start();
     let mut latencies = Vec::new();
-    let items: u64 = match mode.as_str() {
+    let items: u64 = match mode {
         "raw" => {
             let (mut bytes, mut page) = (0usize, 1);
             while page <= count.div_ceil(u64::from(PAGE_SIZE)) {
@@ -94,31 +105,42 @@ async fn main() -> Result<(), Failure> {
                 page += 1;
             }
         }
-        "sdk" | "sdk-read-ahead" | "sdk-concurrent" => {
-            let (ahead, concurrent) = match mode.as_str() {
-                "sdk" => (0, 1),
-                "sdk-read-ahead" => (2, 1),
-                _ => (0, 4),
+        "sdk" | "sdk-read-ahead" | "sdk-concurrent" | "sdk-defaults" => {
+            let list = if mode == "sdk-defaults" {
+                defaults.connections().list(COMPANY).page_size(PAGE_SIZE)
+            } else {
+                let (ahead, concurrent) = match mode {
+                    "sdk" => (0, 1),
+                    "sdk-read-ahead" => (2, 1),
+                    _ => (0, 4),
+                };
+                let list = sdk.connections().list(COMPANY).page_size(PAGE_SIZE);
+                list.read_ahead(ahead).concurrent_pages(concurrent)
             };
-            let list = sdk.connections().list(COMPANY).page_size(PAGE_SIZE);
-            let list = list.read_ahead(ahead).concurrent_pages(concurrent);
             let mut stream = list.connections();
             let mut items = 0;
             while let Some(connection) = stream.try_next().await? {
+                measure.item();
                 std::hint::black_box(&connection);
                 items += 1;
             }
             items
         }
-        "get-raw" | "get-sdk" => {
+        "get-raw" | "get-sdk" | "get-defaults" => {
+            let client = if mode == "get-defaults" {
+                &defaults
+            } else {
+                &sdk
+            };
             for _ in 0..count {
                 let started = std::time::Instant::now();
                 if mode == "get-raw" {
                     let body = fetch(&http, &get_url).await?;
                     std::hint::black_box(serde_json::from_slice::<Connection>(&body)?);
                 } else {
-                    std::hint::black_box(sdk.connections().get(COMPANY, CONNECTION).await?);
+                    std::hint::black_box(client.connections().get(COMPANY, CONNECTION).await?);
                 }
+                measure.item();
                 latencies.push(started.elapsed().as_secs_f64() * 1e6);
             }
             count

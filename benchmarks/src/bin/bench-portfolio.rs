@@ -20,7 +20,9 @@
 //!   (`page_bytes`) and, of companies, about how much memory one decoded
 //!   page holds (`decoded_page_kb`); the items are pages.
 //!
-//! Prints one JSON line (see `benchmarks::Measure`).
+//! A mode ending in `+identity` runs the same with the client's compression
+//! off. Prints one JSON line (see `benchmarks::Measure`; `first_ms` is when
+//! the first company arrived).
 
 use codat_connections::Client;
 use codat_connections::raw::types::{Company, Connections, PagingInfo};
@@ -55,17 +57,25 @@ async fn main() -> Result<(), Failure> {
         return Err("usage: bench-portfolio <mode> <base url> <count>".into());
     };
     let count: u64 = count.parse()?;
+    let (mode, compression) = match mode.strip_suffix("+identity") {
+        Some(mode) => (mode, false),
+        None => (mode.as_str(), true),
+    };
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let paced = Client::builder(API_KEY).base_url(base).build()?;
+    let paced = Client::builder(API_KEY)
+        .base_url(base)
+        .compression(compression)
+        .build()?;
     let unpaced = Client::builder(API_KEY)
         .base_url(base)
+        .compression(compression)
         .requests_per_minute(None)
         .build()?;
 
-    let measure = Measure::start();
+    let mut measure = Measure::start();
     let mut extra = serde_json::Map::new();
     let mut latencies = Vec::new();
-    let items = match mode.as_str() {
+    let items = match mode {
         "portfolio" | "portfolio-unpaced" => {
             let client = if mode == "portfolio" {
                 &paced
@@ -75,6 +85,7 @@ async fn main() -> Result<(), Failure> {
             let mut sweep = client.sweep_portfolio();
             let (mut companies, mut found) = (0, 0);
             while let Some(company) = sweep.try_next().await? {
+                measure.item();
                 companies += 1;
                 found += company.needing_reauthorization.len() as u64;
                 std::hint::black_box(&company);
