@@ -134,8 +134,9 @@ pub use listing::parameters::{MAX_PAGE_SIZE, MAX_QUERY_LENGTH};
 pub use listing::{ItemStream, List, ListItem, Listing, Page, PageStream};
 pub use raw::types::{Connection, DataConnectionError, ErrorMessage, HalLinks, HalRef};
 pub use reauthorization::{
-    CompanyReauthorizations, DEFAULT_PORTFOLIO_READ_AHEAD, DEFAULT_SWEEP_CONCURRENCY,
-    NeedsReauthorization, PortfolioSweep, Reauthorization, Sweep, SweptCompany,
+    CompanyReauthorizations, DEFAULT_PORTFOLIO_CONCURRENT_PAGES, DEFAULT_PORTFOLIO_READ_AHEAD,
+    DEFAULT_SWEEP_CONCURRENCY, NeedsReauthorization, PortfolioSweep, Reauthorization, Sweep,
+    SweptCompany,
 };
 pub use types::{
     CompanyId, ConnectionId, ConnectionStatus, DataConnectionErrorStatus, DateTime,

@@ -17,7 +17,9 @@
 mod portfolio;
 mod sweep;
 
-pub use portfolio::{DEFAULT_PORTFOLIO_READ_AHEAD, PortfolioSweep};
+pub use portfolio::{
+    DEFAULT_PORTFOLIO_CONCURRENT_PAGES, DEFAULT_PORTFOLIO_READ_AHEAD, PortfolioSweep,
+};
 pub use sweep::{CompanyReauthorizations, DEFAULT_SWEEP_CONCURRENCY, Sweep, SweptCompany};
 
 use futures::stream::StreamExt;

@@ -452,6 +452,43 @@ async fn a_429_storm_cuts_the_portfolio_listing_and_no_company_is_lost_or_yielde
     );
 }
 
+/// The sweep's default asks for the pages the first announces two at a
+/// time: on a real link the next page's request is on its way while this
+/// page's bytes arrive. Five pages answered after 1 s each (the paused
+/// clock) take 1 s for the first and 2 s for the other four, 3 s in all,
+/// where one page at a time would take 5 s.
+#[tokio::test(start_paused = true)]
+async fn the_portfolio_sweep_asks_for_two_pages_at_a_time_after_the_first() {
+    let codat = MockCodat::start().await.unwrap();
+    let expected = portfolio(&codat, 4_500).await;
+    codat.set_latency(std::time::Duration::from_secs(1));
+    let client = codat
+        .client_builder()
+        .requests_per_minute(None)
+        .build()
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let swept: Vec<_> = client
+        .sweep_portfolio()
+        .page_size(1_000)
+        .try_collect()
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(swept.len(), expected.len(), "every company once");
+    assert_eq!(company_listings(&codat), 5, "five pages, each asked once");
+    assert_eq!(
+        took.as_secs(),
+        3,
+        "the first page, then two at a time: {took:?}"
+    );
+    support::record(
+        AREA,
+        "the portfolio sweep at its defaults, five pages each answered after 1 s",
+        "3 s: the first page, then the other four two at a time, each asked for once",
+    );
+}
+
 #[tokio::test]
 async fn re_linking_never_creates_a_company() {
     let codat = MockCodat::start().await.unwrap();
