@@ -452,15 +452,15 @@ async fn a_429_storm_cuts_the_portfolio_listing_and_no_company_is_lost_or_yielde
     );
 }
 
-/// The sweep's default asks for the pages the first announces two at a
-/// time: on a real link the next page's request is on its way while this
-/// page's bytes arrive. Five pages answered after 1 s each (the paused
-/// clock) take 1 s for the first and 2 s for the other four, 3 s in all,
-/// where one page at a time would take 5 s.
+/// The sweep's default asks for the pages the first announces three at a
+/// time: on a real link the next pages' requests are on their way while
+/// this page's bytes arrive. Seven pages answered after 1 s each (the
+/// paused clock) take 1 s for the first and 2 s for the other six, 3 s in
+/// all, where two at a time would take 4 s and one at a time 7 s.
 #[tokio::test(start_paused = true)]
-async fn the_portfolio_sweep_asks_for_two_pages_at_a_time_after_the_first() {
+async fn the_portfolio_sweep_asks_for_three_pages_at_a_time_after_the_first() {
     let codat = MockCodat::start().await.unwrap();
-    let expected = portfolio(&codat, 4_500).await;
+    let expected = portfolio(&codat, 6_500).await;
     codat.set_latency(std::time::Duration::from_secs(1));
     let client = codat
         .client_builder()
@@ -476,16 +476,16 @@ async fn the_portfolio_sweep_asks_for_two_pages_at_a_time_after_the_first() {
         .unwrap();
     let took = started.elapsed();
     assert_eq!(swept.len(), expected.len(), "every company once");
-    assert_eq!(company_listings(&codat), 5, "five pages, each asked once");
+    assert_eq!(company_listings(&codat), 7, "seven pages, each asked once");
     assert_eq!(
         took.as_secs(),
         3,
-        "the first page, then two at a time: {took:?}"
+        "the first page, then three at a time: {took:?}"
     );
     support::record(
         AREA,
-        "the portfolio sweep at its defaults, five pages each answered after 1 s",
-        "3 s: the first page, then the other four two at a time, each asked for once",
+        "the portfolio sweep at its defaults, seven pages each answered after 1 s",
+        "3 s: the first page, then the other six three at a time, each asked for once",
     );
 }
 

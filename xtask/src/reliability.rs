@@ -17,7 +17,7 @@ pub const DOCUMENT: &str = "RELIABILITY.md";
 pub const ROWS: &str = "target/reliability";
 
 /// Sections in this order; any other area follows, by name.
-const AREAS: [(&str, &str); 15] = [
+const AREAS: [(&str, &str); 16] = [
     (
         "Faults",
         "tests/it/faults.rs: every fault the shipped mock can inject, against a client with the default retry policy (tokio's paused clock).",
@@ -45,6 +45,10 @@ const AREAS: [(&str, &str); 15] = [
     (
         "Paging",
         "tests/it/concurrent_pages.rs: concurrent pages, in order and consistent; tests/it/paging_and_retries.rs: pages that misbehave or whose paging numbers make no sense (tokio's paused clock).",
+    ),
+    (
+        "Compression",
+        "tests/it/compression.rs: gzip answers from the mock, a body limit that counts inflated bytes, and bodies that do not inflate or come in an encoding the client did not ask for.",
     ),
     (
         "Decoding",

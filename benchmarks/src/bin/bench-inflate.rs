@@ -38,8 +38,11 @@ async fn main() -> Result<(), Failure> {
 
     let mock = MockCodat::start().await?;
     let company = mock.add_company();
-    let connection =
-        mock.add_connection(company, "gbol".parse::<PlatformKey>()?, ConnectionStatus::Linked);
+    let connection = mock.add_connection(
+        company,
+        "gbol".parse::<PlatformKey>()?,
+        ConnectionStatus::Linked,
+    );
     mock.inject(
         Fault::Encoded {
             status: 200,

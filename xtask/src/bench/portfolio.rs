@@ -324,7 +324,7 @@ fn render(
     let page_worth = bounds.page_bytes / 1024.0 + bounds.decoded_page_kb;
     let worth = paced.figures.max_rss_kb / page_worth;
     out.push_str(&format!(
-        "- {}: peak memory {:.1} MiB, {worth:.1} pages' worth (a page: {page_mib:.1} MiB of JSON and about {:.1} MiB decoded), while the portfolio's JSON is {:.0} MiB (target: at most 3 pages' worth, the page gone through and the {PORTFOLIO_CONCURRENT_PAGES} arriving)\n",
+        "- {}: peak memory {:.1} MiB, {worth:.1} pages' worth (a page: {page_mib:.1} MiB of JSON and about {:.1} MiB decoded), while the portfolio's JSON is {:.0} MiB (target: at most 3 pages' worth, the page gone through and the pages arriving)\n",
         met_or_missed(worth <= 3.0),
         mib(paced.figures.max_rss_kb),
         mib(bounds.decoded_page_kb),

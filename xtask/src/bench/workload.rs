@@ -15,7 +15,7 @@ pub const PORTFOLIO_COMPANIES: u64 = 100_000;
 pub const PORTFOLIO_PAGE: u64 = 5_000;
 pub const PORTFOLIO_LATENCY_MS: u64 = 20;
 /// The portfolio sweep's pages at once (`DEFAULT_PORTFOLIO_CONCURRENT_PAGES`).
-pub const PORTFOLIO_CONCURRENT_PAGES: u64 = 2;
+pub const PORTFOLIO_CONCURRENT_PAGES: u64 = 3;
 /// Companies of the per-company sweep's measured run (then extrapolated).
 pub const PER_COMPANY_SAMPLE: u64 = 2_000;
 /// The client's default pace (`DEFAULT_REQUESTS_PER_MINUTE`): evenly
