@@ -11,53 +11,13 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use serde_json::Value;
 
-use super::link_report::{Job, Measured, Row, render};
+use super::link_report::{Job, Measured, OURS, OURS_IDENTITY, PYTHON, Row, TYPESCRIPT, render};
 use super::measure::{Client, measure, round_robin, rust_client};
 use super::peers::Peers;
 use super::server::Server;
-use super::workload::{COMPANY, PAGE_SIZE, PORTFOLIO_COMPANIES, TOTAL};
-
-/// A link: its bandwidth and round trip.
-#[derive(Clone, Copy)]
-pub struct Shape {
-    pub megabits: f64,
-    pub round_trip_ms: f64,
-}
-
-impl Shape {
-    pub fn name(&self) -> String {
-        let bandwidth = if self.megabits >= 1000.0 {
-            format!("{} Gbit/s", self.megabits / 1000.0)
-        } else {
-            format!("{} Mbit/s", self.megabits)
-        };
-        format!("{bandwidth}, {} ms round trip", self.round_trip_ms)
-    }
-
-    /// Milliseconds to send `bytes` over the link.
-    pub fn sending_ms(&self, bytes: f64) -> f64 {
-        bytes * 8.0 / (self.megabits * 1e6) * 1000.0
-    }
-}
-
-/// The links measured: a customer's office line and a data centre's.
-pub const SHAPES: [Shape; 2] = [
-    Shape {
-        megabits: 100.0,
-        round_trip_ms: 40.0,
-    },
-    Shape {
-        megabits: 1000.0,
-        round_trip_ms: 10.0,
-    },
-];
-
-/// Every answer of the link's servers comes after this (a timer), as
-/// Codat's own take a while.
-pub const SERVER_LATENCY_MS: u64 = 20;
-
-/// Gets in the single-get job, one after another.
-pub const LINK_GETS: u64 = 20;
+use super::workload::{
+    COMPANY, LINK_GETS, PAGE_SIZE, PORTFOLIO_COMPANIES, SERVER_LATENCY_MS, SHAPES, Shape, TOTAL,
+};
 
 /// A `bench-link` process in front of a server, and what it counts.
 struct LinkProcess {
@@ -225,9 +185,3 @@ fn clients(bin: &Path, peers: &Peers, job: Job, url: &str, gzip: bool) -> Vec<Cl
     }
     clients
 }
-
-/// The rows' names.
-pub const OURS: &str = "codat-connections, defaults";
-pub const OURS_IDENTITY: &str = "codat-connections, compression off";
-pub const PYTHON: &str = "Codat Python SDK";
-pub const TYPESCRIPT: &str = "Codat TypeScript SDK";

@@ -3,14 +3,20 @@
 
 use serde_json::Value;
 
-use super::link::{
-    LINK_GETS, OURS, OURS_IDENTITY, PYTHON, SERVER_LATENCY_MS, SHAPES, Shape, TYPESCRIPT,
-};
 use super::measure::{cores, median_of};
 use super::report::met_or_missed;
-use super::workload::{PAGE_SIZE, PORTFOLIO_COMPANIES, TOTAL, pace_spacing_ms};
+use super::workload::{
+    LINK_GETS, PAGE_SIZE, PORTFOLIO_COMPANIES, SERVER_LATENCY_MS, SHAPES, Shape, TOTAL,
+    pace_spacing_ms,
+};
 
 pub const LINK_HEADING: &str = "## On a shaped link";
+
+/// The rows' names.
+pub const OURS: &str = "codat-connections, defaults";
+pub const OURS_IDENTITY: &str = "codat-connections, compression off";
+pub const PYTHON: &str = "Codat Python SDK";
+pub const TYPESCRIPT: &str = "Codat TypeScript SDK";
 
 /// A job every client runs on the link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

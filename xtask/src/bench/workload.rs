@@ -29,3 +29,45 @@ pub const PORTFOLIO_HEADING: &str = "## Portfolio sweep of 100,000 companies";
 pub fn pace_spacing_ms() -> f64 {
     60_000.0 / (DEFAULT_PACE_PER_MINUTE - DEFAULT_PACE_PER_MINUTE / 60) as f64
 }
+
+/// A link: its bandwidth and round trip.
+#[derive(Clone, Copy)]
+pub struct Shape {
+    pub megabits: f64,
+    pub round_trip_ms: f64,
+}
+
+impl Shape {
+    pub fn name(&self) -> String {
+        let bandwidth = if self.megabits >= 1000.0 {
+            format!("{} Gbit/s", self.megabits / 1000.0)
+        } else {
+            format!("{} Mbit/s", self.megabits)
+        };
+        format!("{bandwidth}, {} ms round trip", self.round_trip_ms)
+    }
+
+    /// Milliseconds to send `bytes` over the link.
+    pub fn sending_ms(&self, bytes: f64) -> f64 {
+        bytes * 8.0 / (self.megabits * 1e6) * 1000.0
+    }
+}
+
+/// The links measured: a customer's office line and a data centre's.
+pub const SHAPES: [Shape; 2] = [
+    Shape {
+        megabits: 100.0,
+        round_trip_ms: 40.0,
+    },
+    Shape {
+        megabits: 1000.0,
+        round_trip_ms: 10.0,
+    },
+];
+
+/// Every answer of the link's servers comes after this (a timer), as
+/// Codat's own take a while.
+pub const SERVER_LATENCY_MS: u64 = 20;
+
+/// Gets in the single-get job, one after another.
+pub const LINK_GETS: u64 = 20;
