@@ -176,7 +176,9 @@ impl MockCodat {
 
     /// Starts a mock with no companies, accepting [`MOCK_API_KEY`], on
     /// `address` (port 0: a free one). The `codat-mock` program serves one
-    /// this way for clients in any language.
+    /// this way for clients in any language. Fails when the address cannot
+    /// be bound, or (`InvalidData`) when the mock cannot read the document
+    /// the client was generated from as its contract.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -187,6 +189,12 @@ impl MockCodat {
     /// # Ok(()) }
     /// ```
     pub async fn start_at(address: std::net::SocketAddr) -> std::io::Result<Self> {
+        let contract = codat::contract::Contract::shared().map_err(|why| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("the mock cannot read the document the client was generated from: {why}"),
+            )
+        })?;
         // A burst of connections larger than tokio's default backlog of
         // 1,024 waits in the queue instead of being dropped (and retried by
         // the kernel a second later).
@@ -200,7 +208,10 @@ impl MockCodat {
         socket.bind(address)?;
         let listener = socket.listen(LISTEN_BACKLOG)?;
         let base_url = format!("http://{}", listener.local_addr()?);
-        let state = Arc::new(Mutex::new(codat::state::State::new(base_url.clone())));
+        let state = Arc::new(Mutex::new(codat::state::State::new(
+            base_url.clone(),
+            contract,
+        )));
         let (shutdown, stopped) = oneshot::channel();
         let app = codat::server::router(state.clone(), base_url.clone());
         let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {

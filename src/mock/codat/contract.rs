@@ -80,16 +80,17 @@ pub(in crate::mock) struct Call<'c> {
 }
 
 impl Contract {
-    /// The contract of the embedded document, read once per process.
-    pub(in crate::mock) fn shared() -> &'static Contract {
-        static CONTRACT: std::sync::OnceLock<Contract> = std::sync::OnceLock::new();
-        CONTRACT.get_or_init(|| {
-            // The document is part of this crate: the build generates the
-            // client from it and this module's tests load it, so it cannot
-            // fail here without failing them first.
-            Contract::load(DOCUMENT)
-                .expect("the document the client was generated from is a valid contract")
-        })
+    /// The contract of the embedded document, read once per process, or why
+    /// it cannot be read. The packaged document always reads (this module's
+    /// tests load it); one a user chose with `CODAT_OPENAPI` was derived by
+    /// the build and generated a client, but the schema compiler here may
+    /// still refuse it, and the mock then refuses to start.
+    pub(in crate::mock) fn shared() -> Result<&'static Contract, &'static str> {
+        static CONTRACT: std::sync::OnceLock<Result<Contract, String>> = std::sync::OnceLock::new();
+        CONTRACT
+            .get_or_init(|| Contract::load(DOCUMENT))
+            .as_ref()
+            .map_err(String::as_str)
     }
 
     /// Reads the operations of an OpenAPI 3.0 document.

@@ -100,7 +100,7 @@ pub(in crate::mock) struct State {
 }
 
 impl State {
-    pub(in crate::mock) fn new(base_url: String) -> Self {
+    pub(in crate::mock) fn new(base_url: String, contract: &'static Contract) -> Self {
         Self {
             base_url,
             companies: BTreeMap::new(),
@@ -111,7 +111,7 @@ impl State {
             compression: true,
             rate: RateWindow::default(),
             idempotency: Keys::default(),
-            contract: Contract::shared(),
+            contract,
             authorization: expected_authorization(),
             webhooks: Default::default(),
         }

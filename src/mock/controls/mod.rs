@@ -236,7 +236,7 @@ impl MockCodat {
     pub fn reset(&self) {
         let mut state = self.state();
         state.webhooks.close();
-        *state = State::new(self.base_url.clone());
+        *state = State::new(self.base_url.clone(), state.contract);
     }
 
     /// The number of requests the mock has received.
