@@ -86,3 +86,17 @@ pub fn client(base_url: &str) -> Client {
         .build()
         .expect("a loopback http base URL is allowed")
 }
+
+/// The status, reason and attempts of an `Error::Encoding`; any other
+/// error fails the test, naming it.
+pub fn encoding_error(err: &codat_connections::Error) -> (u16, &str, u32) {
+    let codat_connections::Error::Encoding {
+        status,
+        reason,
+        attempts,
+    } = err
+    else {
+        panic!("expected Error::Encoding, got {err:?}");
+    };
+    (status.as_u16(), reason, *attempts)
+}
