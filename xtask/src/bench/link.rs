@@ -76,16 +76,51 @@ impl Drop for LinkProcess {
     }
 }
 
-/// Every job on every link, with a compressing server and a plain one.
+/// Every job on every link, with a compressing server and a plain one:
+/// each kind of server is started once (the portfolio's takes seconds to
+/// build and gzip) and measured through every link.
 pub fn run_link(bin: &Path, peers: &Peers, runs: usize) -> Result<String, String> {
     let mut measured = Vec::new();
-    for shape in SHAPES {
-        for gzip in [true, false] {
-            measured.push(run_shape(bin, peers, runs, shape, gzip)?);
+    for gzip in [true, false] {
+        let servers = Servers::start(bin, gzip)?;
+        for shape in SHAPES {
+            measured.push(run_shape(bin, peers, runs, shape, &servers)?);
         }
     }
+    // In the report, link by link: each link's compressing server first.
+    let link = |m: &Measured| SHAPES.iter().position(|s| *s == m.shape);
+    measured.sort_by_key(|m| (link(m), !m.gzip));
     let inflate = super::inflate::run_inflate(bin)?;
     Ok(format!("{}\n{inflate}", render(&measured, runs)))
+}
+
+/// The two servers of the link's jobs, compressing or not.
+struct Servers {
+    gzip: bool,
+    listing: Server,
+    portfolio: Server,
+    /// How many connections of the portfolio need the customer.
+    needing: u64,
+}
+
+impl Servers {
+    fn start(bin: &Path, gzip: bool) -> Result<Self, String> {
+        let server = |args: &[String]| {
+            let flag = gzip.then(|| "--gzip".to_owned());
+            let args: Vec<String> = flag.into_iter().chain(args.iter().cloned()).collect();
+            Server::start(&bin.join("bench-server"), &args)
+        };
+        let latency = SERVER_LATENCY_MS.to_string();
+        let listing = server(&[TOTAL.to_string(), PAGE_SIZE.to_string(), latency.clone()])?;
+        let portfolio = server(&["sweep".to_owned(), PORTFOLIO_COMPANIES.to_string(), latency])?;
+        let needing = portfolio.stat("", "needing_customer")?;
+        Ok(Servers {
+            gzip,
+            listing,
+            portfolio,
+            needing,
+        })
+    }
 }
 
 /// The three jobs on one link against one kind of server.
@@ -94,17 +129,9 @@ fn run_shape(
     peers: &Peers,
     runs: usize,
     shape: Shape,
-    gzip: bool,
+    servers: &Servers,
 ) -> Result<Measured, String> {
-    let server = |args: &[String]| {
-        let flag = gzip.then(|| "--gzip".to_owned());
-        let args: Vec<String> = flag.into_iter().chain(args.iter().cloned()).collect();
-        Server::start(&bin.join("bench-server"), &args)
-    };
-    let latency = SERVER_LATENCY_MS.to_string();
-    let listing_server = server(&[TOTAL.to_string(), PAGE_SIZE.to_string(), latency.clone()])?;
-    let portfolio_server = server(&["sweep".to_owned(), PORTFOLIO_COMPANIES.to_string(), latency])?;
-    let needing = portfolio_server.stat("", "needing_customer")?;
+    let gzip = servers.gzip;
     println!(
         "\n== {}, {} ==",
         shape.name(),
@@ -118,14 +145,14 @@ fn run_shape(
     let mut rows = Vec::new();
     for job in [Job::Portfolio, Job::Listing, Job::Get] {
         let server = if job == Job::Portfolio {
-            &portfolio_server
+            &servers.portfolio
         } else {
-            &listing_server
+            &servers.listing
         };
         let mut link = LinkProcess::start(bin, &server.url, shape)?;
         let clients = clients(bin, peers, job, &link.url, gzip);
         let expected = match job {
-            Job::Portfolio => (needing, "connections needing the customer"),
+            Job::Portfolio => (servers.needing, "connections needing the customer"),
             Job::Listing => (TOTAL, "connections"),
             Job::Get => (LINK_GETS, "gets"),
         };

@@ -203,10 +203,7 @@ pub fn render(measured: &[Measured], runs: usize) -> String {
 fn targets(measured: &[Measured]) -> String {
     let mut out = "### Targets\n\n".to_owned();
     let office = SHAPES[0];
-    let same = |m: &&Measured, shape: Shape| {
-        m.shape.megabits == shape.megabits && m.shape.round_trip_ms == shape.round_trip_ms
-    };
-    if let Some(compressing) = measured.iter().find(|m| same(m, office) && m.gzip)
+    if let Some(compressing) = measured.iter().find(|m| m.shape == office && m.gzip)
         && let Some(ours) = compressing.row(Job::Portfolio, OURS)
     {
         let bounds = Bounds::of(ours, office);

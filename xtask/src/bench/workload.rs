@@ -31,7 +31,7 @@ pub fn pace_spacing_ms() -> f64 {
 }
 
 /// A link: its bandwidth and round trip.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 pub struct Shape {
     pub megabits: f64,
     pub round_trip_ms: f64,
