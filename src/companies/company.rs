@@ -104,7 +104,7 @@ impl<'de> Deserialize<'de> for Company {
 /// A company whose connections are decoded as they come, in one pass: any
 /// that does not decode fails it (a page's first try; see
 /// `decode::page`).
-pub(super) struct WholeCompany(pub(super) Company);
+pub(crate) struct WholeCompany(pub(super) Company);
 
 impl<'de> Deserialize<'de> for WholeCompany {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -129,13 +129,13 @@ impl Company {
         for text in connections {
             match serde_json::from_str::<Connection>(text) {
                 Ok(connection) => company.data_connections.push(connection),
-                Err(why) => {
-                    let raw = serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
-                    let undecoded =
-                        UndecodedConnection::new(raw, &why, None, ::http::StatusCode::OK)
-                            .of_company(company.details.id);
-                    company.undecoded_connections.push(undecoded);
-                }
+                Err(why) => company
+                    .undecoded_connections
+                    .push(UndecodedConnection::embedded(
+                        text,
+                        &why,
+                        company.details.id,
+                    )),
             }
         }
         company

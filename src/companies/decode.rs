@@ -5,12 +5,14 @@
 //! one pass, companies, connections and all, and only when that fails
 //! company by company, connection by connection.
 
+use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::company::WholeCompany;
 use crate::companies::Company;
 use crate::http::intercept::Success;
+use crate::listing::ListItem;
 use crate::raw::types::PagingInfo;
 use crate::{Error, Page, UndecodedCompany};
 
@@ -19,10 +21,50 @@ pub(crate) fn company(answer: Success) -> Result<Company, Error> {
     answer.decode().map_err(|error| answer.decode_error(&error))
 }
 
+/// What a page of companies is read into: [`Company`] for the companies
+/// listing, or a reading of its own for a job that needs less of each
+/// company (the portfolio sweep). Each company's connections are its own
+/// business; a company that does not read costs only itself.
+pub(crate) trait CompanyItem: ListItem<Undecoded = UndecodedCompany> + Sized {
+    /// A company as a page's first try reads it, the whole page in one pass.
+    type Whole<'a>: Deserialize<'a>;
+
+    /// The item a company of the first try is.
+    fn whole(whole: Self::Whole<'_>) -> Self;
+
+    /// One company, from its JSON text (a page's second try, company by
+    /// company).
+    fn one(text: &str) -> serde_json::Result<Self>;
+
+    /// Says on which page and in which answer each of its connections that
+    /// did not decode came; how many there are.
+    fn place(&mut self, page: Option<u64>, status: StatusCode) -> usize;
+}
+
+impl CompanyItem for Company {
+    type Whole<'a> = WholeCompany;
+
+    fn whole(whole: WholeCompany) -> Self {
+        whole.0
+    }
+
+    fn one(text: &str) -> serde_json::Result<Self> {
+        serde_json::from_str(text)
+    }
+
+    fn place(&mut self, page: Option<u64>, status: StatusCode) -> usize {
+        for connection in &mut self.undecoded_connections {
+            connection.page = page;
+            connection.http_status = status;
+        }
+        self.undecoded_connections.len()
+    }
+}
+
 /// A page of companies as it comes on the wire: `list-companies`'s
 /// `Companies` is its results and Codat's `PagingInfo`. Its companies are
-/// [`WholeCompany`] on a page's first try (in one pass), else each one's
-/// JSON text, decoded on its own.
+/// read whole on a page's first try (in one pass), else each one's JSON
+/// text is read on its own.
 #[derive(Deserialize)]
 struct CompaniesPage<C> {
     #[serde(default = "Vec::new")]
@@ -32,7 +74,11 @@ struct CompaniesPage<C> {
 }
 
 impl<C> CompaniesPage<C> {
-    fn into_page(self, results: Vec<Company>, undecoded: Vec<UndecodedCompany>) -> Page<Company> {
+    fn into_page<T: CompanyItem>(
+        self,
+        results: Vec<T>,
+        undecoded: Vec<UndecodedCompany>,
+    ) -> Page<T> {
         Page {
             results,
             page_number: self.paging.page_number,
@@ -50,26 +96,42 @@ impl<C> CompaniesPage<C> {
 /// the list of results) do not decode fails. Each company's undecoded
 /// connections, and each undecoded company, carry the page's number and the
 /// answer's status.
-pub(crate) fn page(answer: Success) -> Result<Page<Company>, Error> {
-    if let Ok(mut whole) = answer.decode::<CompaniesPage<WholeCompany>>() {
-        let results = std::mem::take(&mut whole.results);
-        return Ok(whole.into_page(results.into_iter().map(|c| c.0).collect(), Vec::new()));
+pub(crate) fn page<T: CompanyItem>(answer: Success) -> Result<Page<T>, Error> {
+    let mut page = match answer.decode::<CompaniesPage<T::Whole<'_>>>() {
+        Ok(mut whole) => {
+            let results = std::mem::take(&mut whole.results);
+            whole.into_page(results.into_iter().map(T::whole).collect(), Vec::new())
+        }
+        Err(_) => by_company(&answer)?,
+    };
+    let number = u64::try_from(page.page_number).ok();
+    let connections: usize = page
+        .results
+        .iter_mut()
+        .map(|company| company.place(number, answer.status))
+        .sum();
+    if connections > 0 || !page.undecoded.is_empty() {
+        tracing::warn!(
+            page = page.page_number,
+            undecoded_companies = page.undecoded.len(),
+            undecoded_connections = connections,
+            "codat's companies do not all decode; the others are kept"
+        );
     }
-    let mut page: CompaniesPage<Box<RawValue>> = answer
+    Ok(page)
+}
+
+/// A page's second try: each company read on its own; one that does not
+/// read is kept, with its raw JSON, as an [`UndecodedCompany`].
+fn by_company<T: CompanyItem>(answer: &Success) -> Result<Page<T>, Error> {
+    let mut page: CompaniesPage<&RawValue> = answer
         .decode()
         .map_err(|error| answer.decode_error(&error))?;
     let number = u64::try_from(page.paging.page_number).ok();
-    let (mut results, mut undecoded, mut connections) = (Vec::new(), Vec::new(), 0);
+    let (mut results, mut undecoded) = (Vec::new(), Vec::new());
     for text in std::mem::take(&mut page.results) {
-        match serde_json::from_str::<Company>(text.get()) {
-            Ok(mut company) => {
-                for connection in &mut company.undecoded_connections {
-                    connection.page = number;
-                    connection.http_status = answer.status;
-                    connections += 1;
-                }
-                results.push(company);
-            }
+        match T::one(text.get()) {
+            Ok(company) => results.push(company),
             Err(why) => {
                 // It parsed as JSON once already, as part of the page.
                 let raw = serde_json::from_str(text.get())
@@ -77,14 +139,6 @@ pub(crate) fn page(answer: Success) -> Result<Page<Company>, Error> {
                 undecoded.push(UndecodedCompany::new(raw, &why, number, answer.status));
             }
         }
-    }
-    if connections > 0 || !undecoded.is_empty() {
-        tracing::warn!(
-            page = page.paging.page_number,
-            undecoded_companies = undecoded.len(),
-            undecoded_connections = connections,
-            "codat's companies do not all decode; the others are kept"
-        );
     }
     Ok(page.into_page(results, undecoded))
 }
@@ -133,7 +187,7 @@ mod tests {
             connection(2, r#""Deauthorized""#)
         );
         let text = listing(&[company(1, &two), company(2, "[]"), company(3, "null")]);
-        let whole = page(answer(&text)).unwrap();
+        let whole = page::<Company>(answer(&text)).unwrap();
         let by_company: CompaniesPage<Company> = answer(&text).decode().unwrap();
         assert_eq!(whole.results, by_company.results);
         assert_eq!(whole.results[0].data_connections.len(), 2);
@@ -156,7 +210,7 @@ mod tests {
             company(1, &format!("[{}]", connection(3, r#""Unlinked""#))),
             company(2, &mixed),
         ]);
-        let page = page(answer(&text)).unwrap();
+        let page = page::<Company>(answer(&text)).unwrap();
         assert_eq!(page.results.len(), 2);
         assert_eq!(page.results[0].data_connections.len(), 1);
         assert_eq!(page.results[1].data_connections.len(), 1);
@@ -173,7 +227,7 @@ mod tests {
             "redirect": "https://link.codat.io/y"}"#
             .to_owned();
         let text = listing(&[company(1, "[]"), no_id, company(2, "[]"), odd_name]);
-        let page = page(answer(&text)).unwrap();
+        let page = page::<Company>(answer(&text)).unwrap();
         let names: Vec<&str> = page.results.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(
             names,
@@ -199,6 +253,9 @@ mod tests {
     fn a_page_whose_own_fields_do_not_decode_fails() {
         let text = r#"{"results": {"not": "a list"}, "pageNumber": 1, "pageSize": 2,
             "totalResults": 9, "_links": {"self": {"href": "/companies"}, "current": {"href": "/companies"}}}"#;
-        assert!(matches!(page(answer(text)), Err(Error::Decode { .. })));
+        assert!(matches!(
+            page::<Company>(answer(text)),
+            Err(Error::Decode { .. })
+        ));
     }
 }

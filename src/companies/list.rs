@@ -48,6 +48,13 @@ pub struct CompaniesListing {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tags(Option<String>);
 
+impl CompaniesListing {
+    /// The listing of the companies whose tags match `tags` (all: `None`).
+    pub(crate) fn tagged(tags: Option<String>) -> Self {
+        Self { tags }
+    }
+}
+
 impl OwnParameters for Tags {
     fn follow(&mut self, name: &str, value: String) {
         if name == "tags" {

@@ -4,7 +4,7 @@
 //! changing a company is left out: a delete removes the company's data.
 
 mod company;
-mod decode;
+pub(crate) mod decode;
 mod list;
 mod wire;
 

@@ -109,10 +109,19 @@ undecoded_item! {
 }
 
 impl UndecodedConnection {
-    /// This connection, as one of `company`'s.
-    pub(crate) fn of_company(mut self, company: crate::CompanyId) -> Self {
-        self.company = Some(company);
-        self
+    /// A connection embedded in `company` (as a listing of companies holds
+    /// it) whose JSON `text` does not decode (`error` says why). Its page
+    /// and answer are said once the company's page is placed.
+    pub(crate) fn embedded(
+        text: &str,
+        error: &serde_json::Error,
+        company: crate::CompanyId,
+    ) -> Self {
+        // The text is one JSON value: it was read as such with its company.
+        let raw = serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
+        let mut undecoded = Self::new(raw, error, None, StatusCode::OK);
+        undecoded.company = Some(company);
+        undecoded
     }
 
     /// A connection that decoded and needs the customer, but whose

@@ -62,7 +62,8 @@ impl Success {
     /// parsed as a `str`, so that serde_json need not check every string on
     /// its own (what the generated code's `from_slice` does). A body that
     /// is not UTF-8 is parsed as bytes, for serde_json's error and position.
-    pub(crate) fn decode<T: serde::de::DeserializeOwned>(&self) -> serde_json::Result<T> {
+    /// `T` may borrow from the body (its strings, or a `&RawValue`).
+    pub(crate) fn decode<'a, T: serde::Deserialize<'a>>(&'a self) -> serde_json::Result<T> {
         match std::str::from_utf8(&self.body) {
             Ok(text) => serde_json::from_str(text),
             Err(_) => serde_json::from_slice(&self.body),

@@ -15,6 +15,7 @@
 //! `?...`.
 
 mod portfolio;
+mod portfolio_page;
 mod sweep;
 
 pub use portfolio::{

@@ -111,9 +111,13 @@ pub struct CompanyReauthorizations {
     pub needing_reauthorization: Vec<NeedsReauthorization>,
     /// Connections that did not decode, with their raw JSON (look at their
     /// `status`: one may need the customer too), and connections needing
-    /// the customer whose `linkUrl` is not a URL.
+    /// the customer whose `linkUrl` is not a URL. The portfolio sweep
+    /// decodes in full only the connections that need the customer; see
+    /// [`Client::sweep_portfolio`].
     pub undecoded: Vec<UndecodedConnection>,
-    /// How many connections the company has (those that decoded).
+    /// How many of the company's connections were read: every one but
+    /// those that did not decode (one needing the customer whose `linkUrl`
+    /// is not a URL is counted, and is in `undecoded` too).
     pub connections: usize,
 }
 

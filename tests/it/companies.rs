@@ -357,20 +357,86 @@ async fn a_company_whose_connection_does_not_decode_keeps_the_others_and_says_so
     );
     assert_eq!(listed.results.len(), 3, "the other companies are whole");
 
-    codat.inject(json_answer(&page), 1);
-    let swept: Vec<_> = client.sweep_portfolio().try_collect().await.unwrap();
-    assert_eq!(swept.len(), 3);
-    let item = swept.iter().find(|s| s.company_id == broken).unwrap();
-    assert_eq!(
-        item.undecoded.len(),
-        1,
-        "the sweep says so for that company"
-    );
-    assert_eq!(item.undecoded[0].company, Some(broken));
+    // The sweep reads a connection in full only when it hands it out.
+    for (status, undecoded) in [("Deauthorized", 1), ("Linked", 0)] {
+        let mut page = page.clone();
+        let company = page["results"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|c| c["id"] == broken.to_string())
+            .unwrap();
+        company["dataConnections"][0]["status"] = json!(status);
+        codat.inject(json_answer(&page), 1);
+        let swept: Vec<_> = client.sweep_portfolio().try_collect().await.unwrap();
+        assert_eq!(swept.len(), 3, "{status}");
+        let item = swept.iter().find(|s| s.company_id == broken).unwrap();
+        assert_eq!(item.undecoded.len(), undecoded, "{status}");
+        assert_eq!(
+            item.connections + item.undecoded.len(),
+            expected_len(&page, broken),
+            "{status}: every connection once"
+        );
+        for connection in &item.undecoded {
+            assert_eq!(connection.company, Some(broken));
+            assert_eq!(connection.page, Some(1));
+            assert_eq!(connection.status.as_deref(), Some(status));
+        }
+    }
     support::record(
         AREA,
-        "a company of a listing whose embedded connection does not decode",
-        "the company keeps its other connections and the undecoded one, with its raw JSON and the company's ID; the portfolio sweep's item for it lists it in `undecoded`",
+        "a company of a listing whose embedded connection does not decode (its `platformName` a number)",
+        "the company keeps its other connections and the undecoded one, with its raw JSON and the company's ID; the portfolio sweep lists it in the company's `undecoded` when it is Deauthorized (handed out, so read in full), and counts it when it is Linked (only its status is read)",
+    );
+}
+
+/// The portfolio sweep reads of a company its ID, name and each
+/// connection's status, and nothing else: a field in a shape Codat's
+/// document does not allow costs the listing the company, and costs the
+/// sweep nothing when the sweep does not read it.
+#[tokio::test]
+async fn the_portfolio_sweep_reads_only_what_it_hands_out() {
+    let codat = MockCodat::start().await.unwrap();
+    let expected = portfolio(&codat, 3).await;
+    let mut page = first_page(&codat).await;
+    page["results"][0]["redirect"] = json!(7);
+    page["results"][1]["tags"] = json!(["not", "a", "map"]);
+    let client = codat.client().unwrap();
+
+    codat.inject(json_answer(&page), 1);
+    let listed: Vec<_> = client.companies().list().companies().collect().await;
+    let undecoded = listed
+        .iter()
+        .filter(|c| matches!(c, Err(Error::CompanyDecode(_))))
+        .count();
+    assert_eq!(undecoded, 2, "the listing reads every field");
+
+    codat.inject(json_answer(&page), 1);
+    let swept: Vec<_> = client.sweep_portfolio().try_collect().await.unwrap();
+    let found: Needing = swept
+        .iter()
+        .map(|s| {
+            let ids = s
+                .needing_reauthorization
+                .iter()
+                .map(|n| n.connection.id)
+                .collect();
+            (s.company_id, ids)
+        })
+        .collect();
+    assert_eq!(found, expected, "every company, with what it needs");
+    let names: Vec<_> = swept.iter().map(|s| s.company_name.clone()).collect();
+    let listed_names: Vec<_> = page["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(names, listed_names);
+    support::record(
+        AREA,
+        "a page of companies, one with `redirect` a number, one with `tags` a list",
+        "the listing yields both as Error::CompanyDecode; the portfolio sweep, which reads only IDs, names and connection statuses, sweeps all three companies with every connection needing the customer",
     );
 }
 

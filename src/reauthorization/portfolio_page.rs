@@ -1,0 +1,148 @@
+//! A page of the portfolio sweep: `list-companies` read for what the sweep
+//! hands out, and no more.
+//!
+//! Of each company the sweep reads its ID, its name and each connection's
+//! `status`; only a connection that needs the customer again is read in
+//! full (it is handed out whole, with its link URL). The other fields are
+//! skipped over, not decoded: a page of 5,000 companies is 7 MiB of JSON,
+//! and decoding every field of every company into the generated types took
+//! twice the CPU time of this reading, for fields the sweep drops.
+//!
+//! So a field the sweep does not read costs nothing when it is in a shape
+//! Codat's document does not allow: a company whose `description` is a
+//! number is swept as usual, and a `Linked` connection whose `platformName`
+//! is a number is counted, not undecoded. What the sweep reads is checked
+//! as strictly as anywhere: a company whose ID or name does not decode is
+//! an [`Error::CompanyDecode`](crate::Error::CompanyDecode) of its own, and
+//! a connection whose status does not decode, or that needs the customer
+//! and does not decode in full, is in its company's `undecoded`.
+
+use std::future::Future;
+
+use reqwest::StatusCode;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::{Collected, CompanyReauthorizations, Unusable};
+use crate::companies::CompaniesListing;
+use crate::companies::decode::{self, CompanyItem};
+use crate::http::Operation;
+use crate::http::intercept::Success;
+use crate::listing::ListItem;
+use crate::listing::area::Area;
+use crate::listing::parameters::ListQuery;
+use crate::raw::{self, types::ErrorMessage};
+use crate::{CompanyId, ConnectionStatus, Error, Page, UndecodedCompany, UndecodedConnection};
+
+/// The companies listing, each page read for the sweep: the same requests
+/// as [`CompaniesListing`]'s, another reading of the answers.
+#[derive(Debug, Clone)]
+pub(super) struct PortfolioListing(CompaniesListing);
+
+impl PortfolioListing {
+    /// The companies whose tags match `tags` (all: `None`).
+    pub(super) fn tagged(tags: Option<String>) -> Self {
+        Self(CompaniesListing::tagged(tags))
+    }
+}
+
+// The area's part is sealed: its signatures name the crate's own types.
+#[allow(private_interfaces)]
+impl Area for PortfolioListing {
+    type Item = PortfolioCompany;
+    type Own = <CompaniesListing as Area>::Own;
+    const OPERATION: Operation = CompaniesListing::OPERATION;
+
+    fn check(&self, query: Option<&str>) -> Result<(Self::Own, Option<String>), Error> {
+        self.0.check(query)
+    }
+
+    fn send(
+        query: &ListQuery<Self::Own>,
+        raw: &raw::Client,
+    ) -> impl Future<Output = Result<(), raw::Error<ErrorMessage>>> + Send {
+        CompaniesListing::send(query, raw)
+    }
+
+    fn decode(answer: Success) -> Result<Page<PortfolioCompany>, Error> {
+        decode::page(answer)
+    }
+}
+
+/// One company of the portfolio, as the sweep hands it out.
+#[derive(Debug)]
+pub(super) struct PortfolioCompany(pub(super) CompanyReauthorizations);
+
+impl ListItem for PortfolioCompany {
+    type Key = CompanyId;
+    type Undecoded = UndecodedCompany;
+
+    fn key(&self) -> CompanyId {
+        self.0.company_id
+    }
+
+    fn undecoded_error(undecoded: UndecodedCompany) -> Error {
+        Error::CompanyDecode(Box::new(undecoded))
+    }
+}
+
+/// What the sweep reads of a company: its ID, its name and the JSON text
+/// of each of its connections (none when the key is missing or `null`).
+#[derive(Deserialize)]
+pub(super) struct CompanyForSweep<'a> {
+    id: CompanyId,
+    name: String,
+    #[serde(rename = "dataConnections", default, borrow)]
+    connections: Option<Vec<&'a RawValue>>,
+}
+
+/// What the sweep reads of a connection first.
+#[derive(Deserialize)]
+struct Status {
+    status: ConnectionStatus,
+}
+
+impl CompanyItem for PortfolioCompany {
+    type Whole<'a> = CompanyForSweep<'a>;
+
+    fn whole(company: CompanyForSweep<'_>) -> Self {
+        let mut found = Collected::default();
+        for text in company.connections.iter().flatten().map(|raw| raw.get()) {
+            let needs = serde_json::from_str::<Status>(text)
+                .map(|read| read.status.needs_reauthorization());
+            match needs.and_then(|needs| needs.then(|| serde_json::from_str(text)).transpose()) {
+                Ok(Some(connection)) => {
+                    // Kept, not failed: `Keep` never refuses a connection.
+                    let _ = found.add(connection, Unusable::Keep);
+                }
+                Ok(None) => found.connections += 1,
+                Err(why) => {
+                    let undecoded = UndecodedConnection::embedded(text, &why, company.id);
+                    found.undecoded.push(undecoded);
+                }
+            }
+        }
+        for undecoded in &mut found.undecoded {
+            undecoded.company = Some(company.id);
+        }
+        PortfolioCompany(CompanyReauthorizations {
+            company_id: company.id,
+            company_name: Some(company.name),
+            needing_reauthorization: found.needing_reauthorization,
+            undecoded: found.undecoded,
+            connections: found.connections,
+        })
+    }
+
+    fn one(text: &str) -> serde_json::Result<Self> {
+        serde_json::from_str(text).map(Self::whole)
+    }
+
+    fn place(&mut self, page: Option<u64>, status: StatusCode) -> usize {
+        for connection in &mut self.0.undecoded {
+            connection.page = page;
+            connection.http_status = status;
+        }
+        self.0.undecoded.len()
+    }
+}
