@@ -3,7 +3,9 @@
 //! costs only itself, and each company of a page on its own, so a company
 //! that does not decode costs only itself too. A page is first decoded in
 //! one pass, companies, connections and all, and only when that fails
-//! company by company, connection by connection.
+//! company by company, connection by connection. A page is read into a
+//! [`CompanyItem`]: [`Company`] for the listing, or a reading of its own for
+//! a job that needs less of each company (the portfolio sweep).
 
 use reqwest::StatusCode;
 use serde::Deserialize;
