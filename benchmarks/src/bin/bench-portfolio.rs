@@ -62,9 +62,13 @@ struct Status {
     status: ConnectionStatus,
 }
 
+/// A company as the sweep hands it out: its ID, name, and each connection
+/// needing the customer with its link URL.
+type Swept = (CompanyId, String, Vec<(Url, Connection)>);
+
 impl SweptPage<'_> {
     /// Each company's ID, name and connections needing the customer.
-    fn read(self) -> Result<Vec<(CompanyId, String, Vec<(Url, Connection)>)>, Failure> {
+    fn read(self) -> Result<Vec<Swept>, Failure> {
         let mut read = Vec::with_capacity(self.results.len());
         for company in self.results {
             let mut needing = Vec::new();
