@@ -11,7 +11,9 @@ use crate::support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use codat_connections::mock::{MockCodat, Seed};
-use codat_connections::{CompanyId, ConnectionId, ConnectionStatus, Error, RetryPolicy};
+use codat_connections::{
+    CompanyId, CompanyReauthorizations, ConnectionId, ConnectionStatus, Error, RetryPolicy,
+};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 use support::gbol;
@@ -413,17 +415,7 @@ async fn the_portfolio_sweep_reads_only_what_it_hands_out() {
 
     codat.inject(json_answer(&page), 1);
     let swept: Vec<_> = client.sweep_portfolio().try_collect().await.unwrap();
-    let found: Needing = swept
-        .iter()
-        .map(|s| {
-            let ids = s
-                .needing_reauthorization
-                .iter()
-                .map(|n| n.connection.id)
-                .collect();
-            (s.company_id, ids)
-        })
-        .collect();
+    let found = needing(&swept);
     assert_eq!(found, expected, "every company, with what it needs");
     let names: Vec<_> = swept.iter().map(|s| s.company_name.clone()).collect();
     let listed_names: Vec<_> = page["results"]
@@ -438,6 +430,22 @@ async fn the_portfolio_sweep_reads_only_what_it_hands_out() {
         "a page of companies, one with `redirect` a number, one with `tags` a list",
         "the listing yields both as Error::CompanyDecode; the portfolio sweep, which reads only IDs, names and connection statuses, sweeps all three companies with every connection needing the customer",
     );
+}
+
+/// Each swept company's ID, with the IDs of its connections needing the
+/// customer.
+fn needing(swept: &[CompanyReauthorizations]) -> Needing {
+    swept
+        .iter()
+        .map(|s| {
+            let ids = s
+                .needing_reauthorization
+                .iter()
+                .map(|n| n.connection.id)
+                .collect();
+            (s.company_id, ids)
+        })
+        .collect()
 }
 
 /// How many connections the company `id` holds in `page`.
@@ -458,17 +466,7 @@ async fn the_portfolio_sweep_reads_5000_companies_a_request_and_finds_every_one_
     let client = codat.client().unwrap();
     let swept: Vec<_> = client.sweep_portfolio().try_collect().await.unwrap();
     assert_eq!(company_listings(&codat), 3, "ceil(12,000 / 5,000) requests");
-    let found: Needing = swept
-        .iter()
-        .map(|s| {
-            let ids = s
-                .needing_reauthorization
-                .iter()
-                .map(|n| n.connection.id)
-                .collect();
-            (s.company_id, ids)
-        })
-        .collect();
+    let found = needing(&swept);
     assert_eq!(found.len(), swept.len(), "each company once");
     assert_eq!(found, expected);
     assert!(swept.iter().all(|s| s.undecoded.is_empty()));
