@@ -107,15 +107,26 @@ impl CompanyItem for PortfolioCompany {
 
     fn whole(company: CompanyForSweep<'_>) -> Self {
         let mut found = Collected::default();
-        for text in company.connections.iter().flatten().map(|raw| raw.get()) {
-            let needs = serde_json::from_str::<Status>(text)
-                .map(|read| read.status.needs_reauthorization());
-            match needs.and_then(|needs| needs.then(|| serde_json::from_str(text)).transpose()) {
-                Ok(Some(connection)) => {
-                    // Kept, not failed: `Keep` never refuses a connection.
-                    let _ = found.add(connection, Unusable::Keep);
-                }
-                Ok(None) => found.connections += 1,
+        // First each status: only the connections that need the customer
+        // are kept, to be read in full into a list of just their number.
+        let mut needing = company.connections.unwrap_or_default();
+        needing.retain(|raw| match serde_json::from_str::<Status>(raw.get()) {
+            Ok(read) if read.status.needs_reauthorization() => true,
+            Ok(_) => {
+                found.connections += 1;
+                false
+            }
+            Err(why) => {
+                let undecoded = UndecodedConnection::embedded(raw.get(), &why, company.id);
+                found.undecoded.push(undecoded);
+                false
+            }
+        });
+        found.needing_reauthorization.reserve_exact(needing.len());
+        for text in needing.iter().map(|raw| raw.get()) {
+            match serde_json::from_str(text) {
+                // Kept, not failed: `Keep` never refuses a connection.
+                Ok(connection) => drop(found.add(connection, Unusable::Keep)),
                 Err(why) => {
                     let undecoded = UndecodedConnection::embedded(text, &why, company.id);
                     found.undecoded.push(undecoded);
