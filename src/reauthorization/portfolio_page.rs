@@ -157,3 +157,93 @@ impl CompanyItem for PortfolioCompany {
         self.0.undecoded.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COMPANY: &str = "8a210b68-6988-11ed-a1eb-0242ac120002";
+
+    fn connection(n: u8, status: &str, link_url: &str) -> String {
+        format!(
+            r#"{{"id": "2e9d2c44-f675-40ba-8049-353bfcb5e1{n:02}", "integrationId": "bf083d72-62c7-493e-aec9-81b4dbba7e2c",
+                "sourceId": "bdd831ce-eebd-4896-89a7-20e5ee8989ee", "platformName": "Basiq",
+                "linkUrl": "{link_url}", "status": {status}, "created": "2022-10-27T09:53:29Z",
+                "sourceType": "Banking"}}"#
+        )
+    }
+
+    fn read(connections: &[String]) -> CompanyReauthorizations {
+        let text = format!(
+            r#"{{"id": "{COMPANY}", "name": "Technicalium", "redirect": 7,
+                "dataConnections": [{}]}}"#,
+            connections.join(",")
+        );
+        PortfolioCompany::one(&text).unwrap().0
+    }
+
+    #[test]
+    fn only_what_the_sweep_hands_out_is_read_in_full_and_every_connection_counts_once() {
+        let link = "https://link-api.codat.io/x";
+        let mistyped = connection(4, r#""Deauthorized""#, link).replace(r#""Basiq""#, "42");
+        let found = read(&[
+            connection(1, r#""Linked""#, link),
+            // Not read in full: its `platformName` is never looked at.
+            connection(2, r#""Linked""#, link).replace(r#""Basiq""#, "42"),
+            connection(3, r#""Deauthorized""#, link),
+            mistyped,
+            connection(5, "5", link),
+            connection(6, r#""Unlinked""#, "not a url"),
+        ]);
+        assert_eq!(found.company_name.as_deref(), Some("Technicalium"));
+        let handed_out: Vec<String> = found
+            .needing_reauthorization
+            .iter()
+            .map(|n| n.connection.id.to_string())
+            .collect();
+        assert_eq!(handed_out, ["2e9d2c44-f675-40ba-8049-353bfcb5e103"]);
+        assert_eq!(found.needing_reauthorization[0].link_url.as_str(), link);
+        let undecoded: Vec<(Option<&str>, Option<&str>)> = found
+            .undecoded
+            .iter()
+            .map(|u| (u.id.as_deref(), u.status.as_deref()))
+            .collect();
+        assert_eq!(
+            undecoded,
+            [
+                (Some("2e9d2c44-f675-40ba-8049-353bfcb5e105"), None),
+                (
+                    Some("2e9d2c44-f675-40ba-8049-353bfcb5e104"),
+                    Some("Deauthorized")
+                ),
+                (
+                    Some("2e9d2c44-f675-40ba-8049-353bfcb5e106"),
+                    Some("Unlinked")
+                ),
+            ],
+            "a status that does not read, then those read in full"
+        );
+        assert!(
+            found
+                .undecoded
+                .iter()
+                .all(|u| u.company == Some(COMPANY.parse().unwrap()))
+        );
+        // Read: 1, 2, 3 and 6 (whose link is not a URL, so in `undecoded` too).
+        assert_eq!(found.connections, 4);
+    }
+
+    #[test]
+    fn a_company_without_its_id_or_name_does_not_read_and_one_without_connections_has_none() {
+        let none = read(&[]);
+        assert_eq!((none.connections, none.undecoded.len()), (0, 0));
+        let null = PortfolioCompany::one(&format!(
+            r#"{{"id": "{COMPANY}", "name": "N", "dataConnections": null}}"#
+        ))
+        .unwrap();
+        assert_eq!(null.0.connections, 0);
+        assert!(PortfolioCompany::one(r#"{"name": "no id"}"#).is_err());
+        let odd_name = format!(r#"{{"id": "{COMPANY}", "name": 7}}"#);
+        assert!(PortfolioCompany::one(&odd_name).is_err());
+    }
+}
