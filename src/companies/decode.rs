@@ -16,7 +16,7 @@ use crate::companies::Company;
 use crate::http::intercept::Success;
 use crate::listing::ListItem;
 use crate::raw::types::PagingInfo;
-use crate::{Error, Page, UndecodedCompany};
+use crate::{Error, Page, UndecodedCompany, UndecodedConnection};
 
 /// The company a success answer holds.
 pub(crate) fn company(answer: Success) -> Result<Company, Error> {
@@ -55,12 +55,22 @@ impl CompanyItem for Company {
     }
 
     fn place(&mut self, page: Option<u64>, status: StatusCode) -> usize {
-        for connection in &mut self.undecoded_connections {
-            connection.page = page;
-            connection.http_status = status;
-        }
-        self.undecoded_connections.len()
+        place(&mut self.undecoded_connections, page, status)
     }
+}
+
+/// Says on which page and in which answer each of `connections` came; how
+/// many there are.
+pub(crate) fn place(
+    connections: &mut [UndecodedConnection],
+    page: Option<u64>,
+    status: StatusCode,
+) -> usize {
+    for connection in connections.iter_mut() {
+        connection.page = page;
+        connection.http_status = status;
+    }
+    connections.len()
 }
 
 /// A page of companies as it comes on the wire: `list-companies`'s

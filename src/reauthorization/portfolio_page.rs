@@ -150,11 +150,7 @@ impl CompanyItem for PortfolioCompany {
     }
 
     fn place(&mut self, page: Option<u64>, status: StatusCode) -> usize {
-        for connection in &mut self.0.undecoded {
-            connection.page = page;
-            connection.http_status = status;
-        }
-        self.0.undecoded.len()
+        decode::place(&mut self.0.undecoded, page, status)
     }
 }
 
