@@ -238,7 +238,8 @@ fn unasked_encoding(headers: &HeaderMap) -> Option<Unread> {
 /// stops at the limit, whatever the compressed size).
 ///
 /// A body that comes in one chunk (every small answer) is kept as it came;
-/// a longer one is copied once, into a buffer of the announced length.
+/// a longer one is copied once, into a buffer with room for the announced
+/// length (a kept one when one has the room).
 async fn read_body(
     response: &mut reqwest::Response,
     limit: usize,
@@ -257,8 +258,11 @@ async fn read_body(
     let Some(mut chunk) = response.chunk().await? else {
         return Ok(Some(first));
     };
-    let announced = length.map_or(0, |length| length as usize);
-    let mut body = spare.take(announced.max(first.len() + chunk.len()));
+    let mut body = match length {
+        Some(length) => spare.take((length as usize).max(first.len() + chunk.len())),
+        // Inflated (or chunked): its length is known once it is read.
+        None => spare.take_largest(first.len() + chunk.len()),
+    };
     body.extend_from_slice(&first);
     loop {
         if body.len() + chunk.len() > limit {
@@ -291,16 +295,41 @@ impl SpareBuffers {
     /// Buffers larger than this are not kept.
     const LARGEST: usize = 8 * 1024 * 1024;
 
-    /// An empty buffer with room for `capacity` bytes.
+    /// An empty buffer with room for `capacity` bytes: a kept one that
+    /// already has the room, else a new one with a little more (the next
+    /// pages of a listing are about as long, give or take a few bytes).
+    ///
+    /// A kept buffer is never grown: growing copies it whole, and doubles
+    /// it past [`Self::LARGEST`], so that it is not kept again.
     fn take(&self, capacity: usize) -> Vec<u8> {
-        let kept = if capacity >= Self::SMALLEST {
-            self.0.lock().unwrap_or_else(PoisonError::into_inner).pop()
+        if capacity >= Self::SMALLEST {
+            let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(at) = kept.iter().position(|kept| kept.capacity() >= capacity) {
+                return kept.swap_remove(at);
+            }
+        }
+        Vec::with_capacity(Self::room(capacity))
+    }
+
+    /// The largest kept buffer, for an answer whose length is not known
+    /// yet, else a new one with room for `capacity` bytes.
+    fn take_largest(&self, capacity: usize) -> Vec<u8> {
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let largest = (0..kept.len()).max_by_key(|&at| kept[at].capacity());
+        match largest {
+            Some(at) => kept.swap_remove(at),
+            None => Vec::with_capacity(capacity),
+        }
+    }
+
+    /// The room a new buffer for `capacity` bytes gets: 1/16 more, within
+    /// what is kept.
+    fn room(capacity: usize) -> usize {
+        if (Self::SMALLEST..=Self::LARGEST).contains(&capacity) {
+            (capacity + capacity / 16).min(Self::LARGEST)
         } else {
-            None
-        };
-        let mut buffer = kept.unwrap_or_default();
-        buffer.reserve(capacity);
-        buffer
+            capacity
+        }
     }
 
     /// `body` as `Bytes` whose buffer comes back to `spare` when the last
@@ -406,6 +435,30 @@ mod tests {
             drop(bytes);
             assert_eq!(spare(&transport), 1, "the buffer is kept");
         }
+    }
+
+    #[test]
+    fn a_kept_buffer_serves_an_answer_it_has_room_for_and_is_never_grown() {
+        let spare = Arc::new(SpareBuffers::default());
+        let page = 3 << 20;
+        let first = spare.take(page);
+        assert!(
+            first.capacity() >= page + page / 16,
+            "room for a longer page"
+        );
+        let (pointer, capacity) = (first.as_ptr(), first.capacity());
+        drop(SpareBuffers::give_back(first, &spare));
+        // A page a little longer than the first is read into the same buffer.
+        let second = spare.take(page + 1000);
+        assert_eq!((second.as_ptr(), second.capacity()), (pointer, capacity));
+        drop(SpareBuffers::give_back(second, &spare));
+        // One longer than the buffer gets a new one; the kept one stays kept.
+        let longer = spare.take(capacity + 1);
+        assert_ne!(longer.as_ptr(), pointer);
+        assert_eq!(spare.0.lock().unwrap()[0].capacity(), capacity);
+        // An answer of unknown length takes the largest kept buffer.
+        let unknown = spare.take_largest(100);
+        assert_eq!(unknown.as_ptr(), pointer);
     }
 
     #[tokio::test]
