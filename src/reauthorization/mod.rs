@@ -14,6 +14,7 @@
 //! add parameters of your own with `Url::query_pairs_mut`, not by appending
 //! `?...`.
 
+mod connections_text;
 mod portfolio;
 mod portfolio_page;
 mod sweep;

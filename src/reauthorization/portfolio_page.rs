@@ -21,8 +21,10 @@ use std::future::Future;
 
 use reqwest::StatusCode;
 use serde::Deserialize;
+use serde::de::{Error as _, Unexpected};
 use serde_json::value::RawValue;
 
+use super::connections_text::{Connections, StatusText};
 use super::{Collected, CompanyReauthorizations, Unusable};
 use crate::companies::CompaniesListing;
 use crate::companies::decode::{self, CompanyItem};
@@ -87,13 +89,33 @@ impl ListItem for PortfolioCompany {
 }
 
 /// What the sweep reads of a company: its ID, its name and the JSON text
-/// of each of its connections (none when the key is missing or `null`).
+/// of its connections (none when the key is missing or `null`).
 #[derive(Deserialize)]
 pub(super) struct CompanyForSweep<'a> {
     id: CompanyId,
     name: String,
     #[serde(rename = "dataConnections", default, borrow)]
-    connections: Option<Vec<&'a RawValue>>,
+    connections: Option<ArrayText<'a>>,
+}
+
+/// The JSON text of an array, checked as JSON; any other value does not
+/// read (as a `Vec` would not).
+struct ArrayText<'a>(&'a str);
+
+impl<'de: 'a, 'a> Deserialize<'de> for ArrayText<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <&'de RawValue>::deserialize(deserializer)?.get();
+        if text.starts_with('[') {
+            return Ok(Self(text));
+        }
+        let found = match text.as_bytes().first() {
+            Some(b'{') => Unexpected::Map,
+            Some(b'"') => Unexpected::Other("a string"),
+            Some(b't' | b'f') => Unexpected::Other("a boolean"),
+            _ => Unexpected::Other("a number"),
+        };
+        Err(D::Error::invalid_type(found, &"a sequence"))
+    }
 }
 
 /// What the sweep reads of a connection first.
@@ -109,21 +131,28 @@ impl CompanyItem for PortfolioCompany {
         let mut found = Collected::default();
         // First each status: only the connections that need the customer
         // are kept, to be read in full into a list of just their number.
-        let mut needing = company.connections.unwrap_or_default();
-        needing.retain(|raw| match serde_json::from_str::<Status>(raw.get()) {
-            Ok(read) if read.status.needs_reauthorization() => true,
-            Ok(_) => {
+        let mut needing = Vec::new();
+        let all = company.connections.map(|array| Connections::of(array.0));
+        for (text, status) in all.into_iter().flatten() {
+            let needs = match status {
+                StatusText::Plain(status) => ConnectionStatus::from(status).needs_reauthorization(),
+                StatusText::Unsure => match serde_json::from_str::<Status>(text) {
+                    Ok(read) => read.status.needs_reauthorization(),
+                    Err(why) => {
+                        let undecoded = UndecodedConnection::embedded(text, &why, company.id);
+                        found.undecoded.push(undecoded);
+                        continue;
+                    }
+                },
+            };
+            if needs {
+                needing.push(text);
+            } else {
                 found.connections += 1;
-                false
             }
-            Err(why) => {
-                let undecoded = UndecodedConnection::embedded(raw.get(), &why, company.id);
-                found.undecoded.push(undecoded);
-                false
-            }
-        });
+        }
         found.needing_reauthorization.reserve_exact(needing.len());
-        for text in needing.iter().map(|raw| raw.get()) {
+        for text in needing {
             match serde_json::from_str(text) {
                 // Kept, not failed: `Keep` never refuses a connection.
                 Ok(connection) => drop(found.add(connection, Unusable::Keep)),
