@@ -62,14 +62,37 @@ impl Operation {
 /// `read` turns its success answer into the value; attempts are repeated as
 /// `policy` and the operation allow, each with the call's `options` (a keyed
 /// operation's `Idempotency-Key` is chosen here, once for all its attempts).
-/// The only caller of the retry loop.
 pub(crate) async fn call<T, O, Fut, R>(
+    policy: &RetryPolicy,
+    operation: Operation,
+    options: CallOptions,
+    send: impl Fn() -> Fut,
+    read: R,
+) -> Result<Response<T>, Error>
+where
+    Fut: Future<Output = Result<O, raw::Error<ErrorMessage>>>,
+    R: Fn(Success) -> Result<T, Error> + Copy + Send + 'static,
+    T: Send + 'static,
+{
+    call_decoding(policy, operation, options, send, read)
+        .await?
+        .await
+}
+
+/// [`call`], returning as soon as the success answer has arrived, with its
+/// decoding under way (on tokio's blocking pool for a large body, see
+/// [`decode::start`]): concurrent pages send the next request then, not once
+/// this page is decoded. The only caller of the retry loop.
+///
+/// Decoding is not an attempt of its own: an answer that does not decode
+/// is not asked for again (no attempt would decode it either).
+pub(crate) async fn call_decoding<T, O, Fut, R>(
     policy: &RetryPolicy,
     operation: Operation,
     mut options: CallOptions,
     send: impl Fn() -> Fut,
     read: R,
-) -> Result<Response<T>, Error>
+) -> Result<impl Future<Output = Result<Response<T>, Error>> + Send + 'static, Error>
 where
     Fut: Future<Output = Result<O, raw::Error<ErrorMessage>>>,
     R: Fn(Success) -> Result<T, Error> + Copy + Send + 'static,
@@ -91,22 +114,25 @@ where
     };
     options.idempotency_key = key;
     let send = &send;
-    let attempt = move || async move {
-        let mut answer = intercept::exchange(send()).await?;
-        let (status, headers) = (answer.status, std::mem::take(&mut answer.headers));
-        let value = decode::decode(answer, read).await?;
-        Ok((value, status, headers))
-    };
+    let attempt = move || async move { intercept::exchange(send()).await };
     let run = retry::run(policy, operation.repeatable, operation.name, attempt);
-    match options.scope(run).await {
-        Ok(((value, status, headers), attempts)) => Ok(Response {
-            value,
-            status,
-            headers,
-            attempts,
-        }),
-        Err(error) => Err(with_key(error, key)),
-    }
+    let (mut answer, attempts) = options
+        .scope(run)
+        .await
+        .map_err(|error| with_key(error, key))?;
+    let (status, headers) = (answer.status, std::mem::take(&mut answer.headers));
+    let decoding = decode::start(answer, read);
+    Ok(async move {
+        match decoding.await {
+            Ok(value) => Ok(Response {
+                value,
+                status,
+                headers,
+                attempts,
+            }),
+            Err(error) => Err(with_key(error.with_attempts(attempts), key)),
+        }
+    })
 }
 
 /// `error` of a request that carried `key`: Codat's answer says the key,

@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 use futures::stream::{Stream, TryStreamExt};
 
 use super::parameters::{ListParameters, ListQuery};
-use super::{FetchPage, Items, ListItem, Pages};
+use super::{Decoding, FetchPage, Items, ListItem, Pages};
 use crate::http::options::CallOptions;
 use crate::raw::types::Connection;
 use crate::{Client, Error, Page, Response, RetryPolicy};
@@ -254,8 +254,9 @@ impl<'a, L: Listing> List<'a, L> {
         let fetch: FetchPage<ListQuery<L::Own>, L::Item> = Arc::new(move |query| {
             let (client, policy, options) = (client.clone(), policy.clone(), options.clone());
             Box::pin(async move {
-                let page = list_page::<L>(&client, &query, &policy, options).await?;
-                Ok(page.value)
+                let decoding = list_page_decoding::<L>(&client, &query, &policy, options).await?;
+                let page: Decoding<L::Item> = Box::pin(async move { Ok(decoding.await?.value) });
+                Ok(page)
             })
         });
         let pages = super::pages(first, fetch, self.read_ahead, self.concurrent_pages);
@@ -304,8 +305,21 @@ async fn list_page<L: Listing>(
     policy: &RetryPolicy,
     options: CallOptions,
 ) -> Result<Response<Page<L::Item>>, Error> {
+    list_page_decoding::<L>(client, query, policy, options)
+        .await?
+        .await
+}
+
+/// Fetches one page of the listing `L`, up to its answer's arrival: the
+/// page, decoded, comes from the future it returns.
+async fn list_page_decoding<L: Listing>(
+    client: &Client,
+    query: &ListQuery<L::Own>,
+    policy: &RetryPolicy,
+    options: CallOptions,
+) -> Result<impl Future<Output = Result<Response<Page<L::Item>>, Error>> + Send + 'static, Error> {
     let send = || L::send(query, client.raw());
-    crate::http::call(policy, L::OPERATION, options, send, L::decode).await
+    crate::http::call_decoding(policy, L::OPERATION, options, send, L::decode).await
 }
 
 impl<'a, L: Listing> IntoFuture for List<'a, L> {

@@ -135,9 +135,13 @@ pub trait ListItem: Send + 'static {
 }
 
 /// Fetches one page (with retries); the streams call it for every page,
-/// several at once with concurrent pages.
+/// several at once with concurrent pages. It is done once the page's answer
+/// has arrived, with the page's [`Decoding`] under way.
 pub(crate) type FetchPage<R, T> =
-    Arc<dyn Fn(R) -> BoxFuture<'static, Result<Page<T>, Error>> + Send + Sync>;
+    Arc<dyn Fn(R) -> BoxFuture<'static, Result<Decoding<T>, Error>> + Send + Sync>;
+
+/// A page whose answer has arrived, being decoded.
+pub(crate) type Decoding<T> = BoxFuture<'static, Result<Page<T>, Error>>;
 
 /// The pages of a listing, in order; see [`pages`].
 pub(crate) struct Pages<T: ListItem> {

@@ -43,10 +43,11 @@ impl<R: PageRequest, T: ListItem> Pager<R, T> {
             Ok(request) => request,
             Err(invalid) => return Some(Err(invalid)),
         };
-        match (self.fetch)(request.clone()).await {
-            Ok(page) => Some(self.accept(request, page)),
-            Err(err) => Some(Err(err)),
-        }
+        let page = match (self.fetch)(request.clone()).await {
+            Ok(decoding) => decoding.await,
+            Err(err) => Err(err),
+        };
+        Some(page.and_then(|page| self.accept(request, page)))
     }
 
     /// Checks `page`, the answer to `request`, against what came before,
@@ -218,12 +219,130 @@ impl<R: PageRequest, T: ListItem> Concurrent<R, T> {
         let requests = (number + 1..=last)
             .filter_map(NonZeroU32::new)
             .map(move |n| base.for_page(n, size));
+        // A page's answer frees its place for the next request as soon as
+        // it has arrived; its decoding goes on meanwhile, as many at once.
         let batch = stream::iter(requests)
             .map(move |request| {
                 let page = fetch(request.clone());
                 async move { (request, page.await) }
             })
+            .buffered(self.limit)
+            .map(|(request, arrived)| async move {
+                match arrived {
+                    Ok(decoding) => (request, decoding.await),
+                    Err(error) => (request, Err(error)),
+                }
+            })
             .buffered(self.limit);
         self.batch = Some((plan, Box::pin(batch)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raw::types::{HalLinks, HalRef};
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    /// An item of the fake listing: its number.
+    #[derive(Debug)]
+    struct Item(u64);
+
+    impl ListItem for Item {
+        type Key = u64;
+        type Undecoded = ();
+
+        fn key(&self) -> u64 {
+            self.0
+        }
+
+        fn undecoded_error((): ()) -> Error {
+            Error::InconsistentPaging {
+                page: 0,
+                reason: "no item of this listing is undecoded",
+            }
+        }
+    }
+
+    /// A request of the fake listing: its page number.
+    #[derive(Debug, Clone)]
+    struct Number(u64);
+
+    impl PageRequest for Number {
+        const MAX_PAGE_SIZE: u32 = 10;
+
+        fn number(&self) -> u64 {
+            self.0
+        }
+
+        fn follow(&self, href: &str) -> Result<Self, &'static str> {
+            href.parse().map(Number).map_err(|_| "not a page number")
+        }
+
+        fn for_page(&self, number: NonZeroU32, _: NonZeroU32) -> Self {
+            Number(number.get().into())
+        }
+    }
+
+    /// Page `number` of `last`, two items a page.
+    fn page(number: u64, last: u64) -> Page<Item> {
+        let link = |href: String| HalRef { href: Some(href) };
+        Page {
+            results: vec![Item(2 * number), Item(2 * number + 1)],
+            page_number: number as i64,
+            page_size: 2,
+            total_results: 2 * last as i64,
+            links: HalLinks {
+                current: link(number.to_string()),
+                self_: link(number.to_string()),
+                next: (number < last).then(|| link((number + 1).to_string())),
+                previous: None,
+            },
+            undecoded: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_page_being_decoded_does_not_hold_back_the_next_request() {
+        let last = 4;
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let (told, mut asked_for) = tokio::sync::watch::channel(0);
+        let told = Arc::new(told);
+        let fetch: FetchPage<Number, Item> = {
+            let asked = Arc::clone(&asked);
+            Arc::new(move |request: Number| {
+                asked.lock().unwrap().push(request.0);
+                told.send_modify(|highest| *highest = request.0.max(*highest));
+                let mut asked_for = told.subscribe();
+                Box::pin(async move {
+                    // Page 2 is decoded only once page 4, which needs a
+                    // free place (2 at a time), has been asked for.
+                    let decoding: super::super::Decoding<Item> = Box::pin(async move {
+                        if request.0 == 2 {
+                            let four = asked_for.wait_for(|&highest| highest >= 4);
+                            tokio::time::timeout(Duration::from_secs(10), four)
+                                .await
+                                .map_err(|_| Error::InconsistentPaging {
+                                    page: 2,
+                                    reason: "page 4 was not asked for while page 2 was decoded",
+                                })?
+                                .unwrap();
+                        }
+                        Ok(page(request.0, last))
+                    });
+                    Ok(decoding)
+                })
+            })
+        };
+        let concurrent = Concurrent::new(Pager::new(Ok(Number(1)), fetch), 2);
+        let pages: Vec<Page<Item>> = stream::unfold(concurrent, Concurrent::step)
+            .map(|page| page.unwrap())
+            .collect()
+            .await;
+        let numbers: Vec<i64> = pages.iter().map(|p| p.page_number).collect();
+        assert_eq!(numbers, [1, 2, 3, 4], "every page, in order");
+        assert_eq!(*asked.lock().unwrap(), [1, 2, 3, 4], "each page once");
+        assert_eq!(*asked_for.borrow_and_update(), 4);
     }
 }
