@@ -117,8 +117,11 @@ impl<'a, L: Listing> List<'a, L> {
     /// With [`pages`](Self::pages) and [`items`](Self::items): once the
     /// first page gives `totalResults` and the page size, fetch the
     /// remaining pages up to `pages` at a time (1, the default: one after
-    /// another). Pages are still yielded in order, at most `pages` are held
-    /// at once, and every check of the sequential listing applies (an item
+    /// another). A page's answer frees its place for the next request as
+    /// soon as it has arrived, and is decoded meanwhile: at most `pages`
+    /// requests are on their way at once, and at most `pages` pages are
+    /// being decoded. Pages are still yielded in order, and every check of
+    /// the sequential listing applies (an item
     /// already seen is not yielded again); as soon as a page disagrees with
     /// what the first announced (other totals or size, a short page before
     /// the last, a link past the last), the listing goes back to following

@@ -26,7 +26,7 @@ pub const DEFAULT_PORTFOLIO_READ_AHEAD: usize = 0;
 /// link idle for a round trip and a decode between pages) to 1.7 s (two at
 /// a time: 1.9 s), within 1.1x of what the link allows; on loopback at the
 /// default pace it changes neither time nor memory. Memory holds the page
-/// gone through and the pages arriving.
+/// gone through, the pages being decoded and the pages arriving.
 pub const DEFAULT_PORTFOLIO_CONCURRENT_PAGES: usize = 3;
 
 impl Client {
