@@ -83,14 +83,18 @@ fn element(bytes: &[u8], start: usize) -> (usize, Option<Range<usize>>) {
         match byte {
             b'"' => {
                 let open = i;
-                let Some(close) = string_end(bytes, open + 1) else {
+                let Some((close, escaped)) = string_end(bytes, open + 1) else {
                     break;
                 };
                 i = close + 1;
-                if depth == 1 && &bytes[open + 1..close] == b"status" {
+                if depth == 1 && (escaped || &bytes[open + 1..close] == b"status") {
                     let colon = skip_whitespace(bytes, i);
-                    if bytes.get(colon) == Some(&b':') {
-                        // A key: its value follows.
+                    if bytes.get(colon) != Some(&b':') {
+                        // A value, not a key.
+                    } else if escaped {
+                        // A key spelt with an escape may be `status` too.
+                        unsure = true;
+                    } else {
                         let value = skip_whitespace(bytes, colon + 1);
                         match plain_string(bytes, value) {
                             Some(range) if status.is_none() => {
@@ -118,14 +122,17 @@ fn element(bytes: &[u8], start: usize) -> (usize, Option<Range<usize>>) {
     (bytes.len(), None)
 }
 
-/// Where the string whose text starts at `from` ends (its closing quote).
-fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
+/// Where the string whose text starts at `from` ends (its closing quote),
+/// and whether it holds an escape.
+fn string_end(bytes: &[u8], mut from: usize) -> Option<(usize, bool)> {
+    let mut escaped = false;
     loop {
         let found = from + memchr::memchr2(b'"', b'\\', bytes.get(from..)?)?;
         if bytes[found] == b'"' {
-            return Some(found);
+            return Some((found, escaped));
         }
         // An escape: the character after the backslash is not the end.
+        escaped = true;
         from = found + 2;
     }
 }
@@ -135,9 +142,10 @@ fn plain_string(bytes: &[u8], at: usize) -> Option<Range<usize>> {
     if bytes.get(at) != Some(&b'"') {
         return None;
     }
-    let close = string_end(bytes, at + 1)?;
-    let text = at + 1..close;
-    (!bytes[text.clone()].contains(&b'\\')).then_some(text)
+    match string_end(bytes, at + 1)? {
+        (close, false) => Some(at + 1..close),
+        (_, true) => None,
+    }
 }
 
 /// The first index from `at` that is not JSON whitespace.
@@ -151,7 +159,12 @@ fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::collection::vec;
+    use proptest::option;
+    use proptest::prelude::*;
+    use proptest::sample::select;
     use serde::Deserialize;
+    use serde_json::Value;
     use serde_json::value::RawValue;
 
     /// The status serde reads in a connection's text, if it reads.
@@ -205,12 +218,91 @@ mod tests {
             r#"[{"status":"Unlink\u0065d"}]"#,
             r#"[{"status":5},{"status":null},{"id":"x"}]"#,
             r#"[{"status":"Linked","status":"Unlinked"}]"#,
+            r#"[{"status":"Linked","st\u0061tus":"Unlinked"},{"st\u0061tus":"Linked"}]"#,
+            r#"[{"name":"\"","status":"Linked"},{"\\":"\\","status":"Unlinked"}]"#,
             // Not objects.
             r#"[1, "status", null, [{"status":"Linked"}], true]"#,
             "[{\"name\":\"Ünïcödé ✓\",\n\t\"status\":\"Linked\"}\n,\r{\"status\" :\"Unlinked\"}]",
         ];
         for array in arrays {
             assert_eq!(our_reading(array), serde_reading(array), "{array}");
+        }
+    }
+
+    /// A string that can fool a scanner: quotes, backslashes, brackets,
+    /// commas, colons, the word `status`, characters beyond ASCII.
+    fn tricky_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("status".to_owned()),
+            select(&["Linked", "Unlinked", "Deauthorized", "PendingAuth"][..])
+                .prop_map(str::to_owned),
+            "[\"\\\\{}\\[\\],: a-z]{0,8}",
+            "[\"\\\\\\[{]{0,3}status[\"\\\\:\\]}]{0,3}",
+            any::<String>(),
+        ]
+    }
+
+    /// Any JSON value, up to three levels deep, with tricky strings and
+    /// keys (`status` often).
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            tricky_text().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                vec(inner.clone(), 0..4).prop_map(Value::Array),
+                vec((tricky_text(), inner), 0..5)
+                    .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A connection as it may come: an object, with a status or not, among
+    /// other fields; now and then any other value.
+    fn element() -> impl Strategy<Value = Value> {
+        let connection = (
+            vec((tricky_text(), value()), 0..5),
+            option::of(value()),
+            0..6usize,
+        )
+            .prop_map(|(fields, status, at)| {
+                let mut fields: Vec<(String, Value)> = fields;
+                if let Some(status) = status {
+                    let at = at.min(fields.len());
+                    fields.insert(at, ("status".to_owned(), status));
+                }
+                let mut object = serde_json::Map::new();
+                for (key, value) in fields {
+                    object.insert(key, value);
+                }
+                Value::Object(object)
+            });
+        prop_oneof![4 => connection, 1 => value()]
+    }
+
+    proptest! {
+        // A failure prints its smallest case; nothing is written to disk.
+        #![proptest_config(ProptestConfig {
+            cases: 512,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn any_array_reads_as_serde_reads_it(
+            elements in vec(element(), 0..6),
+            pretty in any::<bool>(),
+        ) {
+            let array = Value::Array(elements);
+            let text = if pretty {
+                serde_json::to_string_pretty(&array).unwrap()
+            } else {
+                array.to_string()
+            };
+            prop_assert_eq!(our_reading(&text), serde_reading(&text), "{}", text);
         }
     }
 

@@ -270,5 +270,32 @@ mod tests {
         assert!(PortfolioCompany::one(r#"{"name": "no id"}"#).is_err());
         let odd_name = format!(r#"{{"id": "{COMPANY}", "name": 7}}"#);
         assert!(PortfolioCompany::one(&odd_name).is_err());
+        for not_a_list in ["5", "{}", r#""x""#, "true"] {
+            let odd =
+                format!(r#"{{"id": "{COMPANY}", "name": "N", "dataConnections": {not_a_list}}}"#);
+            assert!(PortfolioCompany::one(&odd).is_err(), "{not_a_list}");
+        }
+    }
+
+    #[test]
+    fn connections_laid_out_on_many_lines_read_as_on_one() {
+        let link = "https://link-api.codat.io/x";
+        let connections = [
+            connection(1, r#""Unlinked""#, link),
+            connection(2, r#""Linked""#, link),
+        ];
+        let text = format!(
+            "{{\n  \"id\" : \"{COMPANY}\",\n  \"name\" : \"N\",\n  \"dataConnections\" : [\n    {}\n  ]\n}}",
+            connections.join(" ,\n    ")
+        );
+        let found = PortfolioCompany::one(&text).unwrap().0;
+        assert_eq!(found.connections, 2);
+        assert!(found.undecoded.is_empty(), "{:?}", found.undecoded);
+        let handed_out: Vec<String> = found
+            .needing_reauthorization
+            .iter()
+            .map(|n| n.connection.id.to_string())
+            .collect();
+        assert_eq!(handed_out, ["2e9d2c44-f675-40ba-8049-353bfcb5e101"]);
     }
 }
