@@ -198,6 +198,15 @@ mod tests {
         )
     }
 
+    /// The IDs of the connections `found` hands out.
+    fn handed_out(found: &CompanyReauthorizations) -> Vec<String> {
+        found
+            .needing_reauthorization
+            .iter()
+            .map(|n| n.connection.id.to_string())
+            .collect()
+    }
+
     fn read(connections: &[String]) -> CompanyReauthorizations {
         let text = format!(
             r#"{{"id": "{COMPANY}", "name": "Technicalium", "redirect": 7,
@@ -221,12 +230,7 @@ mod tests {
             connection(6, r#""Unlinked""#, "not a url"),
         ]);
         assert_eq!(found.company_name.as_deref(), Some("Technicalium"));
-        let handed_out: Vec<String> = found
-            .needing_reauthorization
-            .iter()
-            .map(|n| n.connection.id.to_string())
-            .collect();
-        assert_eq!(handed_out, ["2e9d2c44-f675-40ba-8049-353bfcb5e103"]);
+        assert_eq!(handed_out(&found), ["2e9d2c44-f675-40ba-8049-353bfcb5e103"]);
         assert_eq!(found.needing_reauthorization[0].link_url.as_str(), link);
         let undecoded: Vec<(Option<&str>, Option<&str>)> = found
             .undecoded
@@ -291,11 +295,6 @@ mod tests {
         let found = PortfolioCompany::one(&text).unwrap().0;
         assert_eq!(found.connections, 2);
         assert!(found.undecoded.is_empty(), "{:?}", found.undecoded);
-        let handed_out: Vec<String> = found
-            .needing_reauthorization
-            .iter()
-            .map(|n| n.connection.id.to_string())
-            .collect();
-        assert_eq!(handed_out, ["2e9d2c44-f675-40ba-8049-353bfcb5e101"]);
+        assert_eq!(handed_out(&found), ["2e9d2c44-f675-40ba-8049-353bfcb5e101"]);
     }
 }
