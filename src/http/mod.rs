@@ -114,7 +114,10 @@ where
     };
     options.idempotency_key = key;
     let send = &send;
-    let attempt = move || async move { intercept::exchange(send()).await };
+    // Boxed: the exchange's future is kilobytes (the generated call's,
+    // inside the interception's), and every layer around it would carry
+    // and copy its whole size again.
+    let attempt = move || Box::pin(intercept::exchange(send()));
     let run = retry::run(policy, operation.repeatable, operation.name, attempt);
     let (mut answer, attempts) = options
         .scope(run)
