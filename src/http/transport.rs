@@ -315,8 +315,11 @@ impl SpareBuffers {
     /// yet, else a new one with room for `capacity` bytes.
     fn take_largest(&self, capacity: usize) -> Vec<u8> {
         let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let largest = (0..kept.len()).max_by_key(|&at| kept[at].capacity());
-        match largest {
+        let largest = kept
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, kept)| kept.capacity());
+        match largest.map(|(at, _)| at) {
             Some(at) => kept.swap_remove(at),
             None => Vec::with_capacity(capacity),
         }

@@ -87,7 +87,7 @@ fn element(bytes: &[u8], start: usize) -> (usize, Option<Range<usize>>) {
                     break;
                 };
                 i = close + 1;
-                if depth == 1 && (escaped || &bytes[open + 1..close] == b"status") {
+                if depth == 1 && (escaped || bytes.get(open + 1..close) == Some(b"status")) {
                     let colon = skip_whitespace(bytes, i);
                     if bytes.get(colon) != Some(&b':') {
                         // A value, not a key.
@@ -128,7 +128,7 @@ fn string_end(bytes: &[u8], mut from: usize) -> Option<(usize, bool)> {
     let mut escaped = false;
     loop {
         let found = from + memchr::memchr2(b'"', b'\\', bytes.get(from..)?)?;
-        if bytes[found] == b'"' {
+        if bytes.get(found) == Some(&b'"') {
             return Some((found, escaped));
         }
         // An escape: the character after the backslash is not the end.
