@@ -41,6 +41,13 @@ pub(crate) trait CompanyItem: ListItem<Undecoded = UndecodedCompany> + Sized {
     /// Says on which page and in which answer each of its connections that
     /// did not decode came; how many there are.
     fn place(&mut self, page: Option<u64>, status: StatusCode) -> usize;
+
+    /// The page in `answer` read without serde's pass over it, when this
+    /// item has such a reading and it is sure of the page (it then reads
+    /// what serde's reading would); `None` leaves the page to serde.
+    fn read_page(_answer: &Success) -> Option<Page<Self>> {
+        None
+    }
 }
 
 impl CompanyItem for Company {
@@ -109,12 +116,9 @@ impl<C> CompaniesPage<C> {
 /// connections, and each undecoded company, carry the page's number and the
 /// answer's status.
 pub(crate) fn page<T: CompanyItem>(answer: Success) -> Result<Page<T>, Error> {
-    let mut page = match answer.decode::<CompaniesPage<T::Whole<'_>>>() {
-        Ok(mut whole) => {
-            let results = std::mem::take(&mut whole.results);
-            whole.into_page(results.into_iter().map(T::whole).collect(), Vec::new())
-        }
-        Err(_) => by_company(&answer)?,
+    let mut page = match T::read_page(&answer) {
+        Some(page) => page,
+        None => read_by_serde(&answer)?,
     };
     let number = u64::try_from(page.page_number).ok();
     let connections: usize = page
@@ -131,6 +135,18 @@ pub(crate) fn page<T: CompanyItem>(answer: Success) -> Result<Page<T>, Error> {
         );
     }
     Ok(page)
+}
+
+/// The page in `answer` as serde reads it: in one pass, else company by
+/// company.
+pub(crate) fn read_by_serde<T: CompanyItem>(answer: &Success) -> Result<Page<T>, Error> {
+    match answer.decode::<CompaniesPage<T::Whole<'_>>>() {
+        Ok(mut whole) => {
+            let results = std::mem::take(&mut whole.results);
+            Ok(whole.into_page(results.into_iter().map(T::whole).collect(), Vec::new()))
+        }
+        Err(_) => by_company(answer),
+    }
 }
 
 /// A page's second try: each company read on its own; one that does not

@@ -15,9 +15,13 @@
 //! `?...`.
 
 mod connections_text;
+mod json_text;
+mod page_text;
 mod portfolio;
 mod portfolio_page;
 mod sweep;
+#[cfg(test)]
+mod test_json;
 
 pub use portfolio::{
     DEFAULT_PORTFOLIO_CONCURRENT_PAGES, DEFAULT_PORTFOLIO_READ_AHEAD, PortfolioSweep,
