@@ -22,7 +22,7 @@ use crate::{CompanyId, Page};
 
 /// The text of each of a company's connections, and how its status reads
 /// off it.
-pub(super) type ConnectionTexts<'a, 'b> = std::vec::Drain<'b, (&'a str, StatusText<'a>)>;
+pub(super) type ConnectionTexts<'a, 'b> = &'b [(&'a str, StatusText<'a>)];
 
 /// How many containers hold each value of a company's fields: the page,
 /// its `results` and the company.
@@ -125,7 +125,7 @@ fn company<'a, T>(
         more = scan.more(b'}')?;
     }
     let id = CompanyId::from_uuid(id?);
-    Some(item(id, name?, connections.drain(..)))
+    Some(item(id, name?, connections))
 }
 
 /// The string at `scan`'s cursor, its escapes read by serde.
@@ -158,9 +158,7 @@ mod tests {
 
     /// The walk's reading of `answer`.
     fn walked(answer: &Success) -> Option<Page<PortfolioCompany>> {
-        page(answer, |id, name, texts| {
-            PortfolioCompany::read(id, name, texts)
-        })
+        page(answer, PortfolioCompany::read)
     }
 
     /// The walk's reading of `body`, and serde's (`Err` when it fails), in

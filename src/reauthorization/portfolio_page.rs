@@ -31,6 +31,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::connections_text::StatusText;
+use super::page_text::ConnectionTexts;
 use super::{Collected, CompanyReauthorizations, Unusable};
 use crate::companies::CompaniesListing;
 use crate::companies::decode::{self, CompanyItem};
@@ -115,36 +116,30 @@ struct Status {
 impl PortfolioCompany {
     /// The company `id`, named `name`, from the text of each of its
     /// connections and how its status reads off it.
-    pub(super) fn read<'a>(
-        id: CompanyId,
-        name: String,
-        connections: impl IntoIterator<Item = (&'a str, StatusText<'a>)>,
-    ) -> Self {
+    pub(super) fn read(id: CompanyId, name: String, connections: ConnectionTexts<'_, '_>) -> Self {
         let mut found = Collected::default();
-        // First each status: only the connections that need the customer
-        // are kept, to be read in full into a list of just their number.
-        let mut needing = Vec::new();
-        for (text, status) in connections {
-            let needs = match status {
-                StatusText::Plain(status) => ConnectionStatus::from(status).needs_reauthorization(),
-                StatusText::Unsure => match serde_json::from_str::<Status>(text) {
-                    Ok(read) => read.status.needs_reauthorization(),
-                    Err(why) => {
-                        found
-                            .undecoded
-                            .push(UndecodedConnection::embedded(text, &why, id));
-                        continue;
-                    }
-                },
-            };
-            if needs {
-                needing.push(text);
-            } else {
-                found.connections += 1;
+        // First each status, then only the connections that need the
+        // customer are read in full, into a list of just their number.
+        let mut needing = 0;
+        for &(text, status) in connections {
+            match needs_customer(text, status) {
+                Ok(true) => needing += 1,
+                Ok(false) => found.connections += 1,
+                Err(why) => {
+                    let undecoded = UndecodedConnection::embedded(text, &why, id);
+                    found.undecoded.push(undecoded);
+                }
             }
         }
-        found.needing_reauthorization.reserve_exact(needing.len());
-        for text in needing {
+        found.needing_reauthorization.reserve_exact(needing);
+        for &(text, status) in connections {
+            if needing == 0 {
+                break;
+            }
+            if !matches!(needs_customer(text, status), Ok(true)) {
+                continue;
+            }
+            needing -= 1;
             match serde_json::from_str(text) {
                 // Kept, not failed: `Keep` never refuses a connection.
                 Ok(connection) => drop(found.add(connection, Unusable::Keep)),
@@ -167,21 +162,30 @@ impl PortfolioCompany {
     }
 }
 
+/// Whether the connection `text` needs the customer, from its status.
+fn needs_customer(text: &str, status: StatusText<'_>) -> serde_json::Result<bool> {
+    Ok(match status {
+        StatusText::Plain(status) => ConnectionStatus::from(status).needs_reauthorization(),
+        StatusText::Unsure => serde_json::from_str::<Status>(text)?
+            .status
+            .needs_reauthorization(),
+    })
+}
+
 impl CompanyItem for PortfolioCompany {
     type Whole<'a> = CompanyForSweep<'a>;
 
     fn whole(company: CompanyForSweep<'_>) -> Self {
         // serde reads each status here (this reading is the one to fall
         // back on, not the fast one).
-        let connections = company.connections.unwrap_or_default();
-        let texts = connections
-            .iter()
-            .map(|raw| (raw.get(), StatusText::Unsure));
-        Self::read(company.id, company.name, texts)
+        let texts: Vec<_> = (company.connections.iter().flatten())
+            .map(|raw| (raw.get(), StatusText::Unsure))
+            .collect();
+        Self::read(company.id, company.name, &texts)
     }
 
     fn read_page(answer: &Success) -> Option<Page<Self>> {
-        super::page_text::page(answer, |id, name, texts| Self::read(id, name, texts))
+        super::page_text::page(answer, Self::read)
     }
 
     fn one(text: &str) -> serde_json::Result<Self> {
