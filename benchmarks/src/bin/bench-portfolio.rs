@@ -13,10 +13,9 @@
 //! - `company-bounds` and `listing-bounds`: what the ideal of the two is
 //!   made of. Fetches the `count` pages one after the other (bytes only,
 //!   each answer's time from sending to its last byte in `latencies_us`),
-//!   then decodes each as the client first does (in one pass; a page that
-//!   fails that is decoded again item by item, which these pages never
-//!   need), on this thread: connections into the generated types, companies
-//!   as the portfolio sweep reads them (see [`SweptPage`]). It reports the
+//!   then decodes each with serde in one pass, on this thread: connections
+//!   into the generated types as the client does, companies into what the
+//!   portfolio sweep reads of them (see [`SweptPage`]). It reports the
 //!   CPU time of the decoding (`decode_cpu_ms`), the pages' mean size
 //!   (`page_bytes`) and, of companies, about how much memory one decoded
 //!   page holds (`decoded_page_kb`); the items are pages.
@@ -40,10 +39,10 @@ const SWEEP_CONCURRENCY: usize = 16;
 /// A `list-companies` page as the portfolio sweep reads it, in one pass:
 /// of each company its ID, name and connections' JSON text; of each
 /// connection its status, and the whole connection (the generated type)
-/// with its link URL parsed when it needs the customer again. The statuses
-/// are read with serde here: the client reads them straight off the bytes
-/// (its own code, not public), in about half the time, so this decoding
-/// costs a little more than the client's.
+/// with its link URL parsed when it needs the customer again. serde reads
+/// all of it here: the client goes through a page in a checked walk of its
+/// own and reads each status off the text (its own code, not public), in
+/// about half the time, so this decoding costs more than the client's.
 #[derive(serde::Deserialize)]
 struct SweptPage<'a> {
     #[serde(borrow)]
