@@ -50,8 +50,9 @@ impl Client {
     ///
     /// The sweep reads of each company only what it hands out: its ID, its
     /// name and each connection's `status`, and in full only the
-    /// connections that need the customer. Other fields are skipped, not
-    /// decoded (half the CPU time of decoding every field), so one in a
+    /// connections that need the customer. Other fields are checked as
+    /// JSON and skipped, not decoded (well under half the CPU time of
+    /// decoding every field), so one in a
     /// shape Codat's document does not allow costs nothing here, where
     /// [`List::companies`](crate::List::companies) would yield that company
     /// as an [`Error::CompanyDecode`]. A company whose ID or name does not
