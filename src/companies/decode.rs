@@ -173,39 +173,8 @@ fn by_company<T: CompanyItem>(answer: &Success) -> Result<Page<T>, Error> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_pages::{answer, company, connection, listing};
     use super::*;
-
-    fn answer(body: &str) -> Success {
-        Success {
-            status: reqwest::StatusCode::OK,
-            headers: Default::default(),
-            body: bytes::Bytes::copy_from_slice(body.as_bytes()),
-        }
-    }
-
-    fn connection(id: u8, status: &str) -> String {
-        format!(
-            r#"{{"id": "2e9d2c44-f675-40ba-8049-353bfcb5e1{id:02}", "integrationId": "bf083d72-62c7-493e-aec9-81b4dbba7e2c",
-                "integrationKey": "gbol", "sourceId": "bdd831ce-eebd-4896-89a7-20e5ee8989ee",
-                "platformName": "Basiq", "linkUrl": "https://link-api.codat.io/x",
-                "status": {status}, "created": "2022-10-27T09:53:29Z", "sourceType": "Banking"}}"#
-        )
-    }
-
-    fn company(n: u8, connections: &str) -> String {
-        format!(
-            r#"{{"id": "8a210b68-6988-11ed-a1eb-0242ac1200{n:02}", "name": "Company {n}",
-                "redirect": "https://link.codat.io/company/{n}", "dataConnections": {connections}}}"#
-        )
-    }
-
-    fn listing(companies: &[String]) -> String {
-        format!(
-            r#"{{"results": [{}], "pageNumber": 3, "pageSize": 2, "totalResults": 9,
-                "_links": {{"self": {{"href": "/companies"}}, "current": {{"href": "/companies?page=3"}}}}}}"#,
-            companies.join(",")
-        )
-    }
 
     #[test]
     fn a_page_decodes_in_one_pass_as_it_would_company_by_company() {

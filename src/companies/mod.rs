@@ -6,6 +6,8 @@
 mod company;
 pub(crate) mod decode;
 mod list;
+#[cfg(test)]
+pub(crate) mod test_pages;
 mod wire;
 
 pub use company::Company;

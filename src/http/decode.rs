@@ -47,16 +47,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bytes::Bytes;
-    use reqwest::StatusCode;
-
-    fn answer(body: Vec<u8>) -> Success {
-        Success {
-            status: StatusCode::OK,
-            headers: Default::default(),
-            body: Bytes::from(body),
-        }
-    }
 
     fn thread_name(_: Success) -> Result<Option<String>, Error> {
         Ok(std::thread::current().name().map(str::to_owned))
@@ -65,9 +55,11 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn large_answers_are_decoded_on_another_thread_small_ones_here() {
         let here = std::thread::current().name().map(str::to_owned);
-        let small = start(answer(vec![b' '; 10]), thread_name).await.unwrap();
+        let small = start(Success::ok(vec![b' '; 10]), thread_name)
+            .await
+            .unwrap();
         assert_eq!(small, here);
-        let large = answer(vec![b' '; OFF_TASK_FROM_BYTES]);
+        let large = Success::ok(vec![b' '; OFF_TASK_FROM_BYTES]);
         let elsewhere = start(large, thread_name).await.unwrap();
         assert_ne!(elsewhere, here, "decoded on the calling thread");
     }
@@ -84,7 +76,7 @@ mod tests {
             }
             Ok::<_, Error>(a.body.len())
         };
-        let decoding = start(answer(vec![b' '; OFF_TASK_FROM_BYTES]), signal);
+        let decoding = start(Success::ok(vec![b' '; OFF_TASK_FROM_BYTES]), signal);
         // Not polled yet: the blocking pool runs it all the same.
         started
             .recv_timeout(std::time::Duration::from_secs(10))
@@ -97,10 +89,10 @@ mod tests {
         let body = vec![b'x'; OFF_TASK_FROM_BYTES + 1];
         let length = |a: Success| Ok::<_, Error>(a.body.len());
         assert_eq!(
-            start(answer(body.clone()), length).await.unwrap(),
+            start(Success::ok(body.clone()), length).await.unwrap(),
             body.len()
         );
-        let panics = tokio::spawn(start(answer(body), |_| -> Result<(), Error> {
+        let panics = tokio::spawn(start(Success::ok(body), |_| -> Result<(), Error> {
             panic!("decoding failed")
         }));
         assert!(panics.await.unwrap_err().is_panic());

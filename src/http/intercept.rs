@@ -70,6 +70,16 @@ impl Success {
         }
     }
 
+    /// A 200 answer with `body` and no headers.
+    #[cfg(test)]
+    pub(crate) fn ok(body: impl Into<Bytes>) -> Self {
+        Success {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: body.into(),
+        }
+    }
+
     /// The error for a body that does not decode into what was expected.
     pub(crate) fn decode_error(&self, error: &serde_json::Error) -> Error {
         Error::Decode {
@@ -214,12 +224,7 @@ mod tests {
     use crate::raw::types::Connections;
 
     fn decode(body: &[u8]) -> serde_json::Result<Connections> {
-        let success = Success {
-            status: reqwest::StatusCode::OK,
-            headers: Default::default(),
-            body: bytes::Bytes::copy_from_slice(body),
-        };
-        success.decode()
+        Success::ok(body.to_vec()).decode()
     }
 
     fn page(link: &str) -> String {

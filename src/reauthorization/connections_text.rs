@@ -226,12 +226,7 @@ mod tests {
     }
 
     proptest! {
-        // A failure prints its smallest case; nothing is written to disk.
-        #![proptest_config(ProptestConfig {
-            cases: 512,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(super::super::test_json::config(512))]
 
         #[test]
         fn any_array_reads_as_serde_reads_it(

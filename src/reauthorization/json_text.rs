@@ -390,7 +390,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 1024, failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(super::super::test_json::config(1024))]
         #[test]
         fn the_walk_agrees_with_serde_on_any_text(text in jsonish()) {
             prop_assert_eq!(walks(&text), serde_takes(&text), "{:?}", text);

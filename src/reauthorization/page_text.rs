@@ -143,18 +143,11 @@ mod tests {
     use super::super::test_json::{element, tricky_text, value};
     use super::*;
     use crate::companies::decode::read_by_serde;
+    use crate::companies::test_pages::{answer, company, connection, listing};
     use crate::reauthorization::portfolio_page::PortfolioCompany;
     use proptest::collection::vec;
     use proptest::prelude::*;
     use serde_json::{Value, json};
-
-    fn answer(body: &str) -> Success {
-        Success {
-            status: reqwest::StatusCode::OK,
-            headers: Default::default(),
-            body: bytes::Bytes::copy_from_slice(body.as_bytes()),
-        }
-    }
 
     /// The walk's reading of `answer`.
     fn walked(answer: &Success) -> Option<Page<PortfolioCompany>> {
@@ -172,31 +165,6 @@ mod tests {
         (walked, by_serde)
     }
 
-    fn company(n: u8, connections: &str) -> String {
-        format!(
-            r#"{{"id": "8a210b68-6988-11ed-a1eb-0242ac1200{n:02}", "name": "Company {n}",
-                "redirect": "https://link.codat.io/company/{n}", "tags": {{"a": "b"}}, "products": [],
-                "dataConnections": {connections}}}"#
-        )
-    }
-
-    fn connection(n: u8, status: &str) -> String {
-        format!(
-            r#"{{"id": "2e9d2c44-f675-40ba-8049-353bfcb5e1{n:02}", "integrationId": "bf083d72-62c7-493e-aec9-81b4dbba7e2c",
-                "sourceId": "bdd831ce-eebd-4896-89a7-20e5ee8989ee", "platformName": "Basiq",
-                "linkUrl": "https://link-api.codat.io/{n}", "status": {status}, "created": "2022-10-27T09:53:29Z",
-                "sourceType": "Banking", "connectionInfo": {{"status": "Linked"}}}}"#
-        )
-    }
-
-    fn listing(companies: &[String]) -> String {
-        format!(
-            r#"{{"results": [{}], "pageNumber": 3, "pageSize": 2, "totalResults": 9,
-                "_links": {{"self": {{"href": "/companies"}}, "current": {{"href": "/companies?page=3"}}}}}}"#,
-            companies.join(",")
-        )
-    }
-
     #[test]
     fn a_page_in_codats_shape_is_walked_and_reads_as_serde_reads_it() {
         let connections = format!(
@@ -205,7 +173,7 @@ mod tests {
             connection(2, r#""Deauthorized""#),
             connection(3, r#""Unl\u0069nked""#),
             connection(4, "7"),
-            connection(5, r#""Unlinked""#).replace("https://link-api.codat.io/5", "not a url"),
+            connection(5, r#""Unlinked""#).replace("https://link-api.codat.io/x", "not a url"),
         );
         let bodies = [
             listing(&[company(1, &connections), company(2, "[]"), company(3, "null")]),
@@ -325,12 +293,7 @@ mod tests {
     }
 
     proptest! {
-        // A failure prints its smallest case; nothing is written to disk.
-        #![proptest_config(ProptestConfig {
-            cases: 512,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(super::super::test_json::config(512))]
 
         #[test]
         fn any_page_the_walk_reads_reads_as_serde_reads_it(

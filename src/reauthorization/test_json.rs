@@ -7,6 +7,16 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::Value;
 
+/// `cases` cases a proptest; a failure prints its smallest case, and
+/// nothing is written to disk.
+pub(super) fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
 /// A string that can fool a scanner: quotes, backslashes, brackets,
 /// commas, colons, the word `status`, characters beyond ASCII.
 pub(super) fn tricky_text() -> impl Strategy<Value = String> {
