@@ -42,7 +42,7 @@ const SWEEP_CONCURRENCY: usize = 16;
 /// with its link URL parsed when it needs the customer again. serde reads
 /// all of it here: the client goes through a page in a checked walk of its
 /// own and reads each status off the text (its own code, not public), in
-/// about half the time, so this decoding costs more than the client's.
+/// less time, so this decoding costs more than the client's.
 #[derive(serde::Deserialize)]
 struct SweptPage<'a> {
     #[serde(borrow)]

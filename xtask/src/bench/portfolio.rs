@@ -275,8 +275,8 @@ fn render(
         "\nThe bounds, measured by fetching the {} pages one after the other (bytes only) and then \
          decoding them with serde_json into what the sweep reads (each company's ID and name, each \
          connection's status, and in full, its link parsed, each connection that needs the customer), \
-         on one thread; our client reads a page in a checked walk of its own, in about half that \
-         time: a page's answer takes {:.1} ms (median), so \
+         on one thread; our client reads a page in a checked walk of its own, in less time: a \
+         page's answer takes {:.1} ms (median), so \
          the fetch bound, the first page and then {PORTFOLIO_CONCURRENT_PAGES} at a time as our client \
          asks for them, is {fetch:.0} ms; decoding every page takes {:.0} ms of \
          CPU, so the decode bound on {} cores is {decode:.0} ms. At the default pace the requests \
