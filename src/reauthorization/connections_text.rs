@@ -29,89 +29,32 @@ pub(super) enum StatusText<'a> {
     Unsure,
 }
 
-/// The elements of a JSON array, each with its status as [`StatusText`],
-/// checked as JSON as the walk goes (see [`Scan`]).
-pub(super) struct Connections<'a> {
-    scan: Scan<'a>,
-    /// How many containers hold each element.
+/// A connection's text, and how its status reads off it.
+pub(super) type ConnectionText<'a> = (&'a str, StatusText<'a>);
+
+/// Goes past the JSON array at `scan`'s cursor, checked as JSON as it goes
+/// (see [`Scan`]), its elements `depth` containers deep (the array is one
+/// of them): each element's text and status is added to `found`. `None`
+/// when the text is not a JSON array (or nests deeper than the walk goes).
+pub(super) fn connections<'a>(
+    scan: &mut Scan<'a>,
     depth: usize,
-    walk: Walk,
-}
-
-/// How far a walk over an array is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Walk {
-    /// Its `[` is next.
-    Start,
-    /// An element is next.
-    Element,
-    /// Its `]` has been gone past.
-    Done,
-    /// The text is not a JSON array (or nests deeper than the walk goes).
-    NotJson,
-}
-
-impl<'a> Connections<'a> {
-    /// The elements of the array at `scan`'s cursor, each `depth`
-    /// containers deep (the array is one of them).
-    pub(super) fn at(scan: Scan<'a>, depth: usize) -> Self {
-        Self {
-            scan,
-            depth,
-            walk: Walk::Start,
-        }
-    }
-
-    /// The elements of `array`, the whole text.
-    #[cfg(test)]
-    pub(super) fn of(array: &'a str) -> Self {
-        Self::at(Scan::new(array), 1)
-    }
-
-    /// The cursor past the array, when the walk went through all of it and
-    /// it was JSON; `None` otherwise.
-    pub(super) fn end(mut self) -> Option<Scan<'a>> {
-        while self.next().is_some() {}
-        (self.walk == Walk::Done).then_some(self.scan)
-    }
-
-    /// The next element and its status; `None` when there is none, or when
-    /// the text turned out not to be JSON (`walk` then says so).
-    fn element(&mut self) -> Option<(&'a str, StatusText<'a>)> {
-        if self.walk == Walk::Start {
-            self.walk = match self.scan.open(b'[')? {
-                true => Walk::Element,
-                false => Walk::Done,
-            };
-        }
-        if self.walk != Walk::Element {
-            return None;
-        }
-        self.scan.peek()?;
-        let start = self.scan.at();
-        let status = status(&mut self.scan, self.depth)?;
-        let text = self.scan.slice(start..self.scan.at())?;
-        if !self.scan.more(b']')? {
-            self.walk = Walk::Done;
-        }
-        let status = match status.and_then(|range| self.scan.slice(range)) {
+    found: &mut Vec<ConnectionText<'a>>,
+) -> Option<()> {
+    let mut more = scan.open(b'[')?;
+    while more {
+        scan.peek()?;
+        let start = scan.at();
+        let status = status(scan, depth)?;
+        let text = scan.slice(start..scan.at())?;
+        let status = match status.and_then(|range| scan.slice(range)) {
             Some(plain) => StatusText::Plain(plain),
             None => StatusText::Unsure,
         };
-        Some((text, status))
+        found.push((text, status));
+        more = scan.more(b']')?;
     }
-}
-
-impl<'a> Iterator for Connections<'a> {
-    type Item = (&'a str, StatusText<'a>);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let element = self.element();
-        if element.is_none() && self.walk != Walk::Done {
-            self.walk = Walk::NotJson;
-        }
-        element
-    }
+    Some(())
 }
 
 /// Goes past the element at `scan`'s cursor, `depth` containers deep:
@@ -173,11 +116,22 @@ mod tests {
             .collect()
     }
 
+    /// Each element of `array` and its status, the walk having gone
+    /// through the whole text.
+    fn walk(array: &str) -> Vec<ConnectionText<'_>> {
+        let (mut scan, mut found) = (Scan::new(array), Vec::new());
+        let walked = connections(&mut scan, 1, &mut found);
+        assert!(
+            walked.is_some() && scan.at_end(),
+            "not walked through: {array}"
+        );
+        found
+    }
+
     /// This reading, serde asked where it is unsure (as the sweep does).
     fn our_reading(array: &str) -> Vec<(String, Option<String>)> {
-        let mut walk = Connections::of(array);
-        let read = walk
-            .by_ref()
+        walk(array)
+            .into_iter()
             .map(|(text, status)| {
                 let status = match status {
                     StatusText::Plain(plain) => Some(plain.to_owned()),
@@ -185,13 +139,7 @@ mod tests {
                 };
                 (text.to_owned(), status)
             })
-            .collect();
-        let rest = walk.end();
-        assert!(
-            rest.is_some_and(|mut rest| rest.at_end()),
-            "not walked through: {array}"
-        );
-        read
+            .collect()
     }
 
     #[test]
@@ -245,9 +193,10 @@ mod tests {
 
     #[test]
     fn it_is_unsure_only_where_a_status_is_not_one_plain_string() {
-        let statuses: Vec<StatusText<'_>> = Connections::of(
+        let statuses: Vec<StatusText<'_>> = walk(
             r#"[{"status":"Linked"},{"status":"Li\nked"},{"status":7},{},{"status":"A","status":"A"},{"a":{"status":"X"}}]"#,
         )
+        .into_iter()
         .map(|(_, status)| status)
         .collect();
         assert_eq!(

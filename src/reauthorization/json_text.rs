@@ -21,7 +21,7 @@ pub(super) const DEPTH: usize = 100;
 /// A cursor in JSON text. Each method either goes past what it was asked
 /// for, checked, or returns `None` (the text is not that, or not JSON);
 /// after `None` the cursor is of no further use.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub(super) struct Scan<'a> {
     text: &'a str,
     at: usize,

@@ -1,7 +1,7 @@
 //! A page of companies read for the portfolio sweep in one walk over its
 //! text ([`Scan`]), which checks it as JSON and keeps where each company's
 //! ID, name and connections are: serde reads only those, and each
-//! connection's status is read off its text ([`Connections`]).
+//! connection's status is read off its text ([`connections`]).
 //!
 //! The walk is sure of a page only in the shape Codat sends: an object
 //! whose `results` are objects, each with one string `id` and `name`, its
@@ -13,7 +13,7 @@
 
 use uuid::Uuid;
 
-use super::connections_text::{Connections, StatusText};
+use super::connections_text::{ConnectionText, connections};
 use super::json_text::{JsonString, Scan};
 use crate::http::intercept::Success;
 use crate::listing::ListItem;
@@ -22,7 +22,7 @@ use crate::{CompanyId, Page};
 
 /// The text of each of a company's connections, and how its status reads
 /// off it.
-pub(super) type ConnectionTexts<'a, 'b> = &'b [(&'a str, StatusText<'a>)];
+pub(super) type ConnectionTexts<'a, 'b> = &'b [ConnectionText<'a>];
 
 /// How many containers hold each value of a company's fields: the page,
 /// its `results` and the company.
@@ -39,7 +39,7 @@ pub(super) fn page<T: ListItem>(
     // The page's other members, as an object of their own text, for serde
     // to read as it reads them beside `results`.
     let mut paging = String::from("{");
-    let mut connections = Vec::new();
+    let mut found = Vec::new();
     let mut more = scan.open(b'{')?;
     while more {
         let key = plain_key(&mut scan)?;
@@ -50,7 +50,7 @@ pub(super) fn page<T: ListItem>(
             let mut companies = Vec::new();
             let mut more = scan.open(b'[')?;
             while more {
-                companies.push(company(&mut scan, &mut connections, &mut item)?);
+                companies.push(company(&mut scan, &mut found, &mut item)?);
                 more = scan.more(b']')?;
             }
             results = Some(companies);
@@ -92,14 +92,14 @@ fn plain_key<'a>(scan: &mut Scan<'a>) -> Option<&'a str> {
 }
 
 /// The company at `scan`'s cursor, made an item by `item`; its
-/// connections' texts are gathered in `connections` (cleared first, kept
+/// connections' texts are gathered in `found` (cleared first, kept
 /// for the next company).
 fn company<'a, T>(
     scan: &mut Scan<'a>,
-    connections: &mut Vec<(&'a str, StatusText<'a>)>,
+    found: &mut Vec<ConnectionText<'a>>,
     item: &mut impl FnMut(CompanyId, String, ConnectionTexts<'a, '_>) -> T,
 ) -> Option<T> {
-    connections.clear();
+    found.clear();
     let (mut id, mut name, mut listed) = (None, None, false);
     let mut more = scan.open(b'{')?;
     while more {
@@ -113,9 +113,7 @@ fn company<'a, T>(
             "dataConnections" if !listed => {
                 listed = true;
                 if !scan.null()? {
-                    let mut walk = Connections::at(*scan, FIELD + 1);
-                    connections.extend(walk.by_ref());
-                    *scan = walk.end()?;
+                    connections(scan, FIELD + 1, found)?;
                 }
             }
             // The same field twice: serde refuses it.
@@ -125,7 +123,7 @@ fn company<'a, T>(
         more = scan.more(b'}')?;
     }
     let id = CompanyId::from_uuid(id?);
-    Some(item(id, name?, connections))
+    Some(item(id, name?, found))
 }
 
 /// The string at `scan`'s cursor, its escapes read by serde.
