@@ -343,6 +343,15 @@ fn render(
             peer.figures.max_rss_kb / paced.figures.max_rss_kb,
         ));
     }
+    // What any client reading these pages with serde pays: the decode
+    // bound's reader decodes only what the sweep reads.
+    out.push_str(&format!(
+        "- for scale: serde decoding only what the sweep reads takes {:.0} ms of CPU for these pages (the decode bound's reader), {:.2}x our whole sweep's CPU; {} uses {:.1}x that\n",
+        bounds.decode_cpu_ms,
+        bounds.decode_cpu_ms / paced.figures.cpu_ms,
+        node.figures.name,
+        node.figures.cpu_ms / bounds.decode_cpu_ms,
+    ));
     out.push_str(&format!(
         "- the per-company sweep of the same portfolio would take {:.0} min and {:.0} requests (one unit of the daily quota per company); the portfolio sweep takes {:.1} s and {:.0}\n",
         per_company.figures.wall_ms / 60_000.0,
