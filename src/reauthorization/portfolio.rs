@@ -52,8 +52,8 @@ impl Client {
     /// name and each connection's `status`, and in full only the
     /// connections that need the customer. Other fields are checked as
     /// JSON and skipped, not decoded (well under half the CPU time of
-    /// decoding every field), so one in a
-    /// shape Codat's document does not allow costs nothing here, where
+    /// decoding every field), so one in a shape Codat's document does not
+    /// allow costs nothing here, where
     /// [`List::companies`](crate::List::companies) would yield that company
     /// as an [`Error::CompanyDecode`]. A company whose ID or name does not
     /// decode is such an error of its own, and the sweep goes on after it;
